@@ -1,0 +1,125 @@
+"""The `canet` command: serve, db, and (with later domains) admin, audit, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from app.config import ConfigurationError, Settings, get_settings
+from app.core.logging import configure_logging
+from app.db import log_database_in_use, resolve_database
+
+log = logging.getLogger("canet")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _with_database(settings: Settings) -> tuple[str, Callable[[], None]]:
+    url, embedded = resolve_database(settings)
+    log_database_in_use(url, embedded is not None)
+    return url, (embedded.release if embedded is not None else (lambda: None))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app import migrate
+
+    url, release = _with_database(settings)
+    try:
+        if args.migrate:
+            migrate.upgrade(url)
+        # Workers inherit the resolved URL, so N workers share one (possibly embedded) database.
+        os.environ["CANET_DATABASE_URL"] = url
+        get_settings.cache_clear()
+        log.info("serving on http://%s:%s (API docs at /docs)", args.host, args.port)
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            reload=args.reload,
+            access_log=False,
+            log_config=None,
+            proxy_headers=True,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        release()
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from app import migrate
+    from app.db import Database
+
+    url, release = _with_database(settings)
+    try:
+        if args.db_command == "upgrade":
+            migrate.upgrade(url, args.revision)
+        elif args.db_command == "downgrade":
+            migrate.downgrade(url, args.revision)
+        elif args.db_command == "current":
+
+            async def show() -> str | None:
+                database = Database(url)
+                try:
+                    async with database.engine.connect() as connection:
+                        return await migrate.current_revision(connection)
+                finally:
+                    await database.dispose()
+
+            current = asyncio.run(show())
+            head = migrate.head_revision()
+            print(f"{current or '(empty)'}{' (head)' if current == head else f' (head is {head})'}")
+    finally:
+        release()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="canet", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP and websocket server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    up = db_commands.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_commands.add_parser("downgrade", help="revert migrations")
+    down.add_argument("revision", help="target revision, e.g. -1 or base")
+    db_commands.add_parser("current", help="show the applied revision")
+    db.set_defaults(handler=cmd_db)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except (ConfigurationError, ValueError) as exc:
+        print(f"canet: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format, settings.log_level)
+    handler: Handler = args.handler
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Settings from CANET_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely (raised at start-up, never at request time)."""
+
+
+def default_data_dir() -> Path:
+    # Per-user data directory: ~/.local/share/canet on Linux,
+    # ~/Library/Application Support/canet on macOS.
+    return platformdirs.user_data_path("canet", appauthor=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CANET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str | None = None
+    data_dir: Path = Field(default_factory=default_data_dir)
+    secret_key: SecretStr | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    # Production refuses the embedded server unless this says otherwise.
+    allow_embedded_database: bool = False
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    mail_from: str = "canet <no-reply@canet.invalid>"
+
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    audit_signing_key: SecretStr | None = None
+    storage_master_key: SecretStr | None = None
+
+    # Request bodies larger than this are refused with 413 before they are read whole;
+    # attachment uploads have their own, larger limit.
+    max_request_bytes: int = 1_048_576
+    max_attachment_bytes: int = 100 * 1_048_576
+    cors_origins: list[str] = []
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("CANET_SECRET_KEY", self.secret_key),
+                ("CANET_AUDIT_SIGNING_KEY", self.audit_signing_key),
+                ("CANET_STORAGE_MASTER_KEY", self.storage_master_key),
+            )
+            if value is None or not value.get_secret_value()
+        ]
+        if missing:
+            raise ConfigurationError(
+                "production mode refuses to start without " + ", ".join(missing)
+            )
+        if self.database_url is None and not self.allow_embedded_database:
+            raise ConfigurationError(
+                "production mode needs CANET_DATABASE_URL (or "
+                "CANET_ALLOW_EMBEDDED_DATABASE=true to accept the embedded server)"
+            )
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.data_dir
+
+    def resolved_secret_key(self) -> str:
+        """The explicit secret key, else one generated once and kept in the data directory."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        return _read_or_create_secret(self.ensure_data_dir() / "secret_key")
+
+
+def _read_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting together must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,202 @@
+"""One pure-ASGI middleware for what every HTTP response needs.
+
+Request id, security headers, the request-size limit and the access log. Written as raw ASGI
+rather than BaseHTTPMiddleware: it sits on every request, and streamed bodies (uploads,
+exports) must pass through without being buffered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import PROBLEM_JSON, problem_body
+from app.core.logging import request_id_var
+
+access_log = logging.getLogger("canet.access")
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# The interactive API docs load Swagger UI's script and styles and run one inline script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+WEB_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; "
+    "form-action 'self'"
+)
+
+
+class EdgeMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        large_body_paths: Sequence[tuple[re.Pattern[str], int]] = (),
+        hsts: bool = False,
+    ) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.large_body_paths = list(large_body_paths)
+        self.hsts = hsts
+
+    def _limit_for(self, path: str) -> int:
+        for pattern, limit in self.large_body_paths:
+            if pattern.match(path):
+                return limit
+        return self.max_body
+
+    def _csp_for(self, path: str) -> str:
+        if path.startswith("/api/"):
+            return API_CSP
+        if path in ("/docs", "/redoc") or path.startswith("/docs/"):
+            return DOCS_CSP
+        return WEB_CSP
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+
+        path: str = scope.get("path", "")
+        limit = self._limit_for(path)
+        started = time.perf_counter()
+        status_holder = {"status": 500, "started": False}
+
+        extra_headers = [
+            (b"x-request-id", request_id.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"content-security-policy", self._csp_for(path).encode()),
+        ]
+        if path.startswith("/api/"):
+            # Case content must not linger in shared or browser caches.
+            extra_headers.append((b"cache-control", b"no-store"))
+        if self.hsts:
+            extra_headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+        overflowed = False
+
+        async def send_wrapper(message: Message) -> None:
+            if overflowed:
+                return  # the 413 has gone out; whatever the app says next is moot
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                existing = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in extra_headers if k not in existing
+                ]
+            await send(message)
+
+        declared = headers.get(b"content-length")
+        try:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                await self._too_large(send_wrapper, request_id, limit)
+                return
+
+            received = 0
+
+            async def receive_wrapper() -> Message:
+                # A chunked body that outgrows the limit: answer 413 at once and tell the app
+                # the client went away (raising instead would be caught as a parse error).
+                nonlocal received, overflowed
+                if overflowed:
+                    return {"type": "http.disconnect"}
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit and not status_holder["started"]:
+                        await self._too_large(send_wrapper, request_id, limit)
+                        overflowed = True
+                        return {"type": "http.disconnect"}
+                return message
+
+            try:
+                await self.app(scope, receive_wrapper, send_wrapper)
+            except Exception:
+                # Here rather than in an exception handler: Starlette runs those outside all
+                # middleware, so the 500 would miss the request id and security headers.
+                access_log.exception("unhandled error")
+                if status_holder["started"]:
+                    raise
+                await self._send_problem(
+                    send_wrapper,
+                    request_id,
+                    500,
+                    "internal-error",
+                    "Internal error",
+                    "Something went wrong on our side; quote the request id when reporting it.",
+                )
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            state: dict[str, Any] = scope.get("state", {})
+            access_log.info(
+                "%s %s %s",
+                scope.get("method"),
+                path,
+                status_holder["status"],
+                extra={
+                    "method": scope.get("method"),
+                    "path": path,
+                    "status": status_holder["status"],
+                    "duration_ms": duration_ms,
+                    "user_id": str(state["user_id"]) if state.get("user_id") else None,
+                },
+            )
+            request_id_var.reset(token)
+
+    @classmethod
+    async def _too_large(cls, send: Send, request_id: str, limit: int) -> None:
+        await cls._send_problem(
+            send,
+            request_id,
+            413,
+            "payload-too-large",
+            "Request body too large",
+            f"The request body exceeds the limit of {limit} bytes.",
+        )
+
+    @staticmethod
+    async def _send_problem(
+        send: Send, request_id: str, status: int, code: str, title: str, detail: str
+    ) -> None:
+        body = json.dumps(
+            problem_body(
+                status=status, code=code, title=title, detail=detail, request_id=request_id
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,134 @@
+"""Database engine, the one-transaction-per-request session, and after-commit callbacks.
+
+Every write path runs in one transaction: the request session commits once at the end of the
+endpoint, before the response is sent, and only then runs the callbacks queued during the
+request (events, emails). A rollback drops them, so no client hears of a change that did
+not happen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.core.embedded_pg import EmbeddedPostgres
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
+_AFTER_COMMIT = "canet.after_commit"
+
+
+def plain_url(url: str) -> str:
+    """`postgresql://...` whatever driver suffix the operator wrote (for asyncpg, psql)."""
+    parts = urlsplit(url)
+    scheme = "postgresql" if parts.scheme.startswith(("postgres", "postgresql")) else parts.scheme
+    return urlunsplit((scheme, *parts[1:]))
+
+
+def sqlalchemy_url(url: str) -> str:
+    return "postgresql+asyncpg" + plain_url(url)[len("postgresql") :]
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for the log line that says which database is in use."""
+    parts = urlsplit(plain_url(url))
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        netloc = f"{creds.split(':', 1)[0]}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+class Database:
+    """The engine and session factory of one process."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
+        self.url = plain_url(url)
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=False,
+            connect_args={"server_settings": {"application_name": "canet", "timezone": "UTC"}},
+        )
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
+        )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work outside a request (CLI, background tasks): commit, then callbacks."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                discard_after_commit(session)
+                raise
+        await run_after_commit(session)
+
+
+def on_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run `callback` once the session's transaction has committed; never on rollback."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def discard_after_commit(session: AsyncSession) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            # The change is committed; a failed notification must not turn it into an error.
+            # Durable consumers (event table, mail queue) catch up on their own.
+            log.exception("after-commit callback failed")
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session: commits once when the endpoint returns, before the response."""
+    database: Database = request.app.state.db
+    async with database.sessionmaker() as session:
+        request.state.db_session = session
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            discard_after_commit(session)
+            raise
+    await run_after_commit(session)
+
+
+# scope="function": the commit happens before the response is sent, so a client never gets
+# a 2xx for a write that then fails to commit.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def resolve_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
+    """The database URL to use, starting the embedded server when none is configured."""
+    if settings.database_url:
+        return settings.database_url, None
+    embedded = EmbeddedPostgres(settings.ensure_data_dir())
+    return embedded.start(), embedded
+
+
+def log_database_in_use(url: str, embedded: bool | Any) -> None:
+    kind = "embedded PostgreSQL" if embedded else "PostgreSQL"
+    log.info("database: %s at %s", kind, describe_url(url))

@@ -1,0 +1,125 @@
+"""create_app(): routers, error handlers, middleware, lifespan."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app import migrate
+from app.config import Settings, get_settings
+from app.core.errors import install_error_handlers, problem_response
+from app.core.logging import configure_logging
+from app.core.middleware import EdgeMiddleware
+from app.db import Database, log_database_in_use, resolve_database
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database is reachable and at the latest migration.")
+    async def readyz(request: Request) -> JSONResponse:
+        database: Database = request.app.state.db
+        expected = request.app.state.schema_head
+        try:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+                current = await migrate.current_revision(connection)
+        except Exception as exc:
+            log.warning("readiness check: database unreachable: %s", type(exc).__name__)
+            return problem_response(
+                request,
+                status=503,
+                code="not-ready",
+                title="Not ready",
+                detail="The database is unreachable.",
+            )
+        if current != expected:
+            return problem_response(
+                request,
+                status=503,
+                code="not-ready",
+                title="Not ready",
+                detail=f"The schema is at {current}, expected {expected}: run `canet db upgrade`.",
+            )
+        return JSONResponse({"status": "ready", "schema": current})
+
+    return router
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the application; `database` lets tests share one engine across app instances."""
+    settings = settings or get_settings()
+    if settings.env != "test":
+        configure_logging(settings.log_format, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedded = None
+        owns_database = database is None
+        if database is None:
+            url, embedded = resolve_database(settings)
+            log_database_in_use(url, embedded is not None)
+            app.state.db = Database(
+                url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            )
+        else:
+            app.state.db = database
+        try:
+            yield
+        finally:
+            if owns_database:
+                await app.state.db.dispose()
+            if embedded is not None:
+                embedded.release()
+
+    app = FastAPI(
+        title="canet",
+        summary="Central Authorities Network: secure messaging for MLA and extradition requests",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.schema_head = migrate.head_revision()
+
+    install_error_handlers(app)
+    app.include_router(_health_router())
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body=settings.max_request_bytes,
+        large_body_paths=[
+            (
+                re.compile(rf"^{API_PREFIX}/cases/[^/]+/attachments/?$"),
+                settings.max_attachment_bytes + 65_536,
+            ),
+            (re.compile(rf"^{API_PREFIX}/directory/import$"), 20 * 1_048_576),
+        ],
+        hsts=settings.base_url.startswith("https://"),
+    )
+    return app

@@ -1,0 +1,144 @@
+"""Test harness: a real PostgreSQL, schema built by the migrations, each test isolated.
+
+CANET_TEST_DATABASE_URL points at a server we may create databases on; without it an
+embedded server is started in a temporary directory. Either way the suite works in its own
+scratch database, dropped at the end. Isolation: after each test every table that tests
+write is truncated (reference data seeded by migrations is kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app import migrate
+from app.config import Settings
+from app.core.embedded_pg import EmbeddedPostgres
+from app.db import Database, plain_url
+from app.main import create_app
+from app.models import metadata
+
+# Tables filled by migrations with reference data: never truncated between tests.
+REFERENCE_TABLES: set[str] = {"states"}
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(plain_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+class ScratchServer:
+    """Creates and drops throwaway databases on one PostgreSQL server."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+
+    async def create(self, prefix: str = "canet_test") -> str:
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        conn = await asyncpg.connect(plain_url(self.admin_url))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return with_database(self.admin_url, name)
+
+    async def drop(self, url: str) -> None:
+        name = urlsplit(url).path.lstrip("/")
+        conn = await asyncpg.connect(plain_url(self.admin_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+def tmp_data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="canet-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def scratch_server(tmp_data_dir: Path) -> Iterator[ScratchServer]:
+    external = os.environ.get("CANET_TEST_DATABASE_URL")
+    if external:
+        yield ScratchServer(external)
+        return
+    embedded = EmbeddedPostgres(tmp_data_dir / "embedded", durable=False)
+    url = embedded.start()
+    try:
+        yield ScratchServer(with_database(url, "postgres"))
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(scratch_server: ScratchServer) -> AsyncIterator[str]:
+    url = await scratch_server.create()
+    await asyncio.to_thread(migrate.upgrade, url)
+    yield url
+    await scratch_server.drop(url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_data_dir: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        database_url=database_url,
+        data_dir=tmp_data_dir / "data",
+        secret_key="test-secret-key-not-for-production-use-0123456789",
+        base_url="http://testserver",
+    )
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, db: Database) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, database=db)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def _truncatable_tables() -> list[str]:
+    return [t.name for t in metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+
+
+@pytest.fixture(autouse=True)
+async def _isolate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "database_url" not in request.fixturenames:
+        return
+    tables = _truncatable_tables()
+    if not tables:
+        return
+    db: Database = request.getfixturevalue("db")
+    async with db.engine.begin() as conn:
+        # replica role: append-only triggers (the audit log) do not fire for test cleanup.
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
