@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import logging
 import os
 import sys
@@ -16,8 +18,10 @@ log = logging.getLogger("canet")
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
+_DOMAIN_CLIS = ("app.identity.cli", "app.audit.cli", "app.directory.cli", "app.demo.cli")
 
-def _with_database(settings: Settings) -> tuple[str, Callable[[], None]]:
+
+def with_database(settings: Settings) -> tuple[str, Callable[[], None]]:
     url, embedded = resolve_database(settings)
     log_database_in_use(url, embedded is not None)
     return url, (embedded.release if embedded is not None else (lambda: None))
@@ -28,7 +32,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from app import migrate
 
-    url, release = _with_database(settings)
+    url, release = with_database(settings)
     try:
         if args.migrate:
             migrate.upgrade(url)
@@ -60,7 +64,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from app import migrate
     from app.db import Database
 
-    url, release = _with_database(settings)
+    url, release = with_database(settings)
     try:
         if args.db_command == "upgrade":
             migrate.upgrade(url, args.revision)
@@ -68,17 +72,18 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
             migrate.downgrade(url, args.revision)
         elif args.db_command == "current":
 
-            async def show() -> str | None:
+            async def show() -> tuple[str, ...]:
                 database = Database(url)
                 try:
                     async with database.engine.connect() as connection:
-                        return await migrate.current_revision(connection)
+                        return await migrate.current_revisions(connection)
                 finally:
                     await database.dispose()
 
             current = asyncio.run(show())
-            head = migrate.head_revision()
-            print(f"{current or '(empty)'}{' (head)' if current == head else f' (head is {head})'}")
+            head = migrate.head_revisions()
+            suffix = " (head)" if current == head else f" (head is {migrate.describe(head)})"
+            print(migrate.describe(current) + suffix)
     finally:
         release()
     return 0
@@ -100,11 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     up = db_commands.add_parser("upgrade", help="apply migrations")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     down = db_commands.add_parser("downgrade", help="revert migrations")
     down.add_argument("revision", help="target revision, e.g. -1 or base")
     db_commands.add_parser("current", help="show the applied revision")
     db.set_defaults(handler=cmd_db)
+
+    # Domains add their own commands (admin, audit, directory, demo) through a
+    # `register(commands)` function in app/<domain>/cli.py.
+    for module_name in _DOMAIN_CLIS:
+        if importlib.util.find_spec(module_name) is not None:
+            importlib.import_module(module_name).register(commands)
 
     return parser
 

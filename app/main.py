@@ -13,11 +13,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app import migrate
+from app.audit.router import router as audit_router
+from app.cases.router import router as cases_router
 from app.config import Settings, get_settings
 from app.core.errors import install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import EdgeMiddleware
 from app.db import Database, log_database_in_use, resolve_database
+from app.directory.router import router as directory_router
+from app.forums.router import router as forums_router
+from app.identity.router import router as identity_router
+from app.notifications.router import router as notifications_router
+from app.realtime.router import router as realtime_router
+from app.search.router import router as search_router
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +46,7 @@ def _health_router() -> APIRouter:
         try:
             async with database.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-                current = await migrate.current_revision(connection)
+                current = await migrate.current_revisions(connection)
         except Exception as exc:
             log.warning("readiness check: database unreachable: %s", type(exc).__name__)
             return problem_response(
@@ -54,9 +62,12 @@ def _health_router() -> APIRouter:
                 status=503,
                 code="not-ready",
                 title="Not ready",
-                detail=f"The schema is at {current}, expected {expected}: run `canet db upgrade`.",
+                detail=(
+                    f"The schema is at {migrate.describe(current)}, expected "
+                    f"{migrate.describe(expected)}: run `canet db upgrade`."
+                ),
             )
-        return JSONResponse({"status": "ready", "schema": current})
+        return JSONResponse({"status": "ready", "schema": migrate.describe(current)})
 
     return router
 
@@ -97,10 +108,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.schema_head = migrate.head_revision()
+    app.state.schema_head = migrate.head_revisions()
 
     install_error_handlers(app)
     app.include_router(_health_router())
+    for router in (
+        identity_router,
+        audit_router,
+        directory_router,
+        forums_router,
+        search_router,
+        cases_router,
+        realtime_router,
+        notifications_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
 
     if settings.cors_origins:
         app.add_middleware(

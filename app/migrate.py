@@ -20,7 +20,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
@@ -28,13 +28,19 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def head_revision() -> str | None:
+def head_revisions() -> tuple[str, ...]:
+    """The schema the code expects (several heads while domain branches are unmerged)."""
     script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
-    return script.get_current_head()
+    return tuple(sorted(script.get_heads()))
 
 
-async def current_revision(connection: AsyncConnection) -> str | None:
-    def _read(sync_connection: object) -> str | None:
-        return MigrationContext.configure(sync_connection).get_current_revision()  # type: ignore[arg-type]
+def describe(revisions: tuple[str, ...]) -> str:
+    return "+".join(revisions) or "(empty)"
+
+
+async def current_revisions(connection: AsyncConnection) -> tuple[str, ...]:
+    def _read(sync_connection: object) -> tuple[str, ...]:
+        context = MigrationContext.configure(sync_connection)  # type: ignore[arg-type]
+        return tuple(sorted(context.get_current_heads()))
 
     return await connection.run_sync(_read)

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
 from app.config import Settings
@@ -29,6 +30,7 @@ from app.core.embedded_pg import EmbeddedPostgres
 from app.db import Database, plain_url
 from app.main import create_app
 from app.models import metadata
+from tests.factories import TEST_SECRET_KEY
 
 # Tables filled by migrations with reference data: never truncated between tests.
 REFERENCE_TABLES: set[str] = {"states"}
@@ -99,7 +101,7 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         env="test",
         database_url=database_url,
         data_dir=tmp_data_dir / "data",
-        secret_key="test-secret-key-not-for-production-use-0123456789",
+        secret_key=TEST_SECRET_KEY,
         base_url="http://testserver",
     )
 
@@ -116,6 +118,17 @@ async def app(settings: Settings, db: Database) -> AsyncIterator[FastAPI]:
     application = create_app(settings, database=db)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture
+async def session(db: Database) -> AsyncIterator[AsyncSession]:
+    """A session for building test data; committed when the test body's setup is done.
+
+    Use `await session.commit()` before calling the API so the app sees the rows.
+    """
+    async with db.sessionmaker() as s:
+        yield s
+        await s.rollback()
 
 
 @pytest.fixture

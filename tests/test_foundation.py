@@ -47,7 +47,7 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
 async def test_readyz_reports_schema_head(client: httpx.AsyncClient, app: FastAPI) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["schema"] == app.state.schema_head
+    assert response.json()["schema"] == "+".join(app.state.schema_head)
 
 
 async def test_unknown_route_is_problem_json(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,133 @@
+"""FastAPI dependencies: CurrentUser and RequirePermission.
+
+Every request re-reads the member and the session from the database (one indexed query), so
+a suspension, a revoked session or a lapsed vetting takes effect on the very next request on
+every worker, not when the access token expires.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission
+from app.auth.tokens import InvalidToken, decode_access_token
+from app.core.errors import Forbidden, Unauthorized
+from app.db import DbSession
+from app.models.identity import User, UserSession
+
+_BEARER = "bearer "
+
+
+def request_actor_context(request: Request) -> dict[str, str | None]:
+    """Client address, user agent and request id of the caller, for actors and audit rows."""
+    return {
+        "client_ip": request.client.host if request.client else None,
+        "user_agent": (request.headers.get("user-agent") or "")[:512] or None,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+
+
+def anonymous_actor(request: Request) -> Actor:
+    return Actor.anonymous(**request_actor_context(request))
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header and header.lower().startswith(_BEARER):
+        return header[len(_BEARER) :].strip() or None
+    return None
+
+
+async def load_actor(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    context: dict[str, str | None],
+) -> Actor | None:
+    """The actor behind a live session of an active member, or None."""
+    row = (
+        await session.execute(
+            select(User, UserSession)
+            .join(UserSession, col(UserSession.user_id) == col(User.id))
+            .where(col(UserSession.id) == session_id, col(User.id) == user_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    user: User = row[0]
+    user_session: UserSession = row[1]
+    now = datetime.now(UTC)
+    if user.status != "active" or user_session.revoked_at is not None:
+        return None
+    if user_session.expires_at <= now:
+        return None
+    expired = user.vetting_expires_at is not None and user.vetting_expires_at <= now
+    return Actor.member(
+        user_id=user.id,
+        session_id=user_session.id,
+        roles=frozenset(user.roles),
+        authority_id=user.authority_id,
+        focal_point=user.focal_point,
+        handle=user.handle,
+        vetting_expired=expired,
+        **context,
+    )
+
+
+async def authenticate(request: Request, session: AsyncSession) -> Actor:
+    token = _bearer_token(request)
+    if token is None:
+        raise Unauthorized("Sign in first: send `Authorization: Bearer <access_token>`.")
+    try:
+        claims = decode_access_token(request.app.state.settings.resolved_secret_key(), token)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired.") from exc
+    actor = await load_actor(
+        session,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        context=request_actor_context(request),
+    )
+    if actor is None:
+        raise Unauthorized("The session has ended; sign in again.")
+    request.state.user_id = actor.user_id
+    return actor
+
+
+async def current_user_allow_expired(request: Request, session: DbSession) -> Actor:
+    return await authenticate(request, session)
+
+
+async def current_user(request: Request, session: DbSession) -> Actor:
+    actor = await authenticate(request, session)
+    if actor.vetting_expired:
+        raise Forbidden(
+            "Your vetting has expired; a moderator must re-attest your membership.",
+            code="vetting-expired",
+        )
+    return actor
+
+
+CurrentUser = Annotated[Actor, Depends(current_user, scope="function")]
+# Only for what an expired member may still do: their profile, notifications, sign-out.
+CurrentUserAllowExpired = Annotated[Actor, Depends(current_user_allow_expired, scope="function")]
+
+
+def RequirePermission(permission: Permission) -> Any:
+    """A dependency that yields the actor if their roles grant `permission`, else 403."""
+
+    async def check(actor: CurrentUser) -> Actor:
+        if not actor.can(permission):
+            raise Forbidden(f"Your role does not allow this ({permission.value}).")
+        return actor
+
+    check.__name__ = f"require_{permission.name.lower()}"
+    return Depends(check, scope="function")

@@ -1,0 +1,76 @@
+"""Access tokens: short-lived JWTs signed with a key derived from the secret key.
+
+The algorithm is pinned on both sides (HS256): a token naming any other algorithm, `none`
+included, is refused before its signature is even considered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "canet"
+AUDIENCE = "canet-api"
+REQUIRED_CLAIMS = ["sub", "sid", "exp", "iat", "iss", "aud"]
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    expires_at: datetime
+
+
+def signing_key(secret_key: str) -> bytes:
+    # A dedicated key per purpose: the secret key itself is never used to sign directly.
+    return hmac.new(secret_key.encode(), b"canet/access-token/v1", hashlib.sha256).digest()
+
+
+def issue_access_token(
+    secret_key: str, *, user_id: uuid.UUID, session_id: uuid.UUID, ttl: timedelta
+) -> tuple[str, datetime]:
+    now = datetime.now(UTC)
+    expires = now + ttl
+    claims = {
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, signing_key(secret_key), algorithm=ALGORITHM), expires
+
+
+def decode_access_token(secret_key: str, token: str) -> AccessClaims:
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken("unexpected algorithm")
+        claims = jwt.decode(
+            token,
+            signing_key(secret_key),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=5,
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            session_id=uuid.UUID(claims["sid"]),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Case-request channels between a requesting and a requested authority."""

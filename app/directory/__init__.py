@@ -1,0 +1,1 @@
+"""The directory of central and competent authorities, requirement sheets, treaties, finder."""

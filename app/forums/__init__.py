@@ -1,0 +1,1 @@
+"""Threaded forums: forums, groups, threads, posts, follows, read state, moderation."""

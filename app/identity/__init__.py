@@ -1,0 +1,1 @@
+"""Membership, vetting, sign-in with MFA, sessions, roles."""

@@ -1,0 +1,1 @@
+"""Notifications derived from events, preferences, email and digests."""

@@ -1,0 +1,1 @@
+"""Event delivery: LISTEN/NOTIFY fan-out, websockets and long-poll."""

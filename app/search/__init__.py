@@ -1,0 +1,1 @@
+"""Permission-filtered full-text search across forums, cases and the directory."""
