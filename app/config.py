@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_048_576
     max_attachment_bytes: int = 100 * 1_048_576
     cors_origins: list[str] = []
+    # Sealing, mail sending, event listening; tests switch them off where they drive them.
+    run_background_tasks: bool = True
     db_pool_size: int = 10
     db_max_overflow: int = 20
 

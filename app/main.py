@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app import migrate
+from app import background, migrate
 from app.audit.router import router as audit_router
 from app.cases.router import router as cases_router
 from app.config import Settings, get_settings
@@ -90,9 +90,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             )
         else:
             app.state.db = database
+        running = await background.start_all(app)
         try:
             yield
         finally:
+            await background.stop_all(running)
             if owns_database:
                 await app.state.db.dispose()
             if embedded is not None:

@@ -1,0 +1,39 @@
+"""Long-running tasks each worker process runs beside the HTTP server.
+
+Each domain that needs one (audit sealing, mail sending, event listening) adds one starter
+to STARTERS: an async function taking the app and returning a `Stoppable` the lifespan stops
+on shutdown. Kept explicit, so what runs in a worker reads off one list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
+
+
+Starter = Callable[[FastAPI], Awaitable[Stoppable]]
+
+STARTERS: list[Starter] = []
+
+
+async def start_all(app: FastAPI) -> list[Stoppable]:
+    if not app.state.settings.run_background_tasks:
+        return []
+    return [await starter(app) for starter in STARTERS]
+
+
+async def stop_all(running: list[Stoppable]) -> None:
+    for task in reversed(running):
+        try:
+            await task.stop()
+        except Exception:
+            log.exception("background task failed to stop cleanly")
