@@ -1,5 +1,133 @@
 """HTTP endpoints of the audit domain (thin: parse, call one service function, shape)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+
+from app.audit import service
+from app.audit.export import MEDIA_TYPES, stream_export
+from app.audit.repository import EventFilters
+from app.audit.schemas import AuditEntryRead, CheckpointRead, PublicKeyRead, VerifyRead
+from app.auth.actor import Actor
+from app.auth.dependencies import CurrentUser
+from app.auth.permissions import Permission
+from app.core import audit
+from app.core.errors import Forbidden
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from app.db import DbSession
 
 router = APIRouter(tags=["audit"])
+
+
+async def _auditor(request: Request, actor: CurrentUser) -> Actor:
+    # An attempt to read the audit log by anyone else is itself worth an entry; the
+    # request's transaction rolls back with the 403, so it is written separately.
+    if not actor.can(Permission.AUDIT_READ):
+        await audit.record_separately(
+            request.app.state.db,
+            actor=actor,
+            action="audit.access.denied",
+            target=service.AUDIT_LOG,
+            details={"method": request.method, "path": request.url.path},
+        )
+        raise Forbidden("Only auditors may read the audit log.")
+    return actor
+
+
+Auditor = Annotated[Actor, Depends(_auditor, scope="function")]
+
+
+def _filters(
+    action: Annotated[str | None, Query(max_length=100, description="action prefix")] = None,
+    actor_id: uuid.UUID | None = None,
+    target_type: Annotated[str | None, Query(max_length=50)] = None,
+    target_id: Annotated[str | None, Query(max_length=100)] = None,
+    authority: Annotated[uuid.UUID | None, Query(description="authority concerned")] = None,
+    outcome: Literal["success", "denied", "failed"] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> EventFilters:
+    return EventFilters(
+        action=action,
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=target_id,
+        authority_id=authority,
+        outcome=outcome,
+        since=since,
+        until=until,
+    )
+
+
+Filters = Annotated[EventFilters, Depends(_filters)]
+
+
+@router.get("/audit/events", response_model=Page[AuditEntryRead])
+async def search_events(
+    actor: Auditor,
+    session: DbSession,
+    filters: Filters,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[AuditEntryRead]:
+    """Search audit entries (newest first); the search itself is recorded."""
+    return await service.search_events(
+        session, actor=actor, filters=filters, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/audit/events/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}},
+)
+async def export_events(
+    request: Request,
+    actor: Auditor,
+    session: DbSession,
+    filters: Filters,
+    format: Literal["jsonl", "csv"] = "jsonl",
+) -> StreamingResponse:
+    """Stream the sealed entries of a time window as JSONL (verifiable) or CSV."""
+    db = request.app.state.db
+    plan = await service.start_export(session, db, actor=actor, filters=filters, fmt=format)
+    # The body is produced after the request's transaction (and the export's own audit
+    # entry) committed; it reads through its own connection.
+    return StreamingResponse(
+        stream_export(db, plan),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="canet-audit.{format}"'},
+    )
+
+
+@router.get("/audit/verify", response_model=VerifyRead)
+async def verify(
+    request: Request, actor: Auditor, session: DbSession, since_checkpoint: bool = False
+) -> VerifyRead:
+    """Recompute the hash chain and check the signed checkpoints."""
+    return await service.verify_chain(
+        session,
+        request.app.state.db,
+        request.app.state.settings,
+        actor=actor,
+        since_checkpoint=since_checkpoint,
+    )
+
+
+@router.get("/audit/checkpoints", response_model=Page[CheckpointRead])
+async def list_checkpoints(
+    actor: Auditor, session: DbSession, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> Page[CheckpointRead]:
+    """Signed checkpoints of the chain head, newest first."""
+    return await service.list_checkpoints(session, actor=actor, cursor=cursor, limit=limit)
+
+
+@router.get("/audit/public-key", response_model=PublicKeyRead)
+async def public_key(request: Request, actor: Auditor) -> PublicKeyRead:
+    """The Ed25519 public key that verifies the checkpoints."""
+    return service.signing_public_key(request.app.state.settings, actor=actor)

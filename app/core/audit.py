@@ -7,6 +7,10 @@ something that exists, a failed sign-in) happen in transactions that roll back, 
 
 Entries never hold secrets or content: keys that name a password, token, secret, code or
 message body are redacted before the row is built.
+
+The entry is written unchained, so concurrent writers never wait for one another; the
+audit domain's sealer gives it its gapless seq and chained hash moments after the commit
+(app/audit/sealing.py, docs/audit.md).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.audit import AuditEntry
@@ -79,6 +84,12 @@ def build_entry(
     )
 
 
+_TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
+# Every column but the identity and the transaction stamp (set by a trigger).
+_COLUMNS = tuple(c.name for c in _TABLE.columns if c.name not in ("id", "xact_id"))
+_INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -100,8 +111,11 @@ async def record(
         details=details,
         authority_ids=authority_ids,
     )
-    session.add(entry)
-    await session.flush()
+    # A Core INSERT, not session.add() + flush(): the entry is never changed afterwards, so
+    # the unit of work would be pure overhead (about a quarter of a millisecond of CPU per
+    # audited write, measured with bench/audit_throughput.py). It runs now, so a failure
+    # still fails the action.
+    entry.id = await session.scalar(_INSERT, {name: getattr(entry, name) for name in _COLUMNS})
     return entry
 
 

@@ -1,0 +1,57 @@
+"""API shapes of the audit domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class AuditEntryRead(BaseModel):
+    id: int
+    seq: int | None  # null until the sealer has chained it (normally within a second)
+    hash: str | None
+    occurred_at: datetime
+    actor_user_id: uuid.UUID | None
+    actor_session_id: uuid.UUID | None
+    actor_ip: str | None
+    actor_user_agent: str | None
+    request_id: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    authority_ids: list[uuid.UUID]
+    outcome: str
+    changes: dict[str, Any] | None
+    details: dict[str, Any] | None
+
+
+class ChainHead(BaseModel):
+    seq: int
+    hash: str
+
+
+class VerifyRead(BaseModel):
+    ok: bool
+    checked: int
+    head: ChainHead
+    first_bad_seq: int | None
+    checkpoints_checked: int
+    problems: list[str]
+
+
+class CheckpointRead(BaseModel):
+    id: int
+    seq: int
+    hash: str
+    signed_at: datetime
+    key_id: str
+    signature: str
+    text: str  # the plain-text form a third party verifies with the public key
+
+
+class PublicKeyRead(BaseModel):
+    key_id: str
+    public_key_pem: str

@@ -1,0 +1,209 @@
+"""Sealing: give committed entries their gapless `seq` and chained hash, in commit order.
+
+Why not chain inside the writing transaction: that needs one lock held from reading the
+head until commit, so every audited write in the system would commit one at a time
+(bench/audit_throughput.py measures the `inline` mode that does exactly this). Instead
+entries are inserted unchained and a single sealer (every worker runs one, a PostgreSQL
+advisory lock lets one at a time work) chains them moments later.
+
+Commit order without gaps: an entry with a lower id can commit after one with a higher id,
+so the sealer never chains by id. Each entry carries the id of its writing transaction
+(`xact_id`, stamped by a trigger). At the start of a round the sealer computes a horizon H
+such that every transaction of this database with an id below H has finished (committed, so
+visible to the next statement, or rolled back, so gone) and no transaction can ever get an
+id below H again. The round seals exactly the visible entries with `xact_id` below H and
+above the last sealed one, ordered by (xact_id, id): nothing below H can appear later, so
+the chain never has to insert before its head and never skips an entry. A transaction still
+running holds H back and delays (never breaks) sealing of later ones.
+
+The order this gives: if transaction A committed before transaction B wrote anything (so B
+could have seen A's effects), A's entries get lower seqs than B's, since B's id is larger.
+Transactions that overlapped are ordered by their ids. Every committed entry gets exactly one
+seq, and a seq never changes.
+
+H is the smaller of the snapshot's xmax (the first id not yet completed, read FIRST) and the
+oldest id still running in this database (pg_stat_activity.backend_xid, prepared
+transactions), read after it. `pg_snapshot_xmin` alone would also be correct, but transaction
+ids are cluster-wide: one long transaction in any other database on a shared server would
+then stall sealing here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col, select
+
+from app.audit.chain import GENESIS_HASH, entry_columns, link_hash, record_of
+from app.db import Database
+from app.models.audit import AuditChainLink, AuditEntry
+
+log = logging.getLogger(__name__)
+
+# One advisory lock key for the whole cluster: "canetAUD" as a signed 64-bit integer.
+SEAL_LOCK_KEY = int.from_bytes(b"canetAUD", "big", signed=True)
+BATCH_SIZE = 2000
+
+
+class ChainBroken(RuntimeError):
+    """The chain head refers to an entry that no longer exists: someone deleted it."""
+
+
+async def take_seal_lock(conn: AsyncConnection, *, wait: bool) -> bool:
+    """The cluster-wide sealing lock, held until the end of `conn`'s transaction."""
+    if wait:
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
+        return True
+    return bool(await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(SEAL_LOCK_KEY))))
+
+
+async def chain_head(conn: AsyncConnection) -> tuple[int, str, int, int] | None:
+    """(seq, hash, xact_id, entry_id) of the last sealed entry, or None for an empty chain."""
+    row = (
+        await conn.execute(
+            select(
+                col(AuditChainLink.seq),
+                col(AuditChainLink.hash),
+                col(AuditEntry.xact_id),
+                col(AuditChainLink.entry_id),
+            )
+            .select_from(AuditChainLink)
+            .outerjoin(AuditEntry, col(AuditEntry.id) == col(AuditChainLink.entry_id))
+            .order_by(col(AuditChainLink.seq).desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.xact_id is None:
+        raise ChainBroken(f"audit entry {row.entry_id} sealed at seq {row.seq} is missing")
+    return int(row.seq), str(row.hash), int(row.xact_id), int(row.entry_id)
+
+
+_RUNNING_HERE = sa.text(
+    """
+    SELECT backend_xid::text::bigint FROM pg_stat_activity
+     WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND backend_xid IS NOT NULL
+    UNION ALL
+    SELECT transaction::text::bigint FROM pg_prepared_xacts
+     WHERE database = current_database()
+    """
+)
+
+
+async def sealing_horizon(conn: AsyncConnection) -> int:
+    """The id below which every transaction of this database has finished (see above).
+
+    Call it first in a transaction that has no id of its own yet (no writes before it):
+    the activity view is read once per transaction and then cached.
+    """
+    # 1. The first id not yet completed, as a 64-bit id: taken BEFORE the activity view, so
+    #    a transaction that gets its id in between gets one at or above it.
+    xmax = int(
+        await conn.scalar(sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+        or 0
+    )
+    # 2. Transactions running here carry 32-bit ids: widen each next to xmax (a running id is
+    #    always within 2^31 of it). Those at or above xmax do not lower the horizon.
+    horizon = xmax
+    running: list[int] = list((await conn.execute(_RUNNING_HERE)).scalars())
+    for xid in running:
+        delta = (xid - xmax) % 2**32
+        if delta >= 2**31:
+            horizon = min(horizon, xmax - (2**32 - delta))
+    return horizon
+
+
+async def _seal_batch(conn: AsyncConnection, *, wait: bool, batch_size: int) -> int | None:
+    if not await take_seal_lock(conn, wait=wait):
+        return None
+    horizon = await sealing_horizon(conn)
+    head = await chain_head(conn)
+    seq, prev_hash, last_xact, last_id = head if head else (0, GENESIS_HASH, -1, -1)
+    entries = AuditEntry.__table__.c  # type: ignore[attr-defined]
+    rows = (
+        await conn.execute(
+            sa.select(*entry_columns())
+            .where(
+                sa.tuple_(entries.xact_id, entries.id) > sa.tuple_(last_xact, last_id),
+                entries.xact_id < horizon,
+            )
+            .order_by(entries.xact_id, entries.id)
+            .limit(batch_size)
+        )
+    ).all()
+    if not rows:
+        return 0
+    links: list[dict[str, Any]] = []
+    for row in rows:
+        seq += 1
+        prev_hash = link_hash(prev_hash, record_of(seq, row._mapping))
+        links.append({"seq": seq, "entry_id": row.id, "hash": prev_hash})
+    await conn.execute(sa.insert(AuditChainLink.__table__), links)  # type: ignore[attr-defined]
+    return len(rows)
+
+
+async def _newest_visible_xact(db: Database) -> int | None:
+    async with db.engine.connect() as conn:
+        value = await conn.scalar(sa.select(sa.func.max(col(AuditEntry.xact_id))))
+        await conn.rollback()
+    return int(value) if value is not None else None
+
+
+async def seal_pending(
+    db: Database,
+    *,
+    wait: bool = True,
+    patience: float = 10.0,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Seal the entries committed before the call; returns how many were sealed.
+
+    `wait=True` (tests, CLI, anyone who needs the chain up to date now) waits for the lock
+    and, up to `patience` seconds, for older transactions still open in this database.
+    `wait=False` (the background task) makes one pass and gives up at once when another
+    worker holds the lock.
+    """
+    target = await _newest_visible_xact(db) if wait else None
+    deadline = time.monotonic() + patience
+    total = 0
+    while True:
+        async with db.engine.begin() as conn:
+            sealed = await _seal_batch(conn, wait=wait, batch_size=batch_size)
+            head = await chain_head(conn) if wait else None
+        if sealed is None:
+            return total
+        total += sealed
+        if sealed == batch_size:
+            continue
+        if target is None or (head is not None and head[2] >= target):
+            return total
+        if time.monotonic() >= deadline:
+            log.warning("audit sealing: an older transaction is still open; sealed %d", total)
+            return total
+        await asyncio.sleep(0.005)
+
+
+async def oldest_unsealed(db: Database) -> tuple[datetime, int] | None:
+    """(time, xact_id) of the oldest committed entry still waiting for the sealer, if any."""
+    entries = AuditEntry.__table__.c  # type: ignore[attr-defined]
+    async with db.engine.connect() as conn:
+        head = await chain_head(conn)
+        _, _, last_xact, last_id = head if head else (0, GENESIS_HASH, -1, -1)
+        row = (
+            await conn.execute(
+                sa.select(entries.occurred_at, entries.xact_id)
+                .where(sa.tuple_(entries.xact_id, entries.id) > sa.tuple_(last_xact, last_id))
+                .order_by(entries.xact_id, entries.id)
+                .limit(1)
+            )
+        ).first()
+        await conn.rollback()
+    return (row.occurred_at, int(row.xact_id)) if row else None

@@ -1,0 +1,163 @@
+"""The audit domain's verbs for auditors: search, export, verify, list checkpoints.
+
+Every search, export and verification is itself recorded, so reading the log leaves a trace
+in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.checkpoints import as_signed
+from app.audit.export import ExportFormat, ExportPlan, plan_export
+from app.audit.repository import EventFilters, checkpoints_page_statement, search_statement
+from app.audit.schemas import (
+    AuditEntryRead,
+    ChainHead,
+    CheckpointRead,
+    PublicKeyRead,
+    VerifyRead,
+)
+from app.audit.signing import key_id, load_signing_key, public_key_pem
+from app.audit.verify import verify_database
+from app.auth.actor import Actor
+from app.auth.permissions import Permission
+from app.config import Settings
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import BadRequest, Forbidden
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.db import Database
+
+AUDIT_LOG = Target("audit_log")
+
+
+def _require_auditor(actor: Actor) -> None:
+    if not actor.can(Permission.AUDIT_READ):
+        raise Forbidden("Only auditors may read the audit log.")
+
+
+def _cursor_id(cursor: str | None) -> int | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    if len(values) != 1 or not isinstance(values[0], int):
+        raise BadRequest("The cursor is not valid.", code="invalid-cursor")
+    return values[0]
+
+
+def _entry_read(row: Any) -> AuditEntryRead:
+    return AuditEntryRead.model_validate(dict(row._mapping))
+
+
+async def search_events(
+    session: AsyncSession, *, actor: Actor, filters: EventFilters, cursor: str | None, limit: int
+) -> Page[AuditEntryRead]:
+    """Entries matching `filters`, newest first."""
+    _require_auditor(actor)
+    rows = (
+        await session.execute(
+            search_statement(filters, before_id=_cursor_id(cursor), limit=limit + 1)
+        )
+    ).all()
+    items = [_entry_read(row) for row in rows[:limit]]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    await audit.record(
+        session,
+        actor=actor,
+        action="audit.searched",
+        target=AUDIT_LOG,
+        details={"filters": filters.describe(), "returned": len(items), "cursor": bool(cursor)},
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def start_export(
+    session: AsyncSession, db: Database, *, actor: Actor, filters: EventFilters, fmt: ExportFormat
+) -> ExportPlan:
+    """Fix the seq range of an export and record it; the caller streams it after commit."""
+    _require_auditor(actor)
+    plan = await plan_export(db, filters, fmt)
+    await audit.record(
+        session,
+        actor=actor,
+        action="audit.exported",
+        target=AUDIT_LOG,
+        details={
+            "filters": filters.describe(),
+            "format": fmt,
+            "first_seq": plan.first_seq,
+            "last_seq": plan.last_seq,
+        },
+    )
+    return plan
+
+
+async def verify_chain(
+    session: AsyncSession,
+    db: Database,
+    settings: Settings,
+    *,
+    actor: Actor,
+    since_checkpoint: bool,
+) -> VerifyRead:
+    """Recompute the chain and check every signed checkpoint."""
+    _require_auditor(actor)
+    public_key = load_signing_key(settings).public_key()
+    report = await verify_database(db, public_key, since_checkpoint=since_checkpoint)
+    await audit.record(
+        session,
+        actor=actor,
+        action="audit.verified",
+        target=AUDIT_LOG,
+        outcome="success" if report.ok else "failed",
+        details={
+            "since_checkpoint": since_checkpoint,
+            "checked": report.checked,
+            "head_seq": report.head_seq,
+            "first_bad_seq": report.first_bad_seq,
+        },
+    )
+    return VerifyRead(
+        ok=report.ok,
+        checked=report.checked,
+        head=ChainHead(seq=report.head_seq, hash=report.head_hash),
+        first_bad_seq=report.first_bad_seq,
+        checkpoints_checked=report.checkpoints_checked,
+        problems=report.problems,
+    )
+
+
+async def list_checkpoints(
+    session: AsyncSession, *, actor: Actor, cursor: str | None, limit: int
+) -> Page[CheckpointRead]:
+    """Signed checkpoints, newest first."""
+    _require_auditor(actor)
+    rows = (
+        await session.execute(
+            checkpoints_page_statement(before_id=_cursor_id(cursor), limit=limit + 1)
+        )
+    ).all()
+    items = [
+        CheckpointRead(
+            id=row.id,
+            seq=row.seq,
+            hash=row.hash,
+            signed_at=row.signed_at,
+            key_id=row.key_id,
+            signature=row.signature,
+            text=as_signed(row).text(),
+        )
+        for row in rows[:limit]
+    ]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def signing_public_key(settings: Settings, *, actor: Actor) -> PublicKeyRead:
+    """The public half of the checkpoint key, for outside verifiers."""
+    _require_auditor(actor)
+    public = load_signing_key(settings).public_key()
+    return PublicKeyRead(key_id=key_id(public), public_key_pem=public_key_pem(public))

@@ -1,0 +1,182 @@
+"""Recompute the chain and check the signed checkpoints against it.
+
+What each kind of tampering looks like here:
+- an entry edited (or two entries' contents swapped): its recomputed hash differs -> its seq;
+- a chain row deleted: a gap in seq -> the missing seq; an entry deleted: its link has no
+  entry -> that seq;
+- rows reordered (seq or entry_id swapped): the recomputed hash differs at the lower seq;
+- the tail cut off, or everything after some point rewritten and re-hashed (which the chain
+  alone cannot reveal): a signed checkpoint no longer matches -> the first seq after the last
+  checkpoint that still does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.audit.chain import GENESIS_HASH, entry_columns, link_hash, record_of
+from app.audit.checkpoints import all_checkpoints
+from app.audit.signing import SignedCheckpoint, key_id
+from app.db import Database
+from app.models.audit import AuditChainLink, AuditEntry
+
+STREAM_BATCH = 2000
+
+
+@dataclass
+class Report:
+    ok: bool = True
+    checked: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+    first_bad_seq: int | None = None
+    checkpoints_checked: int = 0
+    other_key_checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, seq: int | None, problem: str) -> None:
+        self.ok = False
+        if seq is not None and (self.first_bad_seq is None or seq < self.first_bad_seq):
+            self.first_bad_seq = seq
+        self.problems.append(problem)
+
+
+@dataclass
+class _Anchors:
+    """Valid checkpoints by seq, and the last one the recomputed chain matched."""
+
+    by_seq: dict[int, list[SignedCheckpoint]]
+    last_good_seq: int = 0
+
+    def check(self, report: Report, seq: int, hash_: str) -> None:
+        for checkpoint in self.by_seq.get(seq, ()):
+            report.checkpoints_checked += 1
+            if checkpoint.hash == hash_:
+                self.last_good_seq = seq
+            else:
+                report.fail(
+                    self.last_good_seq + 1,
+                    f"the chain at seq {seq} does not match the checkpoint signed at "
+                    f"{checkpoint.time}: rewritten after seq {self.last_good_seq}",
+                )
+
+
+def _valid_anchors(
+    report: Report, checkpoints: list[SignedCheckpoint], public_key: Ed25519PublicKey
+) -> _Anchors:
+    by_seq: dict[int, list[SignedCheckpoint]] = {}
+    current = key_id(public_key)
+    for checkpoint in checkpoints:
+        if checkpoint.key_id != current:
+            # Signed by an earlier key (rotated): it cannot vouch for anything here, and a
+            # forged one with a made-up key id anchors nothing either.
+            report.other_key_checkpoints += 1
+        elif checkpoint.verify(public_key):
+            by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+        else:
+            report.fail(
+                None,
+                f"the checkpoint for seq {checkpoint.seq} signed at {checkpoint.time} has no "
+                f"valid signature by this key",
+            )
+    return _Anchors(by_seq)
+
+
+async def verify_database(
+    db: Database, public_key: Ed25519PublicKey, *, since_checkpoint: bool = False
+) -> Report:
+    """Recompute the sealed chain (from the genesis, or from the latest valid checkpoint)."""
+    report = Report()
+    links = AuditChainLink.__table__.c  # type: ignore[attr-defined]
+    async with db.engine.connect() as plain:
+        # One snapshot for checkpoints, chain and strays: no false alarm from a concurrent seal.
+        conn = await plain.execution_options(isolation_level="REPEATABLE READ")
+        await conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+        anchors = _valid_anchors(report, await all_checkpoints(conn), public_key)
+        start, prev_hash = 1, GENESIS_HASH
+        if since_checkpoint and anchors.by_seq:
+            base = max(anchors.by_seq)
+            stored = await conn.scalar(sa.select(links.hash).where(links.seq == base))
+            if stored != anchors.by_seq[base][0].hash:
+                report.fail(base, f"the chain at seq {base} does not match its checkpoint")
+                await conn.rollback()
+                return report
+            start, prev_hash = base + 1, stored
+            anchors.last_good_seq = base
+        report.head_seq, report.head_hash = start - 1, prev_hash
+        stmt = (
+            sa.select(links.seq, links.hash.label("link_hash"), links.entry_id, *entry_columns())
+            .select_from(sa.outerjoin(AuditChainLink.__table__, AuditEntry.__table__))  # type: ignore[attr-defined]
+            .where(links.seq >= start)
+            .order_by(links.seq)
+        )
+        result = await conn.stream(stmt.execution_options(yield_per=STREAM_BATCH))
+        expected = start
+        async for partition in result.partitions():
+            for row in partition:
+                if row.seq != expected:
+                    report.fail(expected, f"seq {expected} is missing from the chain")
+                    break
+                if row.id is None:
+                    report.fail(row.seq, f"the entry sealed at seq {row.seq} was deleted")
+                    break
+                prev_hash = link_hash(prev_hash, record_of(row.seq, row._mapping))
+                if prev_hash != row.link_hash:
+                    report.fail(row.seq, f"the entry at seq {row.seq} does not match its hash")
+                    break
+                anchors.check(report, row.seq, prev_hash)
+                report.checked += 1
+                report.head_seq, report.head_hash = row.seq, prev_hash
+                expected += 1
+            else:
+                # Hashing millions of rows is CPU work: let other requests in between batches.
+                await asyncio.sleep(0)
+                continue
+            break
+        await result.close()
+        if report.ok:
+            beyond = [s for s in anchors.by_seq if s > report.head_seq]
+            if beyond:
+                report.fail(
+                    report.head_seq + 1,
+                    f"a checkpoint was signed for seq {max(beyond)} but the chain ends at "
+                    f"{report.head_seq}: entries were removed",
+                )
+        if not since_checkpoint and report.ok:
+            await _check_strays(conn, report)
+        await conn.rollback()
+    return report
+
+
+async def _check_strays(conn: AsyncConnection, report: Report) -> None:
+    """Entries the sealer has passed over yet are not in the chain were slipped in later."""
+    entries = AuditEntry.__table__.c  # type: ignore[attr-defined]
+    links = AuditChainLink.__table__.c  # type: ignore[attr-defined]
+    head = (
+        await conn.execute(
+            sa.select(entries.xact_id, entries.id)
+            .join(AuditChainLink.__table__, links.entry_id == entries.id)  # type: ignore[attr-defined]
+            .order_by(links.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    if head is None:
+        return
+    unsealed = ~sa.exists().where(links.entry_id == entries.id)
+    count: Any = (
+        sa.select(sa.func.count())
+        .select_from(AuditEntry.__table__)  # type: ignore[attr-defined]
+        .where(sa.tuple_(entries.xact_id, entries.id) < sa.tuple_(head.xact_id, head.id))
+        .where(unsealed)
+    )
+    strays = await conn.scalar(count)
+    if strays:
+        report.fail(
+            None, f"{strays} entries older than the chain head were never sealed (inserted later)"
+        )
