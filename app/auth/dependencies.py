@@ -7,6 +7,8 @@ every worker, not when the access token expires.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -23,6 +25,13 @@ from app.db import DbSession
 from app.models.identity import User, UserSession
 
 _BEARER = "bearer "
+# Browser sessions: `__Host-` pins the cookie to this origin over https; plain-http
+# development (CANET_COOKIE_SECURE=false) uses the unprefixed name.
+SESSION_COOKIE = "__Host-canet_session"
+DEV_SESSION_COOKIE = "canet_session"
+CSRF_COOKIE = "canet_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def request_actor_context(request: Request) -> dict[str, str | None]:
@@ -82,9 +91,50 @@ async def load_actor(
     )
 
 
+def csrf_token_for(secret_key: str, session_id: uuid.UUID) -> str:
+    """The CSRF token of a cookie session: derived from its id, so nothing more is stored."""
+    return hmac.new(
+        secret_key.encode(), b"canet/csrf/v1:" + session_id.bytes, hashlib.sha256
+    ).hexdigest()
+
+
+async def _cookie_actor(request: Request, session: AsyncSession, cookie: str) -> Actor:
+    """The browser path: an opaque HttpOnly session cookie plus, on writes, a CSRF header."""
+    row = (
+        await session.execute(
+            select(UserSession.id, UserSession.user_id).where(
+                col(UserSession.cookie_hash) == hashlib.sha256(cookie.encode()).hexdigest(),
+                col(UserSession.kind) == "cookie",
+            )
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("The session has ended; sign in again.")
+    session_id, user_id = row
+    if request.method not in _SAFE_METHODS:
+        expected = csrf_token_for(request.app.state.settings.resolved_secret_key(), session_id)
+        sent = request.headers.get(CSRF_HEADER) or ""
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise Forbidden(f"Send the {CSRF_HEADER} header with cookie sessions.", code="csrf")
+    actor = await load_actor(
+        session, user_id=user_id, session_id=session_id, context=request_actor_context(request)
+    )
+    if actor is None:
+        raise Unauthorized("The session has ended; sign in again.")
+    request.state.user_id = actor.user_id
+    return actor
+
+
 async def authenticate(request: Request, session: AsyncSession) -> Actor:
     token = _bearer_token(request)
     if token is None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is None and request.url.scheme != "https":
+            # Over https only the __Host- cookie counts: a sibling subdomain can plant a plain
+            # cookie, never a __Host- one (session fixation).
+            cookie = request.cookies.get(DEV_SESSION_COOKIE)
+        if cookie:
+            return await _cookie_actor(request, session, cookie)
         raise Unauthorized("Sign in first: send `Authorization: Bearer <access_token>`.")
     try:
         claims = decode_access_token(request.app.state.settings.resolved_secret_key(), token)

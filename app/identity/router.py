@@ -2,4 +2,10 @@
 
 from fastapi import APIRouter
 
+from app.identity.routes import auth, me, users, vetting
+
 router = APIRouter(tags=["identity"])
+router.include_router(auth.router)
+router.include_router(vetting.router)
+router.include_router(users.router)
+router.include_router(me.router)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, INET
+from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, INET, JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Timestamps, UUIDPrimaryKey, utcnow
@@ -32,6 +33,15 @@ class User(UUIDPrimaryKey, Timestamps, table=True):
     )
     focal_point: bool = Field(default=False)
     vetting_expires_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # identity domain (0004_identity)
+    vetted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    vetting_reminded_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # AES-GCM encrypted with a key derived from the secret key (never stored in clear).
+    totp_secret: str | None = Field(default=None, max_length=128)
+    # The last TOTP time step accepted: a code is never accepted twice (replay).
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger())
+    mfa_enrolled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class UserSession(UUIDPrimaryKey, SQLModel, table=True):
@@ -52,3 +62,149 @@ class UserSession(UUIDPrimaryKey, SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     client_ip: str | None = Field(default=None, sa_column=sa.Column(INET(), nullable=True))
     user_agent: str | None = Field(default=None, max_length=512)
+    # identity domain (0004_identity): "bearer" (access + refresh token) or "cookie".
+    kind: str = Field(
+        default="bearer", max_length=16, sa_column_kwargs={"server_default": "bearer"}
+    )
+    # SHA-256 of the opaque browser session cookie (cookie sessions only).
+    cookie_hash: str | None = Field(default=None, max_length=64, unique=True)
+    revoked_reason: str | None = Field(default=None, max_length=32)
+
+
+class RefreshToken(UUIDPrimaryKey, SQLModel, table=True):
+    """Refresh tokens, stored hashed; a spent one presented again revokes its session."""
+
+    __tablename__ = "refresh_tokens"
+
+    session_id: uuid.UUID = Field(foreign_key="user_sessions.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+    spent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class OneTimeToken(UUIDPrimaryKey, SQLModel, table=True):
+    """Single-use secrets: email links and sign-in challenges, stored as SHA-256 only."""
+
+    __tablename__ = "one_time_tokens"
+
+    # verify_email | provide_info | login_mfa | login_enroll | password_reset
+    purpose: str = Field(max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: uuid.UUID | None = Field(
+        default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
+    )
+    application_id: uuid.UUID | None = Field(
+        default=None, foreign_key="applications.id", index=True, ondelete="CASCADE"
+    )
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # Wrong codes entered against a sign-in challenge; the challenge dies after a few.
+    failures: int = Field(default=0)
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+
+
+class RecoveryCode(UUIDPrimaryKey, SQLModel, table=True):
+    __tablename__ = "recovery_codes"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per account or client address, shared by every worker."""
+
+    __tablename__ = "login_throttles"
+
+    key: str = Field(primary_key=True, max_length=400)  # "account:<email>" | "ip:<address>"
+    failures: int = Field(default=0)
+    first_failure_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    last_failure_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    blocked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    locked: bool = Field(default=False)
+
+
+class Application(UUIDPrimaryKey, Timestamps, table=True):
+    """A request for membership, from email verification to the moderator's decision."""
+
+    __tablename__ = "applications"
+    __table_args__ = (sa.Index("ix_applications_status_created", "status", "created_at"),)
+
+    email: str = Field(sa_column=sa.Column(CITEXT(), nullable=False, index=True))
+    handle: str = Field(sa_column=sa.Column(CITEXT(), nullable=False))
+    full_name: str = Field(max_length=200)
+    position: str = Field(max_length=200)
+    justification: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    authority_id: uuid.UUID = Field(foreign_key="authorities.id", index=True, ondelete="CASCADE")
+    password_hash: str
+    # pending_email | pending_review | info_requested | approved | rejected | expired
+    status: str = Field(default="pending_email", max_length=16)
+    email_verified_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # endorsed | unknown: what the authority's focal point said
+    endorsement: str | None = Field(default=None, max_length=16)
+    endorsed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    decided_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class VettingStep(UUIDPrimaryKey, SQLModel, table=True):
+    """One entry of a person's vetting record: who did what, when, with which checks."""
+
+    __tablename__ = "vetting_steps"
+
+    application_id: uuid.UUID | None = Field(
+        default=None, foreign_key="applications.id", index=True, ondelete="CASCADE"
+    )
+    user_id: uuid.UUID | None = Field(
+        default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
+    )
+    # applied | email_verified | endorsed | unknown | info_requested | info_provided |
+    # approved | rejected | reattested | reminded | expired
+    step: str = Field(max_length=32)
+    actor_user_id: uuid.UUID | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    checks: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(ARRAY(sa.String()), nullable=False, server_default="{}"),
+    )
+    roles: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(ARRAY(sa.String()), nullable=False, server_default="{}"),
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+
+
+class RoleChange(UUIDPrimaryKey, SQLModel, table=True):
+    """A privileged grant (admin, moderator) waiting for a second admin (four eyes)."""
+
+    __tablename__ = "role_changes"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    requested_by: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    # The whole requested PATCH, applied as one when confirmed.
+    changes: dict[str, Any] = Field(sa_column=sa.Column(JSONB(), nullable=False))
+    # pending | confirmed | rejected
+    status: str = Field(default="pending", max_length=16, index=True)
+    decided_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )

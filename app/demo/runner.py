@@ -1,0 +1,60 @@
+"""Seed the demo network: each domain's demo step, in order, in one transaction."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+
+from sqlmodel import select
+
+from app.config import Settings
+from app.db import Database
+from app.demo.context import DemoContext
+from app.models.identity import User
+
+log = logging.getLogger(__name__)
+
+STEPS = ("app.directory.demo", "app.identity.demo", "app.forums.demo", "app.cases.demo")
+
+
+async def has_members(database: Database) -> bool:
+    async with database.sessionmaker() as session:
+        return await session.scalar(select(User.id).limit(1)) is not None
+
+
+async def seed_demo(database: Database, settings: Settings) -> DemoContext:
+    """Run every available demo step; all or nothing."""
+    ctx = DemoContext()
+    ctx.extra["secret_key"] = settings.resolved_secret_key()
+    ctx.extra["base_url"] = settings.base_url
+    async with database.transaction() as session:
+        for name in STEPS:
+            if importlib.util.find_spec(name) is None:
+                log.info("demo: %s not present, skipped", name)
+                continue
+            await importlib.import_module(name).seed(session, ctx)
+            log.info("demo: %s done", name)
+    return ctx
+
+
+async def seed_if_empty(url: str, settings: Settings) -> DemoContext | None:
+    """Seed the demo network unless the database has members already."""
+    database = Database(url)
+    try:
+        if await has_members(database):
+            return None
+        return await seed_demo(database, settings)
+    finally:
+        await database.dispose()
+
+
+def sign_in_help(ctx: DemoContext, base_url: str) -> str:
+    return "\n".join(
+        [
+            f"Demo network ready at {base_url} (API docs at {base_url.rstrip('/')}/docs).",
+            *ctx.lines,
+            "Sign in: POST /api/v1/auth/login {email, password} -> challenge_token;",
+            "then POST /api/v1/auth/mfa/verify {challenge_token, code}.",
+        ]
+    )

@@ -1,0 +1,136 @@
+"""Periodic identity chores: vetting reminders and expiry notes, purging stale secrets.
+
+Every worker runs the loop; a transaction-level advisory lock makes one of them do each pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit
+from app.core.audit import Target
+from app.identity import mails, passwords, throttling
+from app.identity.settings import identity_settings
+from app.models.identity import Application, OneTimeToken, User, VettingStep
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from app.config import Settings
+    from app.db import Database
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 3600
+_LOCK_KEY = 0x63616E6574_01  # "canet" + 1: identity maintenance
+
+
+async def send_vetting_reminders(session: AsyncSession, *, base_url: str) -> int:
+    """Mail members whose vetting expires within the reminder window (once per period)."""
+    policy = identity_settings()
+    now = datetime.now(UTC)
+    due = (
+        (
+            await session.execute(
+                select(User)
+                .where(
+                    col(User.status) == "active",
+                    col(User.vetting_expires_at) > now,
+                    col(User.vetting_expires_at)
+                    <= now + timedelta(days=policy.vetting_reminder_days),
+                    col(User.vetting_reminded_at).is_(None),
+                )
+                .limit(500)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for user in due:
+        assert user.vetting_expires_at is not None
+        user.vetting_reminded_at = now
+        session.add(VettingStep(user_id=user.id, step="reminded"))
+        await mails.send_vetting_reminder(
+            session,
+            to=user.email,
+            name=user.full_name,
+            expires=user.vetting_expires_at.date().isoformat(),
+            base_url=base_url,
+        )
+        await audit.record(
+            session,
+            actor=Actor.system(),
+            action="vetting.member.reminded",
+            target=Target("user", user.id),
+            authority_ids=[user.authority_id],
+        )
+    return len(due)
+
+
+async def purge_stale(session: AsyncSession) -> None:
+    """Unverified applications after 30 days; spent or expired one-time tokens after a day."""
+    policy = identity_settings()
+    now = datetime.now(UTC)
+    await session.execute(
+        delete(Application).where(
+            col(Application.status).in_(("pending_email", "expired")),
+            col(Application.created_at) < now - timedelta(days=policy.unverified_application_days),
+        )
+    )
+    await session.execute(
+        delete(OneTimeToken).where(col(OneTimeToken.expires_at) < now - timedelta(days=1))
+    )
+    await throttling.purge_stale(session)
+
+
+async def run_once(database: Database, settings: Settings) -> None:
+    async with database.transaction() as session:
+        got = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}
+        )
+        if not got:
+            return
+        await send_vetting_reminders(session, base_url=settings.base_url)
+        await purge_stale(session)
+
+
+class IdentityMaintenance:
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="canet-identity-maintenance")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await run_once(self.database, self.settings)
+            except Exception:
+                log.exception("identity maintenance pass failed")
+            await asyncio.sleep(INTERVAL_SECONDS)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def start_identity_maintenance(app: FastAPI) -> IdentityMaintenance:
+    # The dummy hash that unknown emails are checked against is made now, not during the
+    # first such sign-in (which would then be measurably slower than a wrong password).
+    await asyncio.to_thread(passwords.dummy_hash)
+    task = IdentityMaintenance(app.state.db, app.state.settings)
+    task.start()
+    return task

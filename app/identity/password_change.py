@@ -1,0 +1,135 @@
+"""Changing a password: by the member (current password) or by the emailed reset link.
+
+A reset needs only the link, so it ends every session and leaves the second factor in
+place: whoever reads the mailbox still cannot sign in without the TOTP device.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import BadRequest, NotFound, TooManyRequests, ValidationFailed
+from app.core.mail import enqueue_mail
+from app.identity import passwords, throttling
+from app.identity.mails import SIGNATURE, link
+from app.identity.secrets import hash_token, new_token
+from app.identity.sessions import revoke_all_sessions, revoke_session
+from app.models.identity import OneTimeToken, User, UserSession
+
+RESET_MINUTES = 60
+INVALID_LINK = "The link is invalid, already used or expired."
+
+
+def _check(password: str, user: User) -> None:
+    problems = passwords.problems_for(password, email=user.email, full_name=user.full_name)
+    if problems:
+        raise ValidationFailed(
+            problems[0], errors=[{"field": "password", "message": p} for p in problems]
+        )
+
+
+async def request_password_reset(
+    session: AsyncSession, *, email: str, base_url: str, actor: Actor
+) -> None:
+    """Mail a single-use reset link if the address is a member's; answer alike either way."""
+    key = throttling.form_key("reset", actor.client_ip)
+    if key is not None:
+        if await throttling.current_block(session, [key]):
+            raise TooManyRequests("Too many requests; wait before trying again.")
+        await throttling.record_failure(session, [key])
+    user = await session.scalar(select(User).where(col(User.email) == email.strip()))
+    await audit.record(
+        session,
+        actor=actor,
+        action="auth.password_reset.requested",
+        target=Target("user", user.id) if user else None,
+        details={"email": email, "known": user is not None},
+    )
+    if user is None or user.status != "active":
+        return
+    token = new_token()
+    session.add(
+        OneTimeToken(
+            purpose="password_reset",
+            token_hash=hash_token(token),
+            user_id=user.id,
+            expires_at=datetime.now(UTC) + timedelta(minutes=RESET_MINUTES),
+        )
+    )
+    await session.flush()
+    await enqueue_mail(
+        session,
+        to=user.email,
+        subject="Reset your canet password",
+        body=(
+            f"Dear {user.full_name},\n\nto choose a new password for canet, open this link "
+            f"within {RESET_MINUTES} minutes:\n\n{link(base_url, 'reset-password', token)}\n\n"
+            "You will still need your authenticator app to sign in. If you did not ask for "
+            "this, ignore this message." + SIGNATURE
+        ),
+        kind="identity.password_reset",
+    )
+
+
+async def reset_password(session: AsyncSession, *, token: str, password: str, actor: Actor) -> None:
+    """Set a new password with the emailed token; every session of the member ends."""
+    row = (
+        await session.execute(
+            select(OneTimeToken, User)
+            .join(User, col(User.id) == col(OneTimeToken.user_id))
+            .where(
+                col(OneTimeToken.token_hash) == hash_token(token),
+                col(OneTimeToken.purpose) == "password_reset",
+            )
+            .with_for_update(of=OneTimeToken)
+        )
+    ).first()
+    now = datetime.now(UTC)
+    if row is None or row[0].used_at is not None or row[0].expires_at <= now:
+        raise BadRequest(INVALID_LINK, code="invalid-token")
+    one_time, user = row
+    _check(password, user)
+    one_time.used_at = now
+    user.password_hash = await passwords.hash_password(password)
+    await session.flush()
+    await revoke_all_sessions(session, user.id, actor=actor, reason="password_reset")
+    await audit.record(
+        session, actor=actor, action="auth.password_reset.completed", target=Target("user", user.id)
+    )
+
+
+async def change_password(session: AsyncSession, *, current: str, new: str, actor: Actor) -> None:
+    """The member changes their own password; their other sessions end."""
+    user = await session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("No such member.")
+    ok, _ = await passwords.verify_password(current, user.password_hash)
+    if not ok:
+        await throttling.record_failure(session, [throttling.account_key(user.email)])
+        raise ValidationFailed(
+            "The current password is wrong.",
+            errors=[{"field": "current_password", "message": "wrong password"}],
+        )
+    _check(new, user)
+    user.password_hash = await passwords.hash_password(new)
+    await session.flush()
+    others = (
+        await session.execute(
+            select(UserSession).where(
+                col(UserSession.user_id) == user.id,
+                col(UserSession.revoked_at).is_(None),
+                col(UserSession.id) != actor.session_id,
+            )
+        )
+    ).scalars()
+    for other in others.all():
+        await revoke_session(session, other, actor=actor, reason="password_changed")
+    await audit.record(
+        session, actor=actor, action="auth.password.changed", target=Target("user", user.id)
+    )

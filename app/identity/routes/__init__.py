@@ -1,0 +1,1 @@
+"""The identity endpoints, one module per audience (anonymous sign-in, reviewers, admins, me)."""

@@ -1,0 +1,72 @@
+"""Shaping helpers shared by the identity endpoints."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from app.core.errors import problem_response
+from app.identity.login import Refusal
+from app.identity.schemas import (
+    ApplicationRead,
+    AuthorityRef,
+    UserRead,
+    VettingStepRead,
+)
+from app.models.directory import Authority
+from app.models.identity import Application, User, VettingStep
+
+_TITLES = {
+    401: "Not authenticated",
+    409: "Conflict with the current state",
+    429: "Too many requests",
+}
+
+
+def refusal_response(request: Request, refusal: Refusal) -> JSONResponse:
+    return problem_response(
+        request,
+        status=refusal.status,
+        code=refusal.code,
+        title=_TITLES.get(refusal.status, "Refused"),
+        detail=refusal.detail,
+        headers=refusal.headers,
+    )
+
+
+def authority_ref(authority: Authority | None) -> AuthorityRef | None:
+    if authority is None:
+        return None
+    return AuthorityRef(id=authority.id, name=authority.name, state_code=authority.state_code)
+
+
+def user_read(user: User, authority: Authority | None) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        handle=user.handle,
+        position=user.position,
+        roles=sorted(user.roles),
+        authority=authority_ref(authority),
+        status=user.status,
+        focal_point=user.focal_point,
+        vetted_at=user.vetted_at,
+        vetting_expires_at=user.vetting_expires_at,
+        last_login_at=user.last_login_at,
+        mfa_enrolled=user.mfa_enrolled_at is not None,
+        created_at=user.created_at,
+    )
+
+
+def step_read(step: VettingStep) -> VettingStepRead:
+    return VettingStepRead.model_validate(step, from_attributes=True)
+
+
+def application_read(
+    application: Application, steps: list[VettingStep] | None = None
+) -> ApplicationRead:
+    data = ApplicationRead.model_validate(application, from_attributes=True)
+    if steps is not None:
+        data.steps = [step_read(s) for s in steps if s.application_id == application.id]
+    return data

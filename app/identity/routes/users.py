@@ -1,0 +1,114 @@
+"""Members, as admins and moderators see them; four-eyes role changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.dependencies import CurrentUser, RequirePermission
+from app.auth.permissions import Permission
+from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.db import DbSession
+from app.identity import users
+from app.identity.routes.common import user_read
+from app.identity.schemas import PendingChangeOut, RoleChangeRead, UserPatch, UserRead
+from app.models.identity import RoleChange, User
+
+router = APIRouter(tags=["identity"])
+
+
+async def shaped_user(session: AsyncSession, user: User) -> UserRead:
+    authorities = await users.authorities_by_id(session, {user.authority_id})
+    return user_read(user, authorities.get(user.authority_id) if user.authority_id else None)
+
+
+@router.get("/users", response_model=Page[UserRead])
+async def list_users(
+    actor: CurrentUser,
+    session: DbSession,
+    authority_id: uuid.UUID | None = None,
+    status: str | None = None,
+    role: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[UserRead]:
+    """Members by handle (admins, moderators)."""
+    values = decode_cursor(cursor)
+    after = (str(values[0]), uuid.UUID(values[1])) if values else None
+    rows = await users.list_users(
+        session,
+        actor=actor,
+        authority_id=authority_id,
+        status=status,
+        role=role,
+        after=after,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    authorities = await users.authorities_by_id(session, {u.authority_id for u in rows})
+    items = [
+        user_read(u, authorities.get(u.authority_id) if u.authority_id else None) for u in rows
+    ]
+    next_cursor = encode_cursor([rows[-1].handle, str(rows[-1].id)]) if more else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/users/{user_id}", response_model=UserRead)
+async def get_user(user_id: uuid.UUID, actor: CurrentUser, session: DbSession) -> UserRead:
+    """One member (admins, moderators)."""
+    return await shaped_user(session, await users.read_user(session, user_id=user_id, actor=actor))
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserRead,
+    responses={202: {"model": PendingChangeOut, "description": "waits for a second admin"}},
+    dependencies=[RequirePermission(Permission.USERS_MANAGE)],
+)
+async def patch_user(
+    user_id: uuid.UUID, body: UserPatch, actor: CurrentUser, session: DbSession
+) -> Any:
+    """Change roles, status, authority or focal point; admin/moderator grants need four eyes."""
+    result = await users.update_user(
+        session, user_id=user_id, changes=body.model_dump(exclude_unset=True), actor=actor
+    )
+    if isinstance(result, RoleChange):
+        return JSONResponse(
+            PendingChangeOut(pending_change_id=result.id).model_dump(mode="json"),
+            status_code=202,
+        )
+    return await shaped_user(session, result)
+
+
+@router.get("/role-changes", response_model=list[RoleChangeRead])
+async def list_role_changes(
+    actor: CurrentUser, session: DbSession, status: str | None = None
+) -> list[RoleChangeRead]:
+    """Privileged grants awaiting a second admin (status=pending by default)."""
+    rows = await users.list_role_changes(session, actor=actor, status=status)
+    return [RoleChangeRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/role-changes/{change_id}/confirm", response_model=RoleChangeRead)
+async def confirm_role_change(
+    change_id: uuid.UUID, actor: CurrentUser, session: DbSession
+) -> RoleChangeRead:
+    """A second admin confirms the grant; it takes effect now."""
+    change = await users.decide_role_change(session, change_id=change_id, confirm=True, actor=actor)
+    return RoleChangeRead.model_validate(change, from_attributes=True)
+
+
+@router.post("/role-changes/{change_id}/reject", response_model=RoleChangeRead)
+async def reject_role_change(
+    change_id: uuid.UUID, actor: CurrentUser, session: DbSession
+) -> RoleChangeRead:
+    """A second admin turns the grant down."""
+    change = await users.decide_role_change(
+        session, change_id=change_id, confirm=False, actor=actor
+    )
+    return RoleChangeRead.model_validate(change, from_attributes=True)

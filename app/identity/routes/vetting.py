@@ -1,0 +1,145 @@
+"""The vetting queue: focal points endorse, moderators decide and re-attest."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request
+
+from app.auth.dependencies import CurrentUser, RequirePermission
+from app.auth.permissions import Permission
+from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.db import DbSession
+from app.identity.routes.common import application_read, step_read
+from app.identity.routes.users import shaped_user
+from app.identity.schemas import (
+    ApplicationRead,
+    DecisionIn,
+    EndorseIn,
+    ReattestIn,
+    UserRead,
+    VettingRecordOut,
+    VettingStepRead,
+)
+from app.identity.vetting import review
+
+router = APIRouter(tags=["vetting"])
+
+Status = Literal[
+    "pending_email", "pending_review", "info_requested", "approved", "rejected", "expired"
+]
+
+
+@router.get("/vetting/applications", response_model=Page[ApplicationRead])
+async def list_applications(
+    actor: CurrentUser,
+    session: DbSession,
+    status: Status | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[ApplicationRead]:
+    """The vetting queue (default: awaiting review); focal points see their authority's."""
+    values = decode_cursor(cursor)
+    after = (datetime.fromisoformat(values[0]), uuid.UUID(values[1])) if values else None
+    rows = await review.list_applications(
+        session, actor=actor, status=status, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if more else None
+    )
+    return Page(items=[application_read(a) for a in rows], next_cursor=next_cursor)
+
+
+@router.get("/vetting/applications/{application_id}", response_model=ApplicationRead)
+async def get_application(
+    application_id: uuid.UUID, actor: CurrentUser, session: DbSession
+) -> ApplicationRead:
+    """One application with its vetting steps."""
+    application = await review.access_application(session, actor, application_id)
+    steps = await review.steps_of(session, application_ids=[application.id])
+    return application_read(application, steps)
+
+
+@router.post("/vetting/applications/{application_id}/endorse", response_model=ApplicationRead)
+async def endorse(
+    application_id: uuid.UUID, body: EndorseIn, actor: CurrentUser, session: DbSession
+) -> ApplicationRead:
+    """The focal point of the applicant's authority vouches for them (or does not know them)."""
+    application = await review.endorse_application(
+        session,
+        application_id=application_id,
+        endorsement=body.endorsement,
+        note=body.note,
+        actor=actor,
+    )
+    return application_read(application)
+
+
+@router.post(
+    "/vetting/applications/{application_id}/decision",
+    response_model=ApplicationRead,
+    # Checked before the body is parsed, so a non-moderator learns nothing from a 422.
+    dependencies=[RequirePermission(Permission.VETTING_REVIEW)],
+)
+async def decide(
+    application_id: uuid.UUID,
+    body: DecisionIn,
+    request: Request,
+    actor: CurrentUser,
+    session: DbSession,
+) -> ApplicationRead:
+    """A moderator approves (with roles), rejects (with a reason) or requests information."""
+    application = await review.decide_application(
+        session,
+        application_id=application_id,
+        decision=body.decision,
+        roles=body.roles,
+        note=body.note,
+        checks=body.checks,
+        base_url=str(request.app.state.settings.base_url),
+        actor=actor,
+    )
+    return application_read(application)
+
+
+@router.get("/users/{user_id}/vetting", response_model=VettingRecordOut)
+async def vetting_record(
+    user_id: uuid.UUID, actor: CurrentUser, session: DbSession
+) -> VettingRecordOut:
+    """A member's full vetting record: every step, who took it, when, with which checks."""
+    user, applications, steps = await review.vetting_record(session, user_id=user_id, actor=actor)
+    return VettingRecordOut(
+        user_id=user.id,
+        vetted_at=user.vetted_at,
+        vetting_expires_at=user.vetting_expires_at,
+        applications=[application_read(a) for a in applications],
+        steps=[step_read(s) for s in steps],
+    )
+
+
+@router.post(
+    "/users/{user_id}/reattest",
+    response_model=UserRead,
+    dependencies=[RequirePermission(Permission.VETTING_REVIEW)],
+)
+async def reattest(
+    user_id: uuid.UUID, body: ReattestIn, actor: CurrentUser, session: DbSession
+) -> UserRead:
+    """A moderator renews a member's vetting for another period."""
+    user = await review.reattest_member(
+        session, user_id=user_id, note=body.note, checks=body.checks, actor=actor
+    )
+    return await shaped_user(session, user)
+
+
+@router.post("/users/{user_id}/vouch", response_model=VettingStepRead, status_code=201)
+async def vouch(
+    user_id: uuid.UUID, body: ReattestIn, actor: CurrentUser, session: DbSession
+) -> VettingStepRead:
+    """The focal point of the member's authority vouches for them before re-attestation."""
+    step = await review.vouch_for_member(session, user_id=user_id, note=body.note, actor=actor)
+    return step_read(step)

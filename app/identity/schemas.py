@@ -1,0 +1,228 @@
+"""API shapes of the identity domain (separate from the tables)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, EmailStr, Field
+
+
+class ApplicationCreate(BaseModel):
+    email: EmailStr
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+    authority_id: uuid.UUID
+    position: str = Field(min_length=1, max_length=200)
+    justification: str = Field(min_length=1, max_length=5000)
+    handle: str | None = Field(default=None, max_length=32, description="else derived from name")
+
+
+class ApplicationCreated(BaseModel):
+    id: uuid.UUID
+    status: str
+
+
+class TokenIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class ApplicationStatus(BaseModel):
+    status: str
+
+
+class InformationIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    response: str = Field(min_length=1, max_length=5000)
+
+
+class VettingStepRead(BaseModel):
+    id: uuid.UUID
+    step: str
+    application_id: uuid.UUID | None
+    user_id: uuid.UUID | None
+    actor_user_id: uuid.UUID | None
+    note: str | None
+    checks: list[str]
+    roles: list[str]
+    created_at: datetime
+
+
+class ApplicationRead(BaseModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    handle: str
+    position: str
+    justification: str
+    authority_id: uuid.UUID
+    status: str
+    email_verified_at: datetime | None
+    endorsement: str | None
+    endorsed_by: uuid.UUID | None
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_note: str | None
+    user_id: uuid.UUID | None
+    created_at: datetime
+    steps: list[VettingStepRead] | None = None
+
+
+class EndorseIn(BaseModel):
+    endorsement: Literal["endorse", "unknown"] = "endorse"
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approve", "reject", "request_info"]
+    roles: list[str] = Field(default_factory=list, max_length=5)
+    note: str | None = Field(default=None, max_length=5000)
+    checks: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description='what the moderator verified, e.g. "identity confirmed with focal point"',
+    )
+
+
+class ReattestIn(BaseModel):
+    note: str | None = Field(default=None, max_length=5000)
+    checks: list[str] = Field(default_factory=list, max_length=20)
+
+
+class LoginIn(BaseModel):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class ChallengeOut(BaseModel):
+    status: Literal["mfa_required", "mfa_enrollment_required"]
+    challenge_token: str
+    expires_in: int
+
+
+class EnrollIn(BaseModel):
+    challenge_token: str = Field(min_length=1, max_length=200)
+
+
+class EnrollOut(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class MfaVerifyIn(BaseModel):
+    challenge_token: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=32, description="TOTP code or a recovery code")
+    session: Literal["bearer", "cookie"] = Field(
+        default="bearer",
+        description="cookie: an HttpOnly session cookie plus csrf_token instead of tokens",
+    )
+
+
+class TokensOut(BaseModel):
+    token_type: Literal["bearer", "cookie"]
+    expires_in: int
+    access_token: str | None = None
+    refresh_token: str | None = None
+    csrf_token: str | None = Field(
+        default=None, description="cookie sessions: send as X-CSRF-Token on writes"
+    )
+    recovery_codes: list[str] | None = Field(default=None, description="only when enrolling")
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class AuthorityRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    state_code: str
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    handle: str
+    position: str | None
+    roles: list[str]
+    authority: AuthorityRef | None
+    status: str
+    focal_point: bool
+    vetting_expires_at: datetime | None
+    vetting_expired: bool
+    mfa_enrolled: bool
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client_ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+class UserRead(BaseModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    handle: str
+    position: str | None
+    roles: list[str]
+    authority: AuthorityRef | None
+    status: str
+    focal_point: bool
+    vetted_at: datetime | None
+    vetting_expires_at: datetime | None
+    last_login_at: datetime | None
+    mfa_enrolled: bool
+    created_at: datetime
+
+
+class UserPatch(BaseModel):
+    roles: list[str] | None = Field(default=None, max_length=5)
+    status: Literal["active", "suspended"] | None = None
+    authority_id: uuid.UUID | None = None
+    focal_point: bool | None = None
+
+
+class PendingChangeOut(BaseModel):
+    pending_change_id: uuid.UUID
+    status: str = "pending"
+
+
+class RoleChangeRead(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    requested_by: uuid.UUID
+    changes: dict[str, Any]
+    status: str
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class VettingRecordOut(BaseModel):
+    user_id: uuid.UUID
+    vetted_at: datetime | None
+    vetting_expires_at: datetime | None
+    applications: list[ApplicationRead]
+    steps: list[VettingStepRead]
+
+
+class PasswordResetIn(BaseModel):
+    email: str = Field(min_length=1, max_length=320)
+
+
+class PasswordResetConfirmIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)

@@ -1,0 +1,1 @@
+"""Vetting: applications, email verification, focal point endorsement, moderator decisions."""

@@ -1,0 +1,227 @@
+"""The applicant's side: apply, verify the email address, answer a moderator's question."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import BadRequest, TooManyRequests, ValidationFailed
+from app.identity import handles, mails, passwords, throttling
+from app.identity.secrets import hash_token, new_token
+from app.identity.settings import identity_settings
+from app.models.directory import Authority
+from app.models.identity import Application, OneTimeToken, User, VettingStep
+
+INVALID_LINK = "The link is invalid, already used or expired."
+INFO_TOKEN_DAYS = 14
+
+
+async def submit_application(
+    session: AsyncSession,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    authority_id: uuid.UUID,
+    position: str,
+    justification: str,
+    handle: str | None,
+    base_url: str,
+    actor: Actor,
+) -> uuid.UUID:
+    """Record an application and mail the verification link; answers alike for known emails."""
+    key = throttling.form_key("apply", actor.client_ip)
+    if key is not None:
+        if await throttling.current_block(session, [key]):
+            raise TooManyRequests("Too many applications from this address; try again later.")
+        await throttling.record_failure(session, [key])
+    problems = passwords.problems_for(password, email=email, full_name=full_name)
+    errors = [{"field": "password", "message": p} for p in problems]
+    if await session.get(Authority, authority_id) is None:
+        errors.append({"field": "authority_id", "message": "No such authority."})
+    if handle is not None:
+        handle = handle.lower()
+        if not handles.HANDLE_PATTERN.match(handle):
+            errors.append(
+                {"field": "handle", "message": "3-32 lowercase letters, digits and dots."}
+            )
+        elif await handles.handle_taken(session, handle):
+            errors.append({"field": "handle", "message": "This handle is taken."})
+    if errors:
+        raise ValidationFailed("The application is incomplete.", errors=errors)
+
+    # A member, or an application under review, with this address: same answer, no new
+    # application; the address's owner is told by mail instead.
+    known = await session.scalar(select(User.id).where(col(User.email) == email))
+    in_review = await session.scalar(
+        select(Application.id).where(
+            col(Application.email) == email,
+            col(Application.status).in_(("pending_review", "info_requested")),
+        )
+    )
+    password_hash = await passwords.hash_password(password)
+    if known is not None or in_review is not None:
+        await mails.send_already_known(session, to=email, base_url=base_url)
+        await audit.record(
+            session,
+            actor=actor,
+            action="vetting.application.duplicate",
+            target=None,
+            details={"email": email},
+        )
+        return uuid.uuid4()
+
+    # An earlier unverified application for the same address is superseded.
+    earlier = (
+        (
+            await session.execute(
+                select(Application).where(
+                    col(Application.email) == email, col(Application.status) == "pending_email"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for old in earlier:
+        old.status = "expired"
+    await session.flush()
+
+    application = Application(
+        email=email,
+        handle=handle or await handles.free_handle(session, full_name),
+        full_name=full_name,
+        position=position,
+        justification=justification,
+        authority_id=authority_id,
+        password_hash=password_hash,
+    )
+    session.add(application)
+    await session.flush()
+    policy = identity_settings()
+    token = new_token()
+    session.add(
+        OneTimeToken(
+            purpose="verify_email",
+            token_hash=hash_token(token),
+            application_id=application.id,
+            expires_at=datetime.now(UTC) + timedelta(hours=policy.email_token_hours),
+        )
+    )
+    session.add(VettingStep(application_id=application.id, step="applied"))
+    await mails.send_verification(
+        session,
+        to=email,
+        name=full_name,
+        base_url=base_url,
+        token=token,
+        hours=policy.email_token_hours,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.application.submitted",
+        target=Target("application", application.id),
+        details={"email": email, "authority_id": str(authority_id), "handle": application.handle},
+        authority_ids=[authority_id],
+    )
+    return application.id
+
+
+async def _spend_token(
+    session: AsyncSession, token: str, purpose: str
+) -> tuple[OneTimeToken, Application]:
+    row = (
+        await session.execute(
+            select(OneTimeToken, Application)
+            .join(Application, col(Application.id) == col(OneTimeToken.application_id))
+            .where(
+                col(OneTimeToken.token_hash) == hash_token(token),
+                col(OneTimeToken.purpose) == purpose,
+            )
+            .with_for_update(of=OneTimeToken)
+        )
+    ).first()
+    if row is None:
+        raise BadRequest(INVALID_LINK, code="invalid-token")
+    one_time, application = row
+    if one_time.used_at is not None or one_time.expires_at <= datetime.now(UTC):
+        raise BadRequest(INVALID_LINK, code="invalid-token")
+    one_time.used_at = datetime.now(UTC)
+    return one_time, application
+
+
+async def verify_application_email(
+    session: AsyncSession, *, token: str, base_url: str, actor: Actor
+) -> Application:
+    """Spend the emailed token: the application goes to the vetting queue."""
+    _one_time, application = await _spend_token(session, token, "verify_email")
+    if application.status != "pending_email":
+        raise BadRequest(INVALID_LINK, code="invalid-token")
+    application.status = "pending_review"
+    application.email_verified_at = datetime.now(UTC)
+    session.add(VettingStep(application_id=application.id, step="email_verified"))
+    await session.flush()
+    focal_points = (
+        (
+            await session.execute(
+                select(User.email).where(
+                    col(User.authority_id) == application.authority_id,
+                    col(User.focal_point).is_(True),
+                    col(User.status) == "active",
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for address in focal_points:
+        await mails.send_endorsement_requested(session, to=address, base_url=base_url)
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.application.email_verified",
+        target=Target("application", application.id),
+        authority_ids=[application.authority_id],
+    )
+    return application
+
+
+async def provide_information(
+    session: AsyncSession, *, token: str, response: str, actor: Actor
+) -> Application:
+    """The applicant's answer to a moderator's question (by the emailed link)."""
+    _one_time, application = await _spend_token(session, token, "provide_info")
+    if application.status != "info_requested":
+        raise BadRequest(INVALID_LINK, code="invalid-token")
+    application.status = "pending_review"
+    session.add(VettingStep(application_id=application.id, step="info_provided", note=response))
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.application.info_provided",
+        target=Target("application", application.id),
+        authority_ids=[application.authority_id],
+    )
+    return application
+
+
+async def new_info_token(session: AsyncSession, application: Application) -> str:
+    token = new_token()
+    session.add(
+        OneTimeToken(
+            purpose="provide_info",
+            token_hash=hash_token(token),
+            application_id=application.id,
+            expires_at=datetime.now(UTC) + timedelta(days=INFO_TOKEN_DAYS),
+        )
+    )
+    await session.flush()
+    return token

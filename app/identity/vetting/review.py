@@ -1,0 +1,345 @@
+"""The reviewers' side: the queue, focal point endorsement, moderator decisions, re-attestation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, or_, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import PRIVILEGED_ROLES, ROLE_NAMES, Permission
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.identity import mails
+from app.identity.settings import identity_settings
+from app.identity.vetting.applications import new_info_token
+from app.models.identity import Application, User, VettingStep
+
+REVIEWABLE = ("pending_review", "info_requested")
+STATUSES = ("pending_email", "pending_review", "info_requested", "approved", "rejected", "expired")
+
+
+def _is_focal_point_for(actor: Actor, authority_id: uuid.UUID) -> bool:
+    return actor.focal_point and actor.authority_id == authority_id
+
+
+def can_see_queue(actor: Actor) -> bool:
+    return actor.can(Permission.VETTING_REVIEW) or (
+        actor.focal_point and actor.authority_id is not None
+    )
+
+
+async def list_applications(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Application]:
+    """The vetting queue: every application for moderators, their authority's for focal points."""
+    if not can_see_queue(actor):
+        raise Forbidden("Only moderators and focal points see the vetting queue.")
+    statement = select(Application)
+    if not actor.can(Permission.VETTING_REVIEW):
+        statement = statement.where(col(Application.authority_id) == actor.authority_id)
+    if status:
+        statement = statement.where(col(Application.status) == status)
+    else:
+        statement = statement.where(col(Application.status).in_(REVIEWABLE))
+    if after is not None:
+        statement = statement.where(
+            tuple_(col(Application.created_at), col(Application.id)) > tuple_(*after)
+        )
+    statement = statement.order_by(col(Application.created_at), col(Application.id)).limit(limit)
+    return list((await session.execute(statement)).scalars().all())
+
+
+async def access_application(
+    session: AsyncSession, actor: Actor, application_id: uuid.UUID, *, for_write: bool = False
+) -> Application:
+    """The application if the actor reviews it (moderator or its focal point), else 404."""
+    # Locked for writes: two moderators deciding at once are serialised, the second sees
+    # the first's decision (409) instead of creating the member twice.
+    application = await session.get(Application, application_id, with_for_update=for_write)
+    if application is None or not (
+        actor.can(Permission.VETTING_REVIEW) or _is_focal_point_for(actor, application.authority_id)
+    ):
+        raise NotFound("No such application.")
+    return application
+
+
+async def steps_of(
+    session: AsyncSession,
+    *,
+    application_ids: Sequence[uuid.UUID] = (),
+    user_id: uuid.UUID | None = None,
+) -> list[VettingStep]:
+    conditions: list[ColumnElement[bool]] = []
+    if application_ids:
+        conditions.append(col(VettingStep.application_id).in_(application_ids))
+    if user_id is not None:
+        conditions.append(col(VettingStep.user_id) == user_id)
+    if not conditions:
+        return []
+    return list(
+        (
+            await session.execute(
+                select(VettingStep)
+                .where(or_(*conditions))
+                .order_by(col(VettingStep.created_at), col(VettingStep.id))
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def endorse_application(
+    session: AsyncSession,
+    *,
+    application_id: uuid.UUID,
+    endorsement: Literal["endorse", "unknown"],
+    note: str | None,
+    actor: Actor,
+) -> Application:
+    """The focal point vouches for the applicant, or says they do not know them."""
+    application = await access_application(session, actor, application_id, for_write=True)
+    if not _is_focal_point_for(actor, application.authority_id):
+        raise Forbidden("Only the focal point of the applicant's authority can endorse.")
+    if application.status not in REVIEWABLE:
+        raise Conflict(f"The application is {application.status}.")
+    application.endorsement = "endorsed" if endorsement == "endorse" else "unknown"
+    application.endorsed_by = actor.user_id
+    session.add(
+        VettingStep(
+            application_id=application.id,
+            step="endorsed" if endorsement == "endorse" else "unknown",
+            actor_user_id=actor.user_id,
+            note=note,
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.application.endorsed",
+        target=Target("application", application.id),
+        details={"endorsement": application.endorsement},
+        authority_ids=[application.authority_id],
+    )
+    return application
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    unknown = sorted(set(roles) - ROLE_NAMES)
+    if unknown:
+        raise ValidationFailed(
+            "Unknown roles.", errors=[{"field": "roles", "message": f"unknown: {unknown}"}]
+        )
+    if not roles:
+        raise ValidationFailed(
+            "Approval needs roles.", errors=[{"field": "roles", "message": "give at least one"}]
+        )
+    if set(roles) & PRIVILEGED_ROLES:
+        # Privileged roles go through the four-eyes path (PATCH /users/{id}) only.
+        raise ValidationFailed(
+            "Admin and moderator are granted later with a second admin's confirmation.",
+            errors=[{"field": "roles", "message": "admin/moderator need four-eyes approval"}],
+        )
+    return sorted(set(roles))
+
+
+async def decide_application(
+    session: AsyncSession,
+    *,
+    application_id: uuid.UUID,
+    decision: Literal["approve", "reject", "request_info"],
+    roles: list[str],
+    note: str | None,
+    checks: list[str],
+    base_url: str,
+    actor: Actor,
+) -> Application:
+    """A moderator approves (creating the member), rejects, or asks the applicant more."""
+    application = await access_application(session, actor, application_id, for_write=True)
+    if not actor.can(Permission.VETTING_REVIEW):
+        raise Forbidden("Only moderators decide on applications.")
+    if application.status not in REVIEWABLE:
+        raise Conflict(f"The application is {application.status}.")
+    if decision in ("reject", "request_info") and not (note or "").strip():
+        raise ValidationFailed(
+            "Say why.", errors=[{"field": "note", "message": "required for this decision"}]
+        )
+    now = datetime.now(UTC)
+    step = VettingStep(
+        application_id=application.id,
+        step={"approve": "approved", "reject": "rejected", "request_info": "info_requested"}[
+            decision
+        ],
+        actor_user_id=actor.user_id,
+        note=note,
+        checks=sorted(set(checks)),
+    )
+    details: dict[str, object] = {"decision": decision, "checks": step.checks}
+    if decision == "approve":
+        granted = _check_roles(roles)
+        if await session.scalar(select(User.id).where(col(User.email) == application.email)):
+            raise Conflict("A member with this email address exists already.")
+        user = User(
+            email=application.email,
+            handle=application.handle,
+            full_name=application.full_name,
+            position=application.position,
+            password_hash=application.password_hash,
+            roles=granted,
+            authority_id=application.authority_id,
+            vetted_at=now,
+            vetting_expires_at=now + timedelta(days=identity_settings().vetting_validity_days),
+        )
+        session.add(user)
+        await session.flush()
+        application.user_id = user.id
+        application.status = "approved"
+        step.user_id = user.id
+        step.roles = granted
+        details |= {"user_id": str(user.id), "roles": granted}
+        await mails.send_decision(
+            session,
+            to=application.email,
+            name=application.full_name,
+            approved=True,
+            reason=None,
+            base_url=base_url,
+        )
+    elif decision == "reject":
+        application.status = "rejected"
+        await mails.send_decision(
+            session,
+            to=application.email,
+            name=application.full_name,
+            approved=False,
+            reason=note,
+            base_url=base_url,
+        )
+    else:
+        application.status = "info_requested"
+        token = await new_info_token(session, application)
+        await mails.send_info_request(
+            session,
+            to=application.email,
+            name=application.full_name,
+            question=note or "",
+            base_url=base_url,
+            token=token,
+        )
+    application.decided_by = actor.user_id
+    application.decided_at = now
+    application.decision_note = note
+    session.add(step)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"vetting.application.{step.step}",
+        target=Target("application", application.id),
+        details=details,
+        authority_ids=[application.authority_id],
+    )
+    return application
+
+
+async def reattest_member(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    note: str | None,
+    checks: list[str],
+    actor: Actor,
+) -> User:
+    """A moderator renews a member's vetting for another period."""
+    if not actor.can(Permission.VETTING_REVIEW):
+        raise Forbidden("Only moderators re-attest members.")
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such member.")
+    before = user.vetting_expires_at
+    now = datetime.now(UTC)
+    user.vetted_at = now
+    user.vetting_expires_at = now + timedelta(days=identity_settings().vetting_validity_days)
+    user.vetting_reminded_at = None
+    session.add(
+        VettingStep(
+            user_id=user.id,
+            step="reattested",
+            actor_user_id=actor.user_id,
+            note=note,
+            checks=sorted(set(checks)),
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.member.reattested",
+        target=Target("user", user.id),
+        changes=audit.diff(
+            {"vetting_expires_at": before}, {"vetting_expires_at": user.vetting_expires_at}
+        ),
+        details={"checks": sorted(set(checks))},
+        authority_ids=[user.authority_id],
+    )
+    return user
+
+
+async def vetting_record(
+    session: AsyncSession, *, user_id: uuid.UUID, actor: Actor
+) -> tuple[User, list[Application], list[VettingStep]]:
+    """Everything that happened in a member's vetting, oldest first."""
+    if not actor.can(Permission.USERS_READ):
+        raise Forbidden("Only admins and moderators read vetting records.")
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such member.")
+    applications = list(
+        (await session.execute(select(Application).where(col(Application.user_id) == user.id)))
+        .scalars()
+        .all()
+    )
+    steps = await steps_of(session, application_ids=[a.id for a in applications], user_id=user.id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.record.read",
+        target=Target("user", user.id),
+        authority_ids=[user.authority_id],
+    )
+    return user, applications, steps
+
+
+async def vouch_for_member(
+    session: AsyncSession, *, user_id: uuid.UUID, note: str | None, actor: Actor
+) -> VettingStep:
+    """The focal point of a member's authority vouches for their re-attestation."""
+    user = await session.get(User, user_id)
+    if user is None or user.authority_id is None or user.authority_id != actor.authority_id:
+        raise NotFound("No such member.")
+    if not actor.focal_point or user.id == actor.user_id:
+        raise Forbidden("Only the focal point of the member's authority vouches for them.")
+    step = VettingStep(user_id=user.id, step="vouched", actor_user_id=actor.user_id, note=note)
+    session.add(step)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="vetting.member.vouched",
+        target=Target("user", user.id),
+        authority_ids=[user.authority_id],
+    )
+    return step
