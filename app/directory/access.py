@@ -1,0 +1,183 @@
+"""Who may see and change which directory entry.
+
+Every vetted member reads the whole directory (Permission.DIRECTORY_READ). Admins
+(DIRECTORY_ADMIN) create and edit anything; a focal point edits their own authority and the
+requirement sheets of their authority's state; nobody else writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import NoReturn
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission, Role, permissions_for
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import Forbidden, NotFound
+from app.models.directory import (
+    Authority,
+    ContactFailureReport,
+    DirectoryIdempotencyKey,
+    Treaty,
+)
+
+
+def operator() -> Actor:
+    """The server operator (command line, demo seeding): an admin without a member account."""
+    roles = frozenset({Role.ADMIN.value})
+    return Actor(user_id=None, handle="operator", roles=roles, permissions=permissions_for(roles))
+
+
+def can_read(actor: Actor) -> bool:
+    return actor.can(Permission.DIRECTORY_READ)
+
+
+def is_admin(actor: Actor) -> bool:
+    return actor.can(Permission.DIRECTORY_ADMIN)
+
+
+def is_moderator(actor: Actor) -> bool:
+    return actor.has_role(Role.MODERATOR.value) and can_read(actor)
+
+
+def is_focal_point_of(actor: Actor, authority_id: uuid.UUID) -> bool:
+    return can_read(actor) and actor.focal_point and actor.authority_id == authority_id
+
+
+async def actor_state_code(session: AsyncSession, actor: Actor) -> str | None:
+    """The state of the actor's own authority."""
+    if actor.authority_id is None:
+        return None
+    authority = await session.get(Authority, actor.authority_id)
+    return authority.state_code if authority else None
+
+
+async def can_edit_state_sheets(session: AsyncSession, actor: Actor, state_code: str) -> bool:
+    if is_admin(actor):
+        return True
+    if not (can_read(actor) and actor.focal_point):
+        return False
+    return await actor_state_code(session, actor) == state_code
+
+
+async def refuse(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    target: Target,
+    message: str,
+    authority_ids: list[uuid.UUID | None] | None = None,
+) -> NoReturn:
+    """Audit a refused write in its own transaction (the request's rolls back), then 403."""
+    bind = session.bind
+    if isinstance(bind, AsyncEngine):
+        async with AsyncSession(bind, expire_on_commit=False) as separate:
+            await audit.record(
+                separate,
+                actor=actor,
+                action=action,
+                target=target,
+                outcome="denied",
+                authority_ids=authority_ids or [],
+            )
+            await separate.commit()
+    raise Forbidden(message)
+
+
+async def access_authority(
+    session: AsyncSession, actor: Actor, authority_id: uuid.UUID, *, for_write: bool = False
+) -> Authority:
+    """The authority if the actor may read it (and, for_write, edit it); else 404 / 403."""
+    if not can_read(actor):
+        raise NotFound("No such authority.")
+    authority = await session.get(Authority, authority_id)
+    if authority is None:
+        raise NotFound("No such authority.")
+    if for_write and not (is_admin(actor) or is_focal_point_of(actor, authority.id)):
+        await refuse(
+            session,
+            actor=actor,
+            action="directory.authority.update",
+            target=Target("authority", authority.id),
+            message="Only an admin or this authority's focal point may edit it.",
+            authority_ids=[authority.id],
+        )
+    return authority
+
+
+async def access_treaty(
+    session: AsyncSession, actor: Actor, treaty_id: uuid.UUID, *, for_write: bool = False
+) -> Treaty:
+    if not can_read(actor):
+        raise NotFound("No such treaty.")
+    treaty = await session.get(Treaty, treaty_id)
+    if treaty is None:
+        raise NotFound("No such treaty.")
+    if for_write and not is_admin(actor):
+        await refuse(
+            session,
+            actor=actor,
+            action="directory.treaty.update",
+            target=Target("treaty", treaty.id),
+            message="Only an admin may edit treaties.",
+        )
+    return treaty
+
+
+def can_handle_failures(actor: Actor, authority_id: uuid.UUID) -> bool:
+    """Focal points of the authority, moderators and admins see and resolve failure reports."""
+    return is_admin(actor) or is_moderator(actor) or is_focal_point_of(actor, authority_id)
+
+
+async def access_failure_report(
+    session: AsyncSession, actor: Actor, report_id: uuid.UUID
+) -> ContactFailureReport:
+    if not can_read(actor):
+        raise NotFound("No such report.")
+    report = await session.get(ContactFailureReport, report_id)
+    if report is None:
+        raise NotFound("No such report.")
+    if not can_handle_failures(actor, report.authority_id):
+        await refuse(
+            session,
+            actor=actor,
+            action="directory.contact_failure.resolve",
+            target=Target("contact_failure_report", report.id),
+            message="Only the authority's focal point, a moderator or an admin may do this.",
+            authority_ids=[report.authority_id],
+        )
+    return report
+
+
+async def claim_idempotency_key(
+    session: AsyncSession, *, actor: Actor, scope: str, key: str | None, resource_id: uuid.UUID
+) -> uuid.UUID | None:
+    """None when this request may create `resource_id`; else the id the first request made.
+
+    The key row goes in before the resource: a concurrent retry waits on it until the first
+    transaction ends, then reads its result (a rolled-back first attempt leaves no key).
+    """
+    if not key or actor.user_id is None:
+        return None
+    table = DirectoryIdempotencyKey.__table__  # type: ignore[attr-defined]
+    claimed = await session.scalar(
+        pg_insert(table)
+        .values(user_id=actor.user_id, scope=scope, key=key[:128], resource_id=resource_id)
+        .on_conflict_do_nothing()
+        .returning(table.c.resource_id)
+    )
+    if claimed is not None:
+        return None
+    return await session.scalar(
+        select(DirectoryIdempotencyKey.resource_id).where(
+            col(DirectoryIdempotencyKey.user_id) == actor.user_id,
+            col(DirectoryIdempotencyKey.scope) == scope,
+            col(DirectoryIdempotencyKey.key) == key[:128],
+        )
+    )

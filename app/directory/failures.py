@@ -1,0 +1,154 @@
+""" "This contact failed": any reader reports, the focal point and moderators resolve."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit, events
+from app.core.audit import Target
+from app.core.errors import Conflict, NotFound
+from app.core.events import Audience
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.directory import access
+from app.directory.schemas import ContactFailureCreate, ContactFailureRead
+from app.models.directory import ContactFailureReport
+
+
+def report_read(report: ContactFailureReport) -> ContactFailureRead:
+    return ContactFailureRead.model_validate(report, from_attributes=True)
+
+
+async def report_contact_failure(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    authority_id: uuid.UUID,
+    data: ContactFailureCreate,
+    idempotency_key: str | None = None,
+) -> ContactFailureReport:
+    """Flag an authority whose contact details failed, for its focal point and moderators."""
+    authority = await access.access_authority(session, actor, authority_id)
+    new_id = uuid.uuid4()
+    first = await access.claim_idempotency_key(
+        session, actor=actor, scope="contact_failure", key=idempotency_key, resource_id=new_id
+    )
+    if first is not None and (existing := await session.get(ContactFailureReport, first)):
+        return existing
+    report = ContactFailureReport(
+        id=new_id,
+        authority_id=authority.id,
+        reporter_user_id=actor.user_id,
+        channel=data.channel,
+        detail=data.detail,
+    )
+    session.add(report)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="directory.contact_failure.report",
+        target=Target("contact_failure_report", report.id),
+        details={"authority_id": authority.id, "channel": data.channel},
+        authority_ids=[authority.id],
+    )
+    data_ids = {"authority_id": authority.id, "report_id": report.id}
+    # The focal point hears through the authority's audience, moderators through theirs.
+    await events.publish(
+        session,
+        "directory.contact_failed",
+        data_ids,
+        audience=Audience.of("authority", authority.id),
+    )
+    await events.publish(
+        session, "directory.contact_failed", data_ids, audience=Audience.of("moderators")
+    )
+    return report
+
+
+async def list_contact_failures(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    authority_id: uuid.UUID | None,
+    open_only: bool,
+    cursor: str | None,
+    limit: int,
+) -> Page[ContactFailureRead]:
+    """Failure reports: moderators and admins see all, a focal point their authority's,
+    other members none."""
+    if not access.can_read(actor):
+        raise NotFound("Not found.")
+    stmt = select(ContactFailureReport)
+    if authority_id is not None:
+        authority = await access.access_authority(session, actor, authority_id)
+        if not access.can_handle_failures(actor, authority.id):
+            await access.refuse(
+                session,
+                actor=actor,
+                action="directory.contact_failure.list",
+                target=Target("authority", authority.id),
+                message="Only the authority's focal point, a moderator or an admin may see these.",
+                authority_ids=[authority.id],
+            )
+        stmt = stmt.where(col(ContactFailureReport.authority_id) == authority.id)
+    elif not (access.is_admin(actor) or access.is_moderator(actor)):
+        # A focal point sees their authority's reports; other members have none to handle.
+        if not (actor.focal_point and actor.authority_id):
+            return Page(items=[], next_cursor=None)
+        stmt = stmt.where(col(ContactFailureReport.authority_id) == actor.authority_id)
+    if open_only:
+        stmt = stmt.where(col(ContactFailureReport.resolved_at).is_(None))
+    after = decode_cursor(cursor)
+    if after:
+        stmt = stmt.where(
+            (col(ContactFailureReport.created_at) < datetime.fromisoformat(str(after[0])))
+            | (
+                (col(ContactFailureReport.created_at) == datetime.fromisoformat(str(after[0])))
+                & (col(ContactFailureReport.id) > uuid.UUID(str(after[1])))
+            )
+        )
+    stmt = stmt.order_by(
+        col(ContactFailureReport.created_at).desc(), col(ContactFailureReport.id)
+    ).limit(limit + 1)
+    rows = list((await session.execute(stmt)).scalars().all())
+    page = rows[:limit]
+    next_cursor = (
+        encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)])
+        if len(rows) > limit
+        else None
+    )
+    return Page(items=[report_read(r) for r in page], next_cursor=next_cursor)
+
+
+async def resolve_contact_failure(
+    session: AsyncSession, *, actor: Actor, report_id: uuid.UUID, resolution: str | None
+) -> ContactFailureReport:
+    """Close a report (focal point of the authority, moderator or admin)."""
+    report = await access.access_failure_report(session, actor, report_id)
+    if report.resolved_at is not None:
+        raise Conflict("This report is already resolved.")
+    report.resolved_at = datetime.now(UTC)
+    report.resolved_by = actor.user_id
+    report.resolution = resolution
+    session.add(report)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="directory.contact_failure.resolve",
+        target=Target("contact_failure_report", report.id),
+        details={"authority_id": report.authority_id},
+        authority_ids=[report.authority_id],
+    )
+    await events.publish(
+        session,
+        "directory.contact_failure.resolved",
+        {"authority_id": report.authority_id, "report_id": report.id},
+        audience=Audience.of("authority", report.authority_id),
+    )
+    return report

@@ -1,0 +1,153 @@
+"""The directory's verbs, and the functions other domains call.
+
+Cross-domain contract (other domains import this module, never the directory's tables):
+`get_authority`, `requirement_sheet_for`, `treaties_between`, `state_region`, `search_text`.
+The write verbs live in `authorities.py`, `sheets.py`, `treaties.py`, `failures.py`; they are
+re-exported here so routers and other domains have one module to import.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission
+from app.core.errors import NotFound
+from app.directory import access, repository, revisions
+from app.directory.authorities import (
+    create_authority,
+    read_authority,
+    search_authorities,
+    update_authority,
+    verify_authority,
+)
+from app.directory.failures import (
+    list_contact_failures,
+    report_contact_failure,
+    report_read,
+    resolve_contact_failure,
+)
+from app.directory.finder import find_authority
+from app.directory.schemas import RevisionRead, StateRead
+from app.directory.sheets import compare_sheets, list_sheets, put_sheet, read_sheet, verify_sheet
+from app.directory.transfer import export_directory, import_directory
+from app.directory.treaties import create_treaty, list_treaties, read_treaty, update_treaty
+from app.directory.views import state_read
+from app.models.directory import Authority, RequirementSheet, State, Treaty
+from app.search.schemas import SearchHit
+
+
+async def get_authority(session: AsyncSession, authority_id: uuid.UUID) -> Authority | None:
+    """The authority with this id, or None."""
+    return await session.get(Authority, authority_id)
+
+
+async def requirement_sheet_for(
+    session: AsyncSession, *, state_code: str, request_type: str, measure: str | None = None
+) -> RequirementSheet | None:
+    """The sheet of `state_code` for the request type: the measure's own sheet if it has one,
+    else the general sheet of the request type."""
+    return await repository.sheet_for(session, state_code.upper(), request_type, measure)
+
+
+async def treaties_between(session: AsyncSession, state_a: str, state_b: str) -> list[Treaty]:
+    """Treaties to which both states are parties, most specific (bilateral) first."""
+    return await repository.treaties_linking(session, state_a.upper(), state_b.upper())
+
+
+async def state_region(session: AsyncSession, state_code: str) -> str | None:
+    """The UN M49 region of the state ("Europe", "Africa", ...), or None if unknown."""
+    return await session.scalar(select(State.region).where(col(State.code) == state_code.upper()))
+
+
+async def search_text(
+    session: AsyncSession, *, actor: Actor, q: str, limit: int
+) -> list[SearchHit]:
+    """Authorities matching `q` for the cross-domain search, best first."""
+    if not actor.can(Permission.DIRECTORY_READ):
+        return []
+    hits = await repository.search_authority_hits(session, q=q, limit=limit)
+    return [
+        SearchHit(
+            scope="directory",
+            type="authority",
+            id=hit.id,
+            title=f"{hit.name} ({hit.state_name})",
+            snippet=hit.snippet,
+            url=f"/api/v1/authorities/{hit.id}",
+            rank=hit.rank,
+        )
+        for hit in hits
+    ]
+
+
+async def list_states(
+    session: AsyncSession, *, actor: Actor, region: str | None = None
+) -> list[StateRead]:
+    """Every ISO 3166-1 state (optionally of one M49 region or sub-region), by name."""
+    if not access.can_read(actor):
+        raise NotFound("Not found.")
+    stmt = select(State).order_by(col(State.name))
+    if region:
+        stmt = stmt.where(
+            (col(State.region) == region)
+            | (col(State.subregion) == region)
+            | (col(State.intermediate_region) == region)
+        )
+    return [state_read(s) for s in (await session.execute(stmt)).scalars()]
+
+
+async def list_revisions(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    target_type: str,
+    target_id: uuid.UUID,
+    before_id: int | None,
+    limit: int,
+) -> list[RevisionRead]:
+    """Changes to an authority, a requirement sheet or a treaty, newest first."""
+    if target_type == "authority":
+        await access.access_authority(session, actor, target_id)
+    elif target_type == "treaty":
+        await access.access_treaty(session, actor, target_id)
+    elif not access.can_read(actor) or await session.get(RequirementSheet, target_id) is None:
+        raise NotFound("No such requirement sheet.")
+    return await revisions.list_revisions(
+        session, target_type=target_type, target_id=target_id, before_id=before_id, limit=limit
+    )
+
+
+__all__ = [
+    "compare_sheets",
+    "create_authority",
+    "create_treaty",
+    "export_directory",
+    "find_authority",
+    "get_authority",
+    "import_directory",
+    "list_contact_failures",
+    "list_revisions",
+    "list_sheets",
+    "list_states",
+    "list_treaties",
+    "put_sheet",
+    "read_authority",
+    "read_sheet",
+    "read_treaty",
+    "report_contact_failure",
+    "report_read",
+    "requirement_sheet_for",
+    "resolve_contact_failure",
+    "search_authorities",
+    "search_text",
+    "state_region",
+    "treaties_between",
+    "update_authority",
+    "update_treaty",
+    "verify_authority",
+    "verify_sheet",
+]

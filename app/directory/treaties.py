@@ -1,0 +1,189 @@
+"""Verbs on treaties: list, read, create, edit (admins write)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit, events
+from app.core.audit import Target
+from app.core.errors import NotFound, ValidationFailed
+from app.core.events import Audience
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.directory import access, repository
+from app.directory.revisions import record_revision
+from app.directory.schemas import TreatyCreate, TreatyFields, TreatyRead
+from app.directory.views import TREATY_FIELDS, snapshot, treaty_read
+from app.models.directory import Treaty, TreatyParty
+
+
+async def list_treaties(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    state: str | None,
+    subject: str | None,
+    kind: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[TreatyRead]:
+    """Treaties, optionally those a state is party to, by title (two queries per page)."""
+    if not access.can_read(actor):
+        raise NotFound("Not found.")
+    stmt = select(Treaty)
+    if state:
+        stmt = stmt.where(
+            col(Treaty.id).in_(
+                select(TreatyParty.treaty_id).where(col(TreatyParty.state_code) == state.upper())
+            )
+        )
+    if subject:
+        stmt = stmt.where(col(Treaty.subjects).contains([subject]))
+    if kind:
+        stmt = stmt.where(col(Treaty.kind) == kind)
+    after = decode_cursor(cursor)
+    if after:
+        stmt = stmt.where(
+            sa.tuple_(col(Treaty.title), col(Treaty.id))
+            > sa.tuple_(sa.literal(str(after[0])), sa.literal(uuid.UUID(str(after[1])), sa.Uuid()))
+        )
+    stmt = stmt.order_by(col(Treaty.title), col(Treaty.id)).limit(limit + 1)
+    treaties = list((await session.execute(stmt)).scalars().all())
+    page = treaties[:limit]
+    parties = await repository.parties_of(session, [t.id for t in page])
+    next_cursor = (
+        encode_cursor([page[-1].title, str(page[-1].id)]) if len(treaties) > limit else None
+    )
+    return Page(items=[treaty_read(t, parties[t.id]) for t in page], next_cursor=next_cursor)
+
+
+async def read_treaty(session: AsyncSession, *, actor: Actor, treaty_id: uuid.UUID) -> TreatyRead:
+    """One treaty with its parties."""
+    treaty = await access.access_treaty(session, actor, treaty_id)
+    parties = await repository.parties_of(session, [treaty.id])
+    return treaty_read(treaty, parties[treaty.id])
+
+
+async def check_parties(session: AsyncSession, codes: list[str], *, field: str = "parties") -> None:
+    known = set(await repository.states_by_code(session, codes))
+    errors = [
+        {"field": f"{field}.{i}", "message": f"unknown state {code}"}
+        for i, code in enumerate(codes)
+        if code not in known
+    ]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+async def _parties(session: AsyncSession, treaty_id: uuid.UUID) -> list[str]:
+    return (await repository.parties_of(session, [treaty_id]))[treaty_id]
+
+
+async def _require_admin(session: AsyncSession, actor: Actor, target: Target) -> None:
+    if not access.can_read(actor):
+        raise NotFound("Not found.")
+    if not access.is_admin(actor):
+        await access.refuse(
+            session,
+            actor=actor,
+            action="directory.treaty.write",
+            target=target,
+            message="Only an admin may add or edit treaties.",
+        )
+
+
+async def create_treaty(
+    session: AsyncSession, *, actor: Actor, data: TreatyCreate, idempotency_key: str | None = None
+) -> Treaty:
+    """Add a treaty and its parties (admins only); a retried key returns the first."""
+    await _require_admin(session, actor, Target("treaty"))
+    await check_parties(session, data.parties)
+    values = data.model_dump(exclude={"parties"})
+    values["subjects"] = values.get("subjects") or []
+    new_id = uuid.uuid4()
+    first = await access.claim_idempotency_key(
+        session, actor=actor, scope="treaty", key=idempotency_key, resource_id=new_id
+    )
+    if first is not None and (existing := await session.get(Treaty, first)) is not None:
+        return existing
+    treaty = Treaty(id=new_id, **values)
+    session.add(treaty)
+    await session.flush()
+    await save_treaty_parties(session, treaty.id, data.parties)
+    await treaty_changes(session, actor, treaty, {}, [], "created")
+    return treaty
+
+
+async def save_treaty_parties(
+    session: AsyncSession, treaty_id: uuid.UUID, codes: list[str]
+) -> None:
+    await session.execute(sa.delete(TreatyParty).where(col(TreatyParty.treaty_id) == treaty_id))
+    session.add_all([TreatyParty(treaty_id=treaty_id, state_code=c) for c in codes])
+    await session.flush()
+
+
+async def treaty_changes(
+    session: AsyncSession,
+    actor: Actor,
+    treaty: Treaty,
+    before: dict[str, Any],
+    parties_before: list[str],
+    action: str,
+) -> None:
+    """Keep the revision and audit entry of a treaty change, and announce it."""
+    created = not before
+    after = {**snapshot(treaty, TREATY_FIELDS), "parties": await _parties(session, treaty.id)}
+    if before:
+        before = {**before, "parties": parties_before}
+    changes = audit.diff(before, after)
+    await record_revision(
+        session,
+        actor=actor,
+        target_type="treaty",
+        target_id=treaty.id,
+        action=action,
+        changes=changes,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="directory.treaty.create" if created else "directory.treaty.update",
+        target=Target("treaty", treaty.id),
+        changes=changes or None,
+    )
+    # The members of the parties' authorities hear of changes to their treaties.
+    for authority_id in await repository.authority_ids_in_states(session, after["parties"]):
+        await events.publish(
+            session,
+            "directory.treaty.updated",
+            {"treaty_id": treaty.id},
+            audience=Audience.of("authority", authority_id),
+        )
+
+
+async def update_treaty(
+    session: AsyncSession, *, actor: Actor, treaty_id: uuid.UUID, data: TreatyFields
+) -> Treaty:
+    """Edit the fields sent (admins only)."""
+    treaty = await access.access_treaty(session, actor, treaty_id, for_write=True)
+    sent = set(data.model_fields_set)
+    for name in ("title", "kind", "parties"):
+        if name in sent and not getattr(data, name):
+            raise ValidationFailed(errors=[{"field": name, "message": "may not be empty"}])
+    before = snapshot(treaty, TREATY_FIELDS)
+    parties_before = await _parties(session, treaty.id)
+    for name in sent - {"parties"}:
+        value = getattr(data, name)
+        setattr(treaty, name, [] if value is None and name == "subjects" else value)
+    session.add(treaty)
+    await session.flush()
+    if "parties" in sent and data.parties is not None:
+        await check_parties(session, data.parties)
+        await save_treaty_parties(session, treaty.id, data.parties)
+    await treaty_changes(session, actor, treaty, before, parties_before, "updated")
+    return treaty
