@@ -2,4 +2,9 @@
 
 from fastapi import APIRouter
 
+from app.forums.routes import forums, posts, threads
+
 router = APIRouter(tags=["forums"])
+router.include_router(forums.router)
+router.include_router(threads.router)
+router.include_router(posts.router)

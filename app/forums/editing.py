@@ -1,0 +1,178 @@
+"""Changing a post after the fact: edits keep every earlier version; authors soft-delete."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit, events
+from app.core.audit import Target
+from app.core.errors import Conflict, Forbidden
+from app.core.events import Audience
+from app.core.markdown import render_markdown
+from app.forums.access import access_post, is_moderator
+from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
+from app.forums.schemas import PostRead, RevisionRead
+from app.forums.vectors import search_vector
+from app.forums.views import post_read
+from app.models.base import utcnow
+from app.models.forums import PostRevision
+from app.models.identity import User
+
+
+async def _author_names(
+    session: AsyncSession, user_id: uuid.UUID | None
+) -> tuple[str | None, str | None]:
+    if user_id is None:
+        return None, None
+    row = (
+        await session.execute(
+            select(col(User.handle), col(User.full_name)).where(col(User.id) == user_id)
+        )
+    ).first()
+    return (str(row[0]), row[1]) if row else (None, None)
+
+
+async def get_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID) -> PostRead:
+    """One post as the caller may see it."""
+    access = await access_post(session, actor, post_id)
+    handle, name = await _author_names(session, access.post.author_id)
+    return post_read(actor, access.post, author_handle=handle, author_name=name)
+
+
+async def edit_post(
+    session: AsyncSession, *, actor: Actor, post_id: uuid.UUID, body: str
+) -> PostRead:
+    """Replace a post's body (its author, or a moderator); the old version becomes a revision."""
+    access = await access_post(session, actor, post_id, for_update=True)
+    post, thread = access.post, access.thread
+    moderator = is_moderator(actor)
+    if post.author_id != actor.user_id and not moderator:
+        raise Forbidden("Only the author or a moderator may edit a post.", code="not-post-author")
+    if post.deleted_at is not None:
+        raise Conflict("The post was deleted.", code="post-deleted")
+    if thread.locked and not moderator:
+        raise Conflict("The thread is locked.", code="thread-locked")
+    if body != post.body:
+        old_mentions = set(post.mentioned_user_ids or [])
+        mentioned = await resolve_mentions(session, extract_handles(body), access.forum)
+        if post.author_id is not None:
+            mentioned = {h: u for h, u in mentioned.items() if u != post.author_id}
+        session.add(
+            PostRevision(
+                post_id=post.id,
+                version=post.version,
+                body=post.body,
+                written_by=post.edited_by or post.author_id,
+                written_at=post.edited_at or post.created_at,
+            )
+        )
+        before = {"version": post.version}
+        post.body = body
+        post.body_html = highlight_mentions(render_markdown(body), mentioned)
+        post.search_vector = search_vector(thread.title, body)  # type: ignore[assignment]
+        post.version += 1
+        post.edited_at = utcnow()
+        post.edited_by = actor.user_id
+        post.mentioned_user_ids = sorted(old_mentions | set(mentioned.values()), key=str)
+        await session.flush()
+        # The vector was an SQL expression; do not hand it back as if it were text.
+        session.expire(post, ["search_vector"])
+        await audit.record(
+            session,
+            actor=actor,
+            action="forum.post.edit",
+            target=Target("post", post.id),
+            changes=audit.diff(before, {"version": post.version}),
+            details={
+                "thread_id": thread.id,
+                "by_moderator": post.author_id != actor.user_id,
+            },
+            authority_ids=[actor.authority_id],
+        )
+        ids = {"forum_id": access.forum.id, "thread_id": thread.id, "post_id": post.id}
+        await events.publish(
+            session, "post.updated", ids, audience=Audience.of("thread", thread.id)
+        )
+        for user_id in set(mentioned.values()) - old_mentions:
+            await events.publish(
+                session,
+                "post.created",
+                ids | {"mention": True},
+                audience=Audience.of("user", user_id),
+            )
+    handle, name = await _author_names(session, post.author_id)
+    return post_read(actor, post, author_handle=handle, author_name=name)
+
+
+async def delete_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID) -> None:
+    """Soft-delete one's own post: it stays in the thread as "deleted"; moderators still see it."""
+    access = await access_post(session, actor, post_id, for_update=True)
+    post = access.post
+    if post.author_id != actor.user_id:
+        raise Forbidden("Only the author may delete a post.", code="not-post-author")
+    if post.deleted_at is not None:
+        return
+    post.deleted_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="forum.post.delete",
+        target=Target("post", post.id),
+        details={"thread_id": access.thread.id},
+        authority_ids=[actor.authority_id],
+    )
+    await events.publish(
+        session,
+        "post.updated",
+        {"forum_id": access.forum.id, "thread_id": access.thread.id, "post_id": post.id},
+        audience=Audience.of("thread", access.thread.id),
+    )
+
+
+async def list_revisions(
+    session: AsyncSession, *, actor: Actor, post_id: uuid.UUID
+) -> list[RevisionRead]:
+    """Every version of a post, oldest first (the author and moderators only)."""
+    access = await access_post(session, actor, post_id)
+    post = access.post
+    if post.author_id != actor.user_id and not is_moderator(actor):
+        raise Forbidden("Only the author or a moderator may see a post's history.")
+    rows = (
+        (
+            await session.execute(
+                select(PostRevision)
+                .where(col(PostRevision.post_id) == post.id)
+                .order_by(sa.asc(col(PostRevision.version)))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    revisions = [
+        RevisionRead(
+            version=r.version,
+            body=r.body,
+            body_html=render_markdown(r.body),
+            written_by=r.written_by,
+            written_at=r.written_at,
+            current=False,
+        )
+        for r in rows
+    ]
+    revisions.append(
+        RevisionRead(
+            version=post.version,
+            body=post.body,
+            body_html=post.body_html,
+            written_by=post.edited_by or post.author_id,
+            written_at=post.edited_at or post.created_at,
+            current=True,
+        )
+    )
+    return revisions

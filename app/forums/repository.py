@@ -1,0 +1,328 @@
+"""Read queries of the forums domain: every list is ONE statement, whatever the page size.
+
+Unread counts come from the reader's `last_read_seq` per thread: a thread has unread posts
+when its `last_post_seq` is beyond it, and the count is an index range count on
+(thread_id, seq), computed only for threads that have unread posts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core.errors import BadRequest, NotFound
+from app.core.pagination import decode_cursor, encode_cursor
+from app.forums.access import readable_forum_clause
+from app.forums.schemas import Audience, ForumRead, PostRead, ThreadRead
+from app.forums.views import author, post_read, quote_of
+from app.models.forums import Forum, ForumFollow, Post, Thread, ThreadFollow
+from app.models.forums import ThreadRead as ReadState
+from app.models.identity import User
+
+PageOf = tuple[list[Any], str | None]
+
+
+def _last_read(actor: Actor) -> Any:
+    """The reader's last read seq in the current `Thread` row (0 if never read)."""
+    return sa.func.coalesce(
+        select(col(ReadState.last_read_seq))
+        .where(
+            col(ReadState.thread_id) == col(Thread.id),
+            col(ReadState.user_id) == actor.user_id,
+        )
+        # Correlated to the outer thread row even when nested in the count subquery.
+        .correlate_except(ReadState)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def _unread_posts(actor: Actor) -> Any:
+    last_read = _last_read(actor)
+    count = (
+        select(sa.func.count())
+        .select_from(Post)
+        .where(col(Post.thread_id) == col(Thread.id), col(Post.seq) > last_read)
+        .scalar_subquery()
+    )
+    return sa.case((col(Thread.last_post_seq) > last_read, count), else_=0)
+
+
+def _following_thread(actor: Actor) -> Any:
+    """An explicit thread choice wins; otherwise following the forum follows its threads."""
+    explicit = (
+        select(col(ThreadFollow.following))
+        .where(
+            col(ThreadFollow.thread_id) == col(Thread.id),
+            col(ThreadFollow.user_id) == actor.user_id,
+        )
+        .scalar_subquery()
+    )
+    via_forum = sa.exists(
+        select(sa.literal(1)).where(
+            col(ForumFollow.forum_id) == col(Thread.forum_id),
+            col(ForumFollow.user_id) == actor.user_id,
+        )
+    )
+    return sa.func.coalesce(explicit, via_forum)
+
+
+def _thread_columns(actor: Actor) -> list[Any]:
+    return [
+        Thread,
+        col(User.handle),
+        col(User.full_name),
+        _unread_posts(actor).label("unread"),
+        _following_thread(actor).label("following"),
+    ]
+
+
+def _thread_read(row: Any) -> ThreadRead:
+    thread: Thread = row[0]
+    return ThreadRead(
+        id=thread.id,
+        forum_id=thread.forum_id,
+        title=thread.title,
+        tags=list(thread.tags),
+        author=author(thread.author_id, row[1], row[2]),
+        pinned=thread.pinned,
+        locked=thread.locked,
+        post_count=thread.post_count,
+        unread_count=int(row[3] or 0),
+        following=bool(row[4]),
+        created_at=thread.created_at,
+        last_activity_at=thread.last_activity_at,
+    )
+
+
+async def list_threads(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    forum_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    tag: str | None = None,
+) -> PageOf:
+    """A forum's threads, pinned first, then by latest activity (forum access checked before)."""
+    stmt = (
+        sa.select(*_thread_columns(actor))
+        .outerjoin(User, col(User.id) == col(Thread.author_id))
+        .where(col(Thread.forum_id) == forum_id)
+        .order_by(
+            col(Thread.pinned).desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc()
+        )
+        .limit(limit + 1)
+    )
+    if tag:
+        stmt = stmt.where(col(Thread.tags).contains([tag]))
+    after = decode_cursor(cursor)
+    if after is not None:
+        pinned, activity, last_id = _thread_cursor(after)
+        stmt = stmt.where(
+            sa.tuple_(col(Thread.pinned), col(Thread.last_activity_at), col(Thread.id))
+            < sa.tuple_(sa.literal(pinned), sa.literal(activity), sa.literal(last_id))
+        )
+    rows = (await session.execute(stmt)).all()
+    items = [_thread_read(r) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor([last.pinned, last.last_activity_at.isoformat(), str(last.id)])
+    return items, next_cursor
+
+
+def _thread_cursor(values: list[Any]) -> tuple[bool, datetime, uuid.UUID]:
+    try:
+        return bool(values[0]), datetime.fromisoformat(values[1]), uuid.UUID(values[2])
+    except (IndexError, TypeError, ValueError) as exc:
+        raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc
+
+
+async def get_thread(session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID) -> ThreadRead:
+    """One thread with the caller's unread count and follow state (readable checked in SQL)."""
+    row = (
+        await session.execute(
+            sa.select(*_thread_columns(actor))
+            .join(Forum, col(Forum.id) == col(Thread.forum_id))
+            .outerjoin(User, col(User.id) == col(Thread.author_id))
+            .where(col(Thread.id) == thread_id, readable_forum_clause(actor))
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such thread.", code="thread-not-found")
+    return _thread_read(row)
+
+
+async def list_posts(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    thread_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[PostRead], str | None]:
+    """A thread's posts in order, each with its author and the post it quotes (one query)."""
+    reply = aliased(Post, name="reply")
+    reply_author = aliased(User, name="reply_author")
+    stmt = (
+        sa.select(
+            Post,
+            col(User.handle),
+            col(User.full_name),
+            col(reply.id),
+            col(reply.author_id),
+            col(reply_author.handle),
+            col(reply_author.full_name),
+            sa.func.left(col(reply.body), 400),
+            col(reply.hidden_at),
+            col(reply.deleted_at),
+        )
+        .outerjoin(User, col(User.id) == col(Post.author_id))
+        .outerjoin(reply, col(reply.id) == col(Post.reply_to_post_id))
+        .outerjoin(reply_author, col(reply_author.id) == col(reply.author_id))
+        .where(col(Post.thread_id) == thread_id)
+        .order_by(col(Post.seq).asc())
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(col(Post.seq) > _int_cursor(after))
+    rows = (await session.execute(stmt)).all()
+    items: list[PostRead] = []
+    for row in rows[:limit]:
+        quote = quote_of(
+            actor,
+            post_id=row[3],
+            author_id=row[4],
+            author_handle=row[5],
+            author_name=row[6],
+            body=row[7],
+            hidden_at=row[8],
+            deleted_at=row[9],
+        )
+        items.append(
+            post_read(actor, row[0], author_handle=row[1], author_name=row[2], quote=quote)
+        )
+    next_cursor = encode_cursor([rows[limit - 1][0].seq]) if len(rows) > limit else None
+    return items, next_cursor
+
+
+def _int_cursor(values: list[Any]) -> int:
+    if len(values) != 1 or not isinstance(values[0], int):
+        raise BadRequest("The cursor is not valid.", code="invalid-cursor")
+    return values[0]
+
+
+async def list_forums(
+    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
+) -> tuple[list[ForumRead], str | None]:
+    """The forums the caller may read, with thread counts, activity and unread counts."""
+    reads = aliased(ReadState, name="r")
+    per_forum = (
+        sa.select(
+            col(Thread.forum_id).label("forum_id"),
+            sa.func.count().label("thread_count"),
+            sa.func.max(col(Thread.last_activity_at)).label("last_activity_at"),
+            sa.func.count()
+            .filter(col(Thread.last_post_seq) > sa.func.coalesce(col(reads.last_read_seq), 0))
+            .label("unread_threads"),
+            sa.func.coalesce(
+                sa.func.sum(
+                    select(sa.func.count())
+                    .select_from(Post)
+                    .where(
+                        col(Post.thread_id) == col(Thread.id),
+                        col(Post.seq) > sa.func.coalesce(col(reads.last_read_seq), 0),
+                    )
+                    .correlate(Thread, reads)
+                    .scalar_subquery()
+                ),
+                0,
+            ).label("unread_count"),
+        )
+        .outerjoin(
+            reads,
+            sa.and_(col(reads.thread_id) == col(Thread.id), col(reads.user_id) == actor.user_id),
+        )
+        .where(col(Thread.forum_id).in_(select(col(Forum.id)).where(readable_forum_clause(actor))))
+        .group_by(col(Thread.forum_id))
+        .subquery("per_forum")
+    )
+    followed = sa.exists(
+        select(sa.literal(1)).where(
+            col(ForumFollow.forum_id) == col(Forum.id), col(ForumFollow.user_id) == actor.user_id
+        )
+    )
+    stmt = (
+        sa.select(
+            Forum,
+            per_forum.c.thread_count,
+            per_forum.c.last_activity_at,
+            per_forum.c.unread_threads,
+            per_forum.c.unread_count,
+            followed,
+        )
+        .outerjoin(per_forum, per_forum.c.forum_id == col(Forum.id))
+        .where(readable_forum_clause(actor))
+        .order_by(col(Forum.position).asc(), col(Forum.name).asc(), col(Forum.id).asc())
+        .limit(limit + 1)
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            position, name, last_id = int(after[0]), str(after[1]), uuid.UUID(after[2])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc
+        stmt = stmt.where(
+            sa.tuple_(col(Forum.position), col(Forum.name), col(Forum.id))
+            > sa.tuple_(sa.literal(position), sa.literal(name), sa.literal(last_id))
+        )
+    rows = (await session.execute(stmt)).all()
+    items = [
+        forum_read(
+            r[0],
+            thread_count=r[1],
+            last_activity_at=r[2],
+            unread_threads=r[3],
+            unread_count=r[4],
+            following=r[5],
+        )
+        for r in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1][0]
+        next_cursor = encode_cursor([last.position, last.name, str(last.id)])
+    return items, next_cursor
+
+
+def forum_read(
+    forum: Forum,
+    *,
+    thread_count: int | None = 0,
+    last_activity_at: datetime | None = None,
+    unread_threads: int | None = 0,
+    unread_count: int | None = 0,
+    following: bool | None = False,
+) -> ForumRead:
+    return ForumRead(
+        id=forum.id,
+        name=forum.name,
+        description=forum.description,
+        audience=Audience(kind=forum.audience_kind, group_id=forum.group_id),
+        position=forum.position,
+        thread_count=int(thread_count or 0),
+        last_activity_at=last_activity_at,
+        unread_threads=int(unread_threads or 0),
+        unread_count=int(unread_count or 0),
+        following=bool(following),
+        created_at=forum.created_at,
+    )

@@ -1,0 +1,1 @@
+"""The forums domain's endpoints, one module per resource; app/forums/router.py joins them."""

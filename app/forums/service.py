@@ -1,0 +1,307 @@
+"""The forums domain's verbs, and what other domains call (through this module only).
+
+Cross-domain contract: `can_read_thread`, `can_read_forum`, `thread_followers`,
+`search_text`. The verbs themselves live in small modules (posting, editing, reading,
+moderation, groups, search) and are re-exported here so routers and other domains have one
+place to import from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import NotFound, ValidationFailed
+from app.forums import access, idempotency, repository
+from app.forums.editing import delete_post, edit_post, get_post, list_revisions
+from app.forums.groups import (
+    add_group_member,
+    create_group,
+    get_group,
+    list_group_members,
+    list_groups,
+    remove_group_member,
+)
+from app.forums.moderation import (
+    flag_post,
+    list_flags,
+    move_thread,
+    resolve_flag,
+    set_post_hidden,
+    set_thread_flag,
+)
+from app.forums.posting import create_post, create_thread, poster_profile
+from app.forums.reading import (
+    get_settings,
+    mark_all_read,
+    mark_thread_read,
+    set_forum_following,
+    set_thread_following,
+    thread_followers,
+    update_settings,
+)
+from app.forums.schemas import (
+    Audience,
+    ForumCreate,
+    ForumRead,
+    ForumUpdate,
+    PostRead,
+    ThreadCreate,
+    ThreadCreated,
+    ThreadRead,
+)
+from app.forums.search import search_posts
+from app.models.forums import Forum, ForumGroup, Post, Thread
+from app.search.schemas import SearchHit
+
+__all__ = [
+    "add_group_member",
+    "can_read_forum",
+    "can_read_thread",
+    "create_forum",
+    "create_group",
+    "create_post",
+    "delete_post",
+    "edit_post",
+    "flag_post",
+    "forum_of_thread",
+    "get_forum",
+    "get_group",
+    "get_post",
+    "get_settings",
+    "get_thread",
+    "list_flags",
+    "list_forums",
+    "list_group_members",
+    "list_groups",
+    "list_posts",
+    "list_revisions",
+    "list_threads",
+    "mark_all_read",
+    "mark_thread_read",
+    "move_thread",
+    "remove_group_member",
+    "resolve_flag",
+    "search_posts",
+    "search_text",
+    "set_forum_following",
+    "set_post_hidden",
+    "set_thread_flag",
+    "set_thread_following",
+    "start_thread",
+    "thread_followers",
+    "update_forum",
+    "update_settings",
+]
+
+
+async def can_read_forum(session: AsyncSession, actor: Actor, forum_id: uuid.UUID) -> bool:
+    """Whether `actor` may read the forum (and so see that it exists)."""
+    return await access.can_read_forum(session, actor, forum_id)
+
+
+async def can_read_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> bool:
+    """Whether `actor` may read the thread (the audience of its forum)."""
+    return await access.can_read_thread(session, actor, thread_id)
+
+
+async def search_text(
+    session: AsyncSession, *, actor: Actor, q: str, limit: int, **filters: Any
+) -> list[SearchHit]:
+    """Forum posts matching `q` that `actor` may read (filters: forum_id, author_id, tag,
+    since, until)."""
+    return await search_posts(session, actor=actor, q=q, limit=limit, **filters)
+
+
+async def _check_audience(session: AsyncSession, audience: Audience) -> None:
+    if audience.kind == "group":
+        if audience.group_id is None:
+            raise ValidationFailed(
+                "A group audience names its group.",
+                errors=[{"field": "audience.group_id", "message": "required for kind=group"}],
+            )
+        if await session.get(ForumGroup, audience.group_id) is None:
+            raise ValidationFailed(
+                "No such group.",
+                errors=[{"field": "audience.group_id", "message": "no such group"}],
+            )
+    elif audience.group_id is not None:
+        raise ValidationFailed(
+            "Only a group audience names a group.",
+            errors=[{"field": "audience.group_id", "message": "only for kind=group"}],
+        )
+
+
+def _snapshot(forum: Forum) -> dict[str, Any]:
+    return {
+        "name": forum.name,
+        "description": forum.description,
+        "audience_kind": forum.audience_kind,
+        "group_id": forum.group_id,
+        "position": forum.position,
+    }
+
+
+async def create_forum(session: AsyncSession, *, actor: Actor, data: ForumCreate) -> ForumRead:
+    """Create a forum for an audience (admins and moderators)."""
+    await _check_audience(session, data.audience)
+    forum = Forum(
+        name=data.name,
+        description=data.description,
+        audience_kind=data.audience.kind,
+        group_id=data.audience.group_id,
+        position=data.position,
+        created_by=actor.user_id,
+    )
+    session.add(forum)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="forum.create",
+        target=Target("forum", forum.id),
+        changes=audit.diff({}, _snapshot(forum)),
+        authority_ids=[actor.authority_id],
+    )
+    return repository.forum_read(forum)
+
+
+async def update_forum(
+    session: AsyncSession, *, actor: Actor, forum_id: uuid.UUID, data: ForumUpdate
+) -> ForumRead:
+    """Rename, describe, reorder or change the audience of a forum."""
+    forum = await session.get(Forum, forum_id, with_for_update=True)
+    if forum is None or not await access.can_read_forum(session, actor, forum_id):
+        raise NotFound("No such forum.", code="forum-not-found")
+    before = _snapshot(forum)
+    if data.audience is not None:
+        await _check_audience(session, data.audience)
+        forum.audience_kind, forum.group_id = data.audience.kind, data.audience.group_id
+    for field in ("name", "description", "position"):
+        value = getattr(data, field)
+        if value is not None:
+            setattr(forum, field, value)
+    await session.flush()
+    changes = audit.diff(before, _snapshot(forum))
+    if changes:
+        await audit.record(
+            session,
+            actor=actor,
+            action="forum.update",
+            target=Target("forum", forum.id),
+            changes=changes,
+            authority_ids=[actor.authority_id],
+        )
+    return repository.forum_read(forum)
+
+
+async def get_forum(session: AsyncSession, *, actor: Actor, forum_id: uuid.UUID) -> ForumRead:
+    """One forum the caller may read."""
+    found = await access.access_forum(session, actor, forum_id)
+    return repository.forum_read(found.forum, following=found.following)
+
+
+async def start_thread(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    forum_id: uuid.UUID,
+    data: ThreadCreate,
+    idempotency_key: str | None = None,
+) -> ThreadCreated:
+    """Start a thread with its first post in a forum the caller may read."""
+    found = await access.access_forum(session, actor, forum_id)
+    assert actor.user_id is not None
+    thread_id = uuid.uuid4()
+    if idempotency_key:
+        first = await idempotency.claim(
+            session,
+            user_id=actor.user_id,
+            scope="thread",
+            key=idempotency_key,
+            resource_id=thread_id,
+        )
+        if first is not None:
+            return await _thread_created(session, actor=actor, thread_id=first)
+    auto_follow, full_name = await poster_profile(session, actor.user_id)
+    return await create_thread(
+        session,
+        actor=actor,
+        forum=found.forum,
+        title=data.title,
+        body=data.body,
+        tags=data.tags,
+        auto_follow=auto_follow,
+        thread_id=thread_id,
+        author_name=full_name,
+    )
+
+
+async def _thread_created(
+    session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID
+) -> ThreadCreated:
+    """A thread as first returned on creation (for a retried request)."""
+    thread = await repository.get_thread(session, actor=actor, thread_id=thread_id)
+    first_post_id = await session.scalar(
+        select(col(Post.id))
+        .where(col(Post.thread_id) == thread_id)
+        .order_by(col(Post.seq))
+        .limit(1)
+    )
+    assert first_post_id is not None
+    first_post = await get_post(session, actor=actor, post_id=first_post_id)
+    return ThreadCreated(**thread.model_dump(), first_post=first_post)
+
+
+async def list_threads(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    forum_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    tag: str | None = None,
+) -> tuple[list[ThreadRead], str | None]:
+    """A readable forum's threads with the caller's unread counts (two queries)."""
+    await access.access_forum(session, actor, forum_id)
+    return await repository.list_threads(
+        session, actor=actor, forum_id=forum_id, limit=limit, cursor=cursor, tag=tag
+    )
+
+
+async def get_thread(session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID) -> ThreadRead:
+    """One readable thread with the caller's unread count and follow state."""
+    return await repository.get_thread(session, actor=actor, thread_id=thread_id)
+
+
+async def list_posts(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    thread_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[PostRead], str | None]:
+    """A readable thread's posts in order, with quotes (two queries)."""
+    await access.access_thread(session, actor, thread_id)
+    return await repository.list_posts(
+        session, actor=actor, thread_id=thread_id, limit=limit, cursor=cursor
+    )
+
+
+async def list_forums(
+    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
+) -> tuple[list[ForumRead], str | None]:
+    """The forums the caller may read, with unread counts (one query)."""
+    return await repository.list_forums(session, actor=actor, limit=limit, cursor=cursor)
+
+
+async def forum_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:
+    """The forum a thread is in (no permission check: for event routing)."""
+    return await session.scalar(select(col(Thread.forum_id)).where(col(Thread.id) == thread_id))

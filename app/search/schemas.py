@@ -1,0 +1,37 @@
+"""API shapes of the cross-domain search (`GET /search`).
+
+`SearchHit` is the one shape every domain's `search_text(session, *, actor, q, limit)` returns,
+so the search endpoint can merge hits from forums, cases and the directory by `rank`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+SearchScope = Literal["forums", "cases", "directory"]
+
+
+class SearchHit(BaseModel):
+    """One search result, already filtered by what the caller may read."""
+
+    scope: SearchScope
+    type: str = Field(description="kind of object: thread, post, case, message, authority ...")
+    id: UUID
+    title: str
+    snippet: str = Field(
+        description="a short excerpt; matched terms wrapped in <mark>...</mark>, "
+        "everything else HTML-escaped"
+    )
+    url: str = Field(description="API path of the object, e.g. /api/v1/threads/{id}")
+    rank: float = Field(description="relevance; higher is better (comparable within a scope)")
+
+
+class SearchResults(BaseModel):
+    """Hits of one search, best first."""
+
+    q: str
+    scope: Literal["forums", "cases", "directory", "all"]
+    items: list[SearchHit]
