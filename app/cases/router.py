@@ -1,5 +1,369 @@
-"""HTTP endpoints of the cases domain (thin: parse, call one service function, shape)."""
+"""HTTP endpoints of the cases domain (thin: parse, call one service function, shape).
 
-from fastapi import APIRouter
+Every route under /cases/{case_id} answers 404 to anyone who may not see the case, whatever
+their role; a refusal on a case that exists is audited (case.access.denied) by CaseRoute.
+"""
 
-router = APIRouter(tags=["cases"])
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from app.auth.actor import Actor
+from app.auth.dependencies import CurrentUser, RequirePermission
+from app.auth.permissions import Permission
+from app.cases import export, metrics
+from app.cases import service as cases_service
+from app.cases.access import CaseNotVisible
+from app.cases.constants import CaseStatus, CaseType, Urgency
+from app.cases.crypto import Vault
+from app.cases.routing import CaseRoute
+from app.cases.schemas import (
+    AttachmentRead,
+    Box,
+    CaseCreate,
+    CaseExport,
+    CaseMetrics,
+    CaseRead,
+    CaseSort,
+    CaseSummary,
+    CaseUpdate,
+    DraftingReport,
+    MessageCreate,
+    MessageRead,
+    ParticipantCreate,
+    ParticipantRead,
+    TimelineEntryRead,
+    TransitionRequest,
+)
+from app.cases.service import records
+from app.cases.service.cases import check_draft
+from app.cases.storage import BlobStorage, storage_for
+from app.config import Settings
+from app.core.errors import NotFound
+from app.core.pagination import Cursor, Limit, Page
+from app.db import DbSession
+from app.models.cases import Case
+
+router = APIRouter(tags=["cases"], route_class=CaseRoute)
+
+
+async def case_actor(request: Request, session: DbSession, actor: CurrentUser) -> Actor:
+    # Not 403: to a member without case access every case answers like a missing one. If it
+    # exists, the probe is still audited as a denial (CaseRoute records CaseNotVisible).
+    if not actor.can(Permission.CASE_ACCESS):
+        case_id = _uuid_or_none(request.path_params.get("case_id"))
+        if case_id is not None and await session.get(Case, case_id) is not None:
+            raise CaseNotVisible(case_id)
+        raise NotFound("No such case.")
+    return actor
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+CaseActor = Annotated[Actor, Depends(case_actor, scope="function")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128, description="retry-safe creation"),
+]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _vault(request: Request) -> Vault:
+    vault: Vault | None = getattr(request.app.state, "case_vault", None)
+    if vault is None:
+        vault = Vault(_settings(request))
+        request.app.state.case_vault = vault
+    return vault
+
+
+def _storage(request: Request) -> BlobStorage:
+    return storage_for(_settings(request))
+
+
+@router.post("/cases", status_code=201, summary="Open a draft case.")
+async def create_case(
+    data: CaseCreate,
+    session: DbSession,
+    actor: Annotated[Actor, RequirePermission(Permission.CASE_CREATE)],
+    idempotency_key: IdempotencyKey = None,
+) -> CaseRead:
+    """Open a draft case from your authority to the requested authority."""
+    return await cases_service.create_case(
+        session, actor=actor, data=data, idempotency_key=idempotency_key
+    )
+
+
+@router.get("/cases", summary="The inbox: incoming and outgoing cases.")
+async def list_cases(
+    session: DbSession,
+    actor: Annotated[Actor, RequirePermission(Permission.CASE_ACCESS)],
+    box: Box | None = None,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    type: Annotated[list[CaseType] | None, Query()] = None,
+    urgency: Urgency | None = None,
+    overdue: bool | None = None,
+    counterpart: uuid.UUID | None = None,
+    sort: CaseSort = "-updated",
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[CaseSummary]:
+    """Cases you take part in; filter by box, status, type, urgency, overdue, counterpart."""
+    return await cases_service.list_cases(
+        session,
+        actor=actor,
+        box=box,
+        statuses=list(status or []),
+        types=list(type or []),
+        urgency=urgency,
+        overdue=overdue,
+        counterpart=counterpart,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/cases/metrics",
+    summary="Counts and turnaround figures.",
+    response_model=None,
+    responses={200: {"model": CaseMetrics, "content": {"text/csv": {}}}},
+)
+async def case_metrics(
+    session: DbSession,
+    actor: CurrentUser,
+    authority_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> CaseMetrics | Response:
+    """Per authority and pair: by status, time to acknowledge/execute, refusals, basis."""
+    figures = await metrics.case_metrics(
+        session, actor=actor, authority_id=authority_id, since=since, until=until
+    )
+    if format == "csv":
+        return Response(
+            metrics.metrics_csv(figures),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="case-metrics.csv"'},
+        )
+    return figures
+
+
+@router.get("/cases/{case_id}", summary="One case.")
+async def get_case(case_id: uuid.UUID, session: DbSession, actor: CaseActor) -> CaseRead:
+    """The case, the caller's side, allowed actions, time in each status, drafting checks."""
+    return await cases_service.get_case(session, actor=actor, case_id=case_id)
+
+
+@router.patch("/cases/{case_id}", summary="Edit a draft, or record your own reference.")
+async def update_case(
+    case_id: uuid.UUID, data: CaseUpdate, session: DbSession, actor: CaseActor
+) -> CaseRead:
+    """Requesting side while draft: any field; either side: its own national reference."""
+    return await cases_service.update_case(session, actor=actor, case_id=case_id, data=data)
+
+
+@router.get("/cases/{case_id}/checks", summary="Drafting checks of a draft.")
+async def drafting_checks(
+    case_id: uuid.UUID, session: DbSession, actor: CaseActor
+) -> DraftingReport:
+    """What the requested state requires and what the draft still lacks."""
+    return await check_draft(session, actor=actor, case_id=case_id)
+
+
+@router.post("/cases/{case_id}/transitions", summary="Move the case through its lifecycle.")
+async def transition_case(
+    case_id: uuid.UUID, data: TransitionRequest, session: DbSession, actor: CaseActor
+) -> CaseRead:
+    """Take an action: 403 if it belongs to the other side, 409 if not allowed now."""
+    return await cases_service.transition_case(session, actor=actor, case_id=case_id, request=data)
+
+
+@router.get("/cases/{case_id}/messages", summary="The case's messages.")
+async def list_messages(
+    case_id: uuid.UUID,
+    session: DbSession,
+    actor: CaseActor,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[MessageRead]:
+    """Messages oldest first, with their handling codes."""
+    return await cases_service.list_messages(
+        session, actor=actor, case_id=case_id, cursor=cursor, limit=limit
+    )
+
+
+@router.post("/cases/{case_id}/messages", status_code=201, summary="Post a message.")
+async def post_message(
+    case_id: uuid.UUID,
+    data: MessageCreate,
+    session: DbSession,
+    actor: CaseActor,
+    idempotency_key: IdempotencyKey = None,
+) -> MessageRead:
+    """Markdown body, optional handling code (H3 needs handling_note), kind consultation."""
+    return await cases_service.post_message(
+        session, actor=actor, case_id=case_id, data=data, idempotency_key=idempotency_key
+    )
+
+
+@router.get("/cases/{case_id}/attachments", summary="The case's files.")
+async def list_attachments(
+    case_id: uuid.UUID, session: DbSession, actor: CaseActor
+) -> list[AttachmentRead]:
+    """Names, sizes, content types and SHA-256 digests."""
+    return await cases_service.list_attachments(session, actor=actor, case_id=case_id)
+
+
+_MULTIPART = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "handling_code": {"type": "string", "enum": ["H0", "H1", "H2", "H3"]},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    status_code=201,
+    summary="Upload a file (streamed, encrypted at rest).",
+    openapi_extra=_MULTIPART,
+)
+async def upload_attachment(
+    case_id: uuid.UUID, request: Request, session: DbSession, actor: CaseActor
+) -> AttachmentRead:
+    """multipart `file`: size-limited (413), type checked by content (415), SHA-256 kept."""
+    return await cases_service.upload_attachment(
+        session,
+        actor=actor,
+        case_id=case_id,
+        body=request.stream(),
+        content_type=request.headers.get("content-type", ""),
+        vault=_vault(request),
+        storage=_storage(request),
+        limit=_settings(request).max_attachment_bytes,
+    )
+
+
+def _disposition(filename: str) -> str:
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}",
+    summary="Download a file (always as an attachment).",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_attachment(
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: CaseActor,
+) -> StreamingResponse:
+    """The decrypted bytes; never rendered inline; every download audited."""
+    download = await cases_service.download_attachment(
+        session,
+        actor=actor,
+        case_id=case_id,
+        attachment_id=attachment_id,
+        vault=_vault(request),
+        storage=_storage(request),
+    )
+    meta = download.attachment
+    return StreamingResponse(
+        download.chunks,
+        media_type=meta.content_type,
+        headers={
+            "Content-Disposition": _disposition(meta.filename),
+            "Content-Length": str(meta.size),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, no-store",
+            "X-Content-SHA256": meta.sha256,
+        },
+    )
+
+
+@router.get("/cases/{case_id}/timeline", summary="The case's timeline and receipts.")
+async def get_timeline(
+    case_id: uuid.UUID, session: DbSession, actor: CaseActor
+) -> list[TimelineEntryRead]:
+    """Every status change (with who and when), receipt, deadline notice and invitation."""
+    return await records.get_timeline(session, actor=actor, case_id=case_id)
+
+
+@router.get("/cases/{case_id}/participants", summary="Assigned officers and observers.")
+async def list_participants(
+    case_id: uuid.UUID, session: DbSession, actor: CaseActor
+) -> list[ParticipantRead]:
+    """Who was invited or assigned, by whom, until when."""
+    return await cases_service.list_participants(session, actor=actor, case_id=case_id)
+
+
+@router.post(
+    "/cases/{case_id}/participants", status_code=201, summary="Invite an observer or assign."
+)
+async def invite_participant(
+    case_id: uuid.UUID, data: ParticipantCreate, session: DbSession, actor: CaseActor
+) -> ParticipantRead:
+    """Focal point or assigned officer: an observer for a limited time, or an officer."""
+    return await cases_service.invite_participant(session, actor=actor, case_id=case_id, data=data)
+
+
+@router.delete(
+    "/cases/{case_id}/participants/{user_id}", status_code=204, summary="End a participation."
+)
+async def remove_participant(
+    case_id: uuid.UUID, user_id: uuid.UUID, session: DbSession, actor: CaseActor
+) -> Response:
+    """End an observer's invitation or an assignment now."""
+    await cases_service.remove_participant(session, actor=actor, case_id=case_id, user_id=user_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/cases/{case_id}/export",
+    summary="The case file as JSON.",
+    response_model=CaseExport,
+    response_class=JSONResponse,
+)
+async def export_case(case_id: uuid.UUID, session: DbSession, actor: CaseActor) -> JSONResponse:
+    """Case, timeline, messages, attachment digests and handling codes, for the national file."""
+    data = await export.export_case(session, actor=actor, case_id=case_id)
+    return JSONResponse(
+        data.model_dump(mode="json"),
+        headers={
+            "Content-Disposition": f'attachment; filename="{data.case.reference}.json"',
+            "Cache-Control": "private, no-store",
+        },
+    )

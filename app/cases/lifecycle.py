@@ -1,0 +1,81 @@
+"""The case state machine: which side may take which action from which status.
+
+Pure data and one function, so the rules read off one table and are tested without a database.
+`received` is not an action: the system records it when the requested side first opens a
+submitted case (see access.open_case).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.errors import Conflict, Forbidden
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    side: str
+    sources: frozenset[str]
+    # None: the status does not change (a deadline notice).
+    target: str | None
+
+
+_ANSWERABLE = frozenset({"received", "acknowledged", "in_execution", "information_requested"})
+_LIVE = frozenset(
+    {
+        "submitted",
+        "received",
+        "acknowledged",
+        "in_execution",
+        "information_requested",
+        "postponed",
+    }
+)
+
+RULES: dict[str, Rule] = {
+    # requesting side
+    "submit": Rule("requesting", frozenset({"draft"}), "submitted"),
+    "provide_information": Rule("requesting", frozenset({"information_requested"}), "in_execution"),
+    "withdraw": Rule("requesting", _LIVE | {"draft"}, "withdrawn"),
+    "close": Rule(
+        "requesting",
+        frozenset({"executed", "partially_executed", "refused", "withdrawn"}),
+        "closed",
+    ),
+    # requested side
+    "acknowledge": Rule("requested", frozenset({"submitted", "received"}), "acknowledged"),
+    "start_execution": Rule("requested", frozenset({"acknowledged", "postponed"}), "in_execution"),
+    "request_information": Rule(
+        "requested", frozenset({"acknowledged", "in_execution"}), "information_requested"
+    ),
+    "report_delay": Rule("requested", _ANSWERABLE | {"postponed"}, None),
+    "execute": Rule("requested", frozenset({"in_execution"}), "executed"),
+    "execute_partially": Rule("requested", frozenset({"in_execution"}), "partially_executed"),
+    "refuse": Rule("requested", _ANSWERABLE | {"postponed"}, "refused"),
+    "postpone": Rule("requested", frozenset({"acknowledged", "in_execution"}), "postponed"),
+}
+
+# Receipts a court may later ask for; the timeline marks them as such.
+RECEIPT_STATUSES = frozenset({"submitted", "received", "acknowledged"})
+
+
+def check_transition(action: str, *, side: str, status: str) -> Rule:
+    """The rule for `action`, or 403 (wrong side) / 409 (not allowed from `status`)."""
+    rule = RULES[action]
+    if side != rule.side:
+        raise Forbidden(
+            f"Only the {rule.side} side may {action.replace('_', ' ')}.",
+            code="wrong-side",
+        )
+    if status not in rule.sources:
+        raise Conflict(
+            f"`{action}` is not allowed while the case is {status}.",
+            code="transition-not-allowed",
+            extra={"status": status, "allowed_from": sorted(rule.sources)},
+        )
+    return rule
+
+
+def actions_for(side: str, status: str) -> list[str]:
+    """What the caller's side may do now (the client shows these as buttons)."""
+    return [name for name, rule in RULES.items() if rule.side == side and status in rule.sources]

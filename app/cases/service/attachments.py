@@ -1,0 +1,246 @@
+"""Attachments: streamed upload, encrypted at rest, downloaded only as attachments."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.cases.crypto import StreamDecryptor, StreamEncryptor, Vault, file_key, new_data_key
+from app.cases.schemas import AttachmentRead
+from app.cases.service.cases import open_case
+from app.cases.storage import BlobStorage, BlobWriter
+from app.cases.upload import SNIFF_BYTES, MultipartStream, classify, sanitize_filename
+from app.core import audit, events
+from app.core.audit import Target
+from app.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from app.core.events import Audience
+from app.models.base import utcnow
+from app.models.cases import CaseAttachment, CaseDataKey
+
+_HANDLING = {"H0", "H1", "H2", "H3"}
+
+
+async def case_data_key(session: AsyncSession, vault: Vault, case_id: uuid.UUID) -> bytes:
+    """The case's data key, created and wrapped on first use (race-free)."""
+    row = await session.get(CaseDataKey, case_id)
+    if row is None:
+        candidate = new_data_key()
+        table = CaseDataKey.__table__  # type: ignore[attr-defined]
+        await session.execute(
+            pg_insert(table)
+            .values(
+                case_id=case_id,
+                wrapped_key=vault.wrap(candidate, case_id),
+                master_key_id=vault.master_id,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+        row = await session.get(CaseDataKey, case_id, populate_existing=True)
+        assert row is not None
+    return vault.unwrap(row.wrapped_key, case_id, row.master_key_id)
+
+
+def attachment_read(attachment: CaseAttachment) -> AttachmentRead:
+    return AttachmentRead.model_validate(attachment, from_attributes=True)
+
+
+@dataclass
+class _Upload:
+    writer: BlobWriter
+    encryptor: StreamEncryptor
+    limit: int
+    filename: str = "attachment"
+    size: int = 0
+    head: bytes = b""
+    content_type: str | None = None
+    seen_file: bool = False
+
+    def __post_init__(self) -> None:
+        self.digest = hashlib.sha256()
+
+    async def take(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise PayloadTooLarge(f"Attachments are limited to {self.limit} bytes.")
+        self.digest.update(data)
+        if self.content_type is None:
+            self.head += data[: SNIFF_BYTES - len(self.head)]
+            if len(self.head) >= SNIFF_BYTES:
+                self.content_type = classify(self.head, self.filename)
+        await self.writer.write(self.encryptor.update(data))
+
+    async def finish(self) -> None:
+        if self.content_type is None:
+            self.content_type = classify(self.head, self.filename)
+        await self.writer.write(self.encryptor.finish())
+        await self.writer.commit()
+
+
+async def upload_attachment(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    body: AsyncIterable[bytes],
+    content_type: str,
+    vault: Vault,
+    storage: BlobStorage,
+    limit: int,
+) -> AttachmentRead:
+    """Stream a multipart `file` into encrypted storage; record its name, size and SHA-256."""
+    view = await open_case(session, actor=actor, case_id=case_id)
+    parser = MultipartStream(content_type)
+    data_key = await case_data_key(session, vault, case_id)
+    attachment_id = uuid.uuid4()
+    storage_key = f"{case_id}/{attachment_id}"
+    upload = _Upload(
+        writer=await storage.create(storage_key),
+        encryptor=StreamEncryptor(file_key(data_key, attachment_id)),
+        limit=limit,
+    )
+    handling = bytearray()
+    current: str | None = None
+    try:
+        async for chunk in body:
+            for kind, value in parser.feed(chunk):
+                if kind == "begin":
+                    current = value.name
+                    if current == "file":
+                        if upload.seen_file:
+                            raise ValidationFailed("Send one file per request.")
+                        upload.seen_file = True
+                        upload.filename = sanitize_filename(value.filename)
+                elif kind == "data" and current == "file":
+                    await upload.take(value)
+                elif kind == "data" and current == "handling_code" and len(handling) < 8:
+                    handling += value
+                elif kind == "end":
+                    current = None
+        parser.close()
+        if not upload.seen_file:
+            raise ValidationFailed(
+                "No file.", errors=[{"field": "file", "message": "a multipart `file` is required"}]
+            )
+        code = handling.decode("ascii", "replace").strip() or None
+        if code is not None and code not in _HANDLING:
+            raise ValidationFailed(
+                errors=[{"field": "handling_code", "message": "one of H0, H1, H2, H3"}]
+            )
+        await upload.finish()
+    except BaseException:
+        await upload.writer.abort()
+        raise
+    assert upload.content_type is not None
+    attachment = CaseAttachment(
+        id=attachment_id,
+        case_id=case_id,
+        uploaded_by=actor.user_id,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.digest.hexdigest(),
+        storage_key=storage_key,
+        handling_code=code,
+        created_at=utcnow(),
+    )
+    session.add(attachment)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.attachment.created",
+        target=Target("case_attachment", attachment.id),
+        details={
+            "case_id": str(case_id),
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "content_type": attachment.content_type,
+        },
+        authority_ids=view.authority_ids,
+    )
+    await events.publish(
+        session,
+        "case.attachment.created",
+        {"case_id": case_id, "attachment_id": attachment.id},
+        audience=Audience.of("case", case_id),
+    )
+    return attachment_read(attachment)
+
+
+async def list_attachments(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+) -> list[AttachmentRead]:
+    """The case's files (metadata and digests), oldest first."""
+    view = await open_case(session, actor=actor, case_id=case_id)
+    items = await all_attachments(session, case_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.attachments.viewed",
+        target=Target("case", case_id),
+        details={"count": len(items)},
+        authority_ids=view.authority_ids,
+    )
+    return items
+
+
+async def all_attachments(session: AsyncSession, case_id: uuid.UUID) -> list[AttachmentRead]:
+    rows = (
+        await session.execute(
+            select(CaseAttachment)
+            .where(col(CaseAttachment.case_id) == case_id)
+            .order_by(col(CaseAttachment.created_at), col(CaseAttachment.id))
+        )
+    ).scalars()
+    return [attachment_read(a) for a in rows]
+
+
+@dataclass
+class Download:
+    attachment: AttachmentRead
+    chunks: AsyncIterator[bytes]
+
+
+async def download_attachment(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    vault: Vault,
+    storage: BlobStorage,
+) -> Download:
+    """The decrypted bytes as a stream (audited as case.attachment.downloaded)."""
+    view = await open_case(session, actor=actor, case_id=case_id)
+    attachment = await session.get(CaseAttachment, attachment_id)
+    if attachment is None or attachment.case_id != case_id:
+        raise NotFound("No such attachment.")
+    key = file_key(await case_data_key(session, vault, case_id), attachment.id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.attachment.downloaded",
+        target=Target("case_attachment", attachment.id),
+        details={"case_id": str(case_id), "sha256": attachment.sha256},
+        authority_ids=view.authority_ids,
+    )
+    return Download(attachment_read(attachment), _decrypted(storage, attachment.storage_key, key))
+
+
+async def _decrypted(storage: BlobStorage, storage_key: str, key: bytes) -> AsyncIterator[bytes]:
+    decryptor = StreamDecryptor(key)
+    async for chunk in storage.read(storage_key):
+        plain = decryptor.update(chunk)
+        if plain:
+            yield plain
+    tail = decryptor.finish()
+    if tail:
+        yield tail

@@ -1,0 +1,354 @@
+"""Creating, opening, editing and listing cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission
+from app.cases import drafting, timeline
+from app.cases.access import CaseView, load_case, readable_clause
+from app.cases.constants import OPEN_STATUSES
+from app.cases.schemas import CaseCreate, CaseRead, CaseSummary, CaseUpdate, DraftingReport
+from app.cases.service.common import (
+    allocate_reference,
+    audit_snapshot,
+    claim_idempotency_key,
+    parse_cursor,
+    read_of,
+    refresh_due_date,
+    summary_of,
+    today,
+)
+from app.core import audit, events
+from app.core.audit import Target
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.events import Audience
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.directory import service as directory_service
+from app.models.base import utcnow
+from app.models.cases import Case, CaseParticipant
+
+_FAR_FUTURE = "9999-12-31"
+
+
+async def create_case(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    data: CaseCreate,
+    idempotency_key: str | None = None,
+) -> CaseRead:
+    """Open a draft case from the actor's authority to the requested authority."""
+    if not actor.can(Permission.CASE_CREATE) or actor.authority_id is None:
+        raise Forbidden("Only officers of an authority open cases.")
+    assert actor.user_id is not None
+    case_id = uuid.uuid4()
+    first = await claim_idempotency_key(
+        session, user_id=actor.user_id, scope="case", key=idempotency_key, resource_id=case_id
+    )
+    if first is not None:
+        return read_of(await load_case(session, actor, first))
+    requested = await directory_service.get_authority(session, data.requested_authority_id)
+    if requested is None or requested.id == actor.authority_id:
+        raise ValidationFailed(
+            "The requested authority must be another authority in the directory.",
+            errors=[{"field": "requested_authority_id", "message": "unknown or your own"}],
+        )
+    now = utcnow()
+    fields = data.model_dump(exclude_none=True, mode="python")
+    fields["legal_basis"] = data.legal_basis.model_dump(mode="json", exclude_none=True)
+    if data.persons is not None:
+        fields["persons"] = [p.model_dump(mode="json", exclude_none=True) for p in data.persons]
+    case = Case(
+        id=case_id,
+        reference=await allocate_reference(session, data.type, now.year),
+        status="draft",
+        requesting_authority_id=actor.authority_id,
+        created_by=actor.user_id,
+        status_changed_at=now,
+        last_activity_at=now,
+        **{k: v for k, v in fields.items() if k != "legal_basis"},
+        legal_basis=fields["legal_basis"],
+    )
+    refresh_due_date(case)
+    session.add(case)
+    # The creator stays on a restricted case: they are its first assigned officer.
+    session.add(
+        CaseParticipant(case_id=case.id, user_id=actor.user_id, role="assigned", created_at=now)
+    )
+    timeline.add_entry(session, case, kind="created", actor=actor, to_status="draft", at=now)
+    await session.flush()
+    view = CaseView(case=case, side="requesting", participant=None)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.created",
+        target=Target("case", case.id),
+        changes=audit.diff({}, audit_snapshot(case)),
+        details={"reference": case.reference, "type": case.type},
+        authority_ids=view.authority_ids,
+    )
+    await events.publish(
+        session, "case.created", {"case_id": case.id}, audience=Audience.of("case", case.id)
+    )
+    return read_of(view)
+
+
+async def record_receipt(session: AsyncSession, *, actor: Actor, view: CaseView) -> None:
+    """`received`: the requested side opened the submitted case (once, whoever was first)."""
+    case = view.case
+    now = utcnow()
+    changed = await session.scalar(
+        sa.update(Case)
+        .where(col(Case.id) == case.id, col(Case.status) == "submitted")
+        .values(status="received", received_at=now, status_changed_at=now, last_activity_at=now)
+        .returning(col(Case.id))
+        .execution_options(synchronize_session=False)
+    )
+    if changed is None:
+        return
+    for name, value in (
+        ("status", "received"),
+        ("received_at", now),
+        ("status_changed_at", now),
+        ("last_activity_at", now),
+    ):
+        set_committed_value(case, name, value)
+    entry = timeline.add_entry(
+        session,
+        case,
+        kind="receipt",
+        actor=actor,
+        from_status="submitted",
+        to_status="received",
+        data={"recorded_by": "system", "opened_by": str(actor.user_id)},
+        at=now,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.received",
+        target=Target("case", case.id),
+        changes={"status": {"old": "submitted", "new": "received"}},
+        authority_ids=view.authority_ids,
+    )
+    await events.publish(
+        session,
+        "case.transitioned",
+        {"case_id": case.id, "entry_id": entry.id},
+        audience=Audience.of("case", case.id),
+    )
+
+
+async def open_case(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, for_update: bool = False
+) -> CaseView:
+    """Load a visible case; the requested side's first look records the `received` receipt."""
+    view = await load_case(session, actor, case_id, for_update=for_update)
+    if view.side == "requested" and view.case.status == "submitted":
+        await record_receipt(session, actor=actor, view=view)
+    return view
+
+
+async def drafting_report(session: AsyncSession, view: CaseView) -> DraftingReport | None:
+    if view.case.status != "draft" or view.side == "observer":
+        return None
+    return await drafting.check_draft(session, view.case)
+
+
+async def check_draft(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> DraftingReport:
+    """The drafting checks of a draft (audited as a view of the case)."""
+    view = await open_case(session, actor=actor, case_id=case_id)
+    report = await drafting_report(session, view)
+    if report is None:
+        raise Conflict("Only drafts are checked.", code="not-a-draft")
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.viewed",
+        target=Target("case", case_id),
+        details={"side": view.side, "view": "drafting_checks"},
+        authority_ids=view.authority_ids,
+    )
+    return report
+
+
+async def get_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> CaseRead:
+    """One case as the caller sees it (audited as case.viewed)."""
+    view = await open_case(session, actor=actor, case_id=case_id)
+    result = read_of(
+        view,
+        time_in_status=await timeline.time_in_status(session, view.case),
+        drafting=await drafting_report(session, view),
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.viewed",
+        target=Target("case", case_id),
+        details={"side": view.side},
+        authority_ids=view.authority_ids,
+    )
+    return result
+
+
+_DRAFT_FIELDS = set(CaseUpdate.model_fields) - {"requested_reference"}
+
+
+async def update_case(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, data: CaseUpdate
+) -> CaseRead:
+    """Edit a draft (requesting side), or record one's own national reference (either side)."""
+    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    case = view.case
+    changed = set(data.model_fields_set)
+    if view.side == "observer":
+        raise Forbidden("Observers do not edit cases.")
+    if view.side == "requested":
+        allowed = {"requested_reference"}
+    elif case.status == "draft":
+        allowed = _DRAFT_FIELDS
+    else:
+        allowed = {"requesting_reference"}
+    refused = changed - allowed
+    if refused and view.side == "requested":
+        raise Forbidden("The requested side records only its own reference.")
+    if refused:
+        raise Conflict(
+            f"Only a draft can be edited ({', '.join(sorted(refused))}).", code="not-a-draft"
+        )
+    before = audit_snapshot(case)
+    was_shared = case.shared_for_consultation
+    for name in changed:
+        value = getattr(data, name)
+        if name == "legal_basis":
+            if value is None:
+                raise ValidationFailed(errors=[{"field": name, "message": "cannot be empty"}])
+            value = value.model_dump(mode="json", exclude_none=True)
+        elif name == "persons":
+            value = [p.model_dump(mode="json", exclude_none=True) for p in value or []]
+        elif name in ("offences", "measures", "languages"):
+            value = value or []
+        elif name in ("title", "urgency", "confidential", "restricted", "summary") and (
+            value is None
+        ):
+            raise ValidationFailed(errors=[{"field": name, "message": "cannot be empty"}])
+        setattr(case, name, value)
+    refresh_due_date(case)
+    case.last_activity_at = utcnow()
+    if case.shared_for_consultation != was_shared:
+        timeline.add_entry(
+            session,
+            case,
+            kind="draft_shared" if case.shared_for_consultation else "draft_unshared",
+            actor=actor,
+        )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.updated",
+        target=Target("case", case.id),
+        changes=audit.diff(before, audit_snapshot(case)),
+        details={"fields": sorted(changed)},
+        authority_ids=view.authority_ids,
+    )
+    return read_of(view, drafting=await drafting_report(session, view))
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    box: str | None = None,
+    statuses: list[str] | None = None,
+    types: list[str] | None = None,
+    urgency: str | None = None,
+    overdue: bool | None = None,
+    counterpart: uuid.UUID | None = None,
+    sort: str = "-updated",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[CaseSummary]:
+    """The caller's inbox: incoming, outgoing or all visible cases, filtered and sorted."""
+    stmt = select(Case).where(readable_clause(actor))
+    mine = actor.authority_id
+    if box == "incoming":
+        stmt = stmt.where(col(Case.requested_authority_id) == mine)
+    elif box == "outgoing":
+        stmt = stmt.where(col(Case.requesting_authority_id) == mine)
+    if statuses:
+        stmt = stmt.where(col(Case.status).in_(statuses))
+    if types:
+        stmt = stmt.where(col(Case.type).in_(types))
+    if urgency:
+        stmt = stmt.where(col(Case.urgency) == urgency)
+    late = sa.and_(col(Case.due_date) < today(), col(Case.status).in_(OPEN_STATUSES))
+    if overdue is True:
+        stmt = stmt.where(late)
+    elif overdue is False:
+        stmt = stmt.where(sa.not_(sa.func.coalesce(late, False)))
+    if counterpart is not None:
+        stmt = stmt.where(
+            sa.or_(
+                sa.and_(
+                    col(Case.requested_authority_id) == counterpart,
+                    col(Case.requesting_authority_id) == mine if mine else sa.true(),
+                ),
+                sa.and_(
+                    col(Case.requesting_authority_id) == counterpart,
+                    col(Case.requested_authority_id) == mine if mine else sa.true(),
+                ),
+            )
+        )
+    stmt = _sorted_page(stmt, sort, decode_cursor(cursor))
+    cases: list[Case] = list((await session.execute(stmt.limit(limit + 1))).scalars().all())
+    next_cursor = None
+    if len(cases) > limit:
+        cases = cases[:limit]
+        next_cursor = encode_cursor(_sort_key(cases[-1], sort))
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.list.viewed",
+        target=None,
+        details={"box": box, "count": len(cases), "case_ids": [str(c.id) for c in cases]},
+        authority_ids=[actor.authority_id],
+    )
+    return Page[CaseSummary](items=[summary_of(c) for c in cases], next_cursor=next_cursor)
+
+
+def _deadline_key() -> sa.ColumnElement[object]:
+    return sa.func.coalesce(col(Case.due_date), sa.literal(date.fromisoformat(_FAR_FUTURE)))
+
+
+def _sort_key(case: Case, sort: str) -> list[object]:
+    if sort.endswith("deadline"):
+        return [(case.due_date.isoformat() if case.due_date else _FAR_FUTURE), str(case.id)]
+    return [case.last_activity_at.isoformat(), str(case.id)]
+
+
+def _sorted_page(stmt: Any, sort: str, after: list[Any] | None) -> Any:
+    descending = sort.startswith("-")
+    key: Any
+    parse: Any
+    if sort.endswith("deadline"):
+        key, parse = _deadline_key(), date.fromisoformat
+    else:
+        key, parse = col(Case.last_activity_at), datetime.fromisoformat
+    if after is not None:
+        value, ident = parse_cursor(after, parse)
+        pair = sa.tuple_(key, col(Case.id))
+        bound = sa.tuple_(sa.literal(value), sa.literal(ident))
+        stmt = stmt.where(pair < bound if descending else pair > bound)
+    if descending:
+        return stmt.order_by(key.desc(), col(Case.id).desc())
+    return stmt.order_by(key.asc(), col(Case.id).asc())

@@ -1,0 +1,135 @@
+"""What the case verbs share: references, idempotency keys, read shapes, overdue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.cases.access import CaseView
+from app.cases.constants import OPEN_STATUSES, REFERENCE_PREFIX
+from app.cases.lifecycle import actions_for
+from app.cases.schemas import CaseRead, CaseSummary
+from app.core.errors import BadRequest
+from app.models.cases import Case, CaseIdempotencyKey, CaseReferenceCounter
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def is_overdue(case: Case, on: date | None = None) -> bool:
+    return (
+        case.due_date is not None
+        and case.status in OPEN_STATUSES
+        and case.due_date < (on or today())
+    )
+
+
+def refresh_due_date(case: Case) -> None:
+    case.due_date = case.expected_date or case.deadline
+    if case.overdue_since is not None and not is_overdue(case):
+        case.overdue_since = None  # a new date: the monitor may flag it again when it passes
+
+
+async def allocate_reference(session: AsyncSession, case_type: str, year: int) -> str:
+    """The next `MLA-2026-000123` style reference: one atomic upsert, no race, no gap reuse."""
+    prefix = REFERENCE_PREFIX[case_type]
+    table = CaseReferenceCounter.__table__  # type: ignore[attr-defined]
+    stmt = (
+        pg_insert(table)
+        .values(prefix=prefix, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["prefix", "year"],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    number = (await session.execute(stmt)).scalar_one()
+    return f"{prefix}-{year}-{number:06d}"
+
+
+async def claim_idempotency_key(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID | None,
+    scope: str,
+    key: str | None,
+    resource_id: uuid.UUID,
+) -> uuid.UUID | None:
+    """None when this request may create `resource_id`; else the id the first request made.
+
+    The key row is inserted before the resource: a concurrent retry blocks on it until the
+    first transaction ends, then reads its result.
+    """
+    if not key or user_id is None:
+        return None
+    table = CaseIdempotencyKey.__table__  # type: ignore[attr-defined]
+    claimed = await session.scalar(
+        pg_insert(table)
+        .values(user_id=user_id, scope=scope, key=key[:128], resource_id=resource_id)
+        .on_conflict_do_nothing()
+        .returning(table.c.resource_id)
+    )
+    if claimed is not None:
+        return None
+    first = await session.scalar(
+        select(CaseIdempotencyKey.resource_id).where(
+            col(CaseIdempotencyKey.user_id) == user_id,
+            col(CaseIdempotencyKey.scope) == scope,
+            col(CaseIdempotencyKey.key) == key[:128],
+        )
+    )
+    assert first is not None
+    return first
+
+
+def summary_of(case: Case) -> CaseSummary:
+    return CaseSummary.model_validate(
+        {**_summary_fields(case), "overdue": is_overdue(case)}, from_attributes=False
+    )
+
+
+def _summary_fields(case: Case) -> dict[str, object]:
+    return {name: getattr(case, name) for name in CaseSummary.model_fields if name != "overdue"}
+
+
+def read_of(view: CaseView, **extra: object) -> CaseRead:
+    case = view.case
+    fields = {name: getattr(case, name) for name in CaseRead.model_fields if hasattr(case, name)}
+    fields.update(
+        overdue=is_overdue(case),
+        side=view.side,
+        allowed_actions=actions_for(view.side, case.status),
+    )
+    fields.update(extra)
+    return CaseRead.model_validate(fields)
+
+
+def audit_snapshot(case: Case) -> dict[str, object]:
+    """The fields whose changes the audit row records (no free text: it may be sensitive)."""
+    return {
+        "status": case.status,
+        "urgency": case.urgency,
+        "deadline": case.deadline,
+        "expected_date": case.expected_date,
+        "confidential": case.confidential,
+        "restricted": case.restricted,
+        "shared_for_consultation": case.shared_for_consultation,
+        "requested_authority_id": case.requested_authority_id,
+        "legal_basis_kind": case.legal_basis.get("kind"),
+    }
+
+
+def parse_cursor(values: list[Any], parse: Callable[[str], Any]) -> tuple[Any, uuid.UUID]:
+    """(sort key, id) from a decoded cursor, or 400."""
+    try:
+        key, ident = values
+        return parse(key), uuid.UUID(ident)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc

@@ -1,0 +1,191 @@
+"""Assigned officers and invited observers of a case."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission, Role, permissions_for
+from app.cases import timeline
+from app.cases.access import CaseView, active_participation
+from app.cases.schemas import ParticipantCreate, ParticipantRead
+from app.cases.service.cases import open_case
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.models.base import utcnow
+from app.models.cases import CaseParticipant
+from app.models.identity import User
+
+MAX_OBSERVATION = timedelta(days=366)
+
+
+def _may_manage(view: CaseView, actor: Actor) -> bool:
+    """Focal points of either side, and the case's assigned officers, manage participants."""
+    if not view.is_party:
+        return False
+    if actor.focal_point:
+        return True
+    active = active_participation(view.participant, utcnow())
+    return active is not None and active.role == "assigned"
+
+
+def _read(participant: CaseParticipant, user: User | None) -> ParticipantRead:
+    return ParticipantRead(
+        user_id=participant.user_id,
+        full_name=user.full_name if user else None,
+        authority_id=user.authority_id if user else None,
+        role=participant.role,
+        invited_by=participant.invited_by,
+        note=participant.note,
+        expires_at=participant.expires_at,
+        revoked_at=participant.revoked_at,
+        active=active_participation(participant, utcnow()) is not None,
+        created_at=participant.created_at,
+    )
+
+
+async def invite_participant(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, data: ParticipantCreate
+) -> ParticipantRead:
+    """Invite an observer for a limited time, or assign an officer of the actor's side."""
+    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    case = view.case
+    if not _may_manage(view, actor):
+        raise Forbidden("Only a focal point or an assigned officer of the case invites.")
+    user = await session.get(User, data.user_id)
+    if user is None or user.status != "active":
+        raise ValidationFailed(errors=[{"field": "user_id", "message": "no such active member"}])
+    if Permission.CASE_ACCESS not in permissions_for(frozenset(user.roles)):
+        raise ValidationFailed(
+            errors=[{"field": "user_id", "message": "only officers and liaison magistrates"}]
+        )
+    now = utcnow()
+    side_authority = (
+        case.requesting_authority_id if view.side == "requesting" else case.requested_authority_id
+    )
+    if data.role == "assigned":
+        if user.authority_id != side_authority or Role.OFFICER.value not in user.roles:
+            raise ValidationFailed(
+                errors=[{"field": "user_id", "message": "assign an officer of your own side"}]
+            )
+        expires_at = data.expires_at
+    else:
+        if user.authority_id in (case.requesting_authority_id, case.requested_authority_id):
+            raise ValidationFailed(
+                errors=[{"field": "user_id", "message": "colleagues of either side are assigned"}]
+            )
+        if data.expires_at is None:
+            raise ValidationFailed(
+                errors=[{"field": "expires_at", "message": "an observer's invitation ends"}]
+            )
+        expires_at = data.expires_at
+    if expires_at is not None and not (now < expires_at <= now + MAX_OBSERVATION):
+        raise ValidationFailed(
+            errors=[{"field": "expires_at", "message": "in the future, within a year"}]
+        )
+    existing = await session.scalar(
+        select(CaseParticipant).where(
+            col(CaseParticipant.case_id) == case.id, col(CaseParticipant.user_id) == user.id
+        )
+    )
+    if existing is not None and active_participation(existing, now) is not None:
+        raise Conflict("This member already takes part in the case.")
+    participant = existing or CaseParticipant(case_id=case.id, user_id=user.id, role=data.role)
+    participant.role = data.role
+    participant.invited_by = actor.user_id
+    participant.note = data.note
+    participant.expires_at = expires_at
+    participant.revoked_at = None
+    participant.created_at = now
+    session.add(participant)
+    timeline.add_entry(
+        session,
+        case,
+        kind="participant_invited",
+        actor=actor,
+        data={
+            "user_id": str(user.id),
+            "role": data.role,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        at=now,
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.participant.invited",
+        target=Target("case", case.id),
+        details={"user_id": str(user.id), "role": data.role, "expires_at": expires_at},
+        authority_ids=[*view.authority_ids, user.authority_id],
+    )
+    return _read(participant, user)
+
+
+async def remove_participant(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """End an invitation or an assignment now."""
+    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    if not _may_manage(view, actor):
+        raise Forbidden("Only a focal point or an assigned officer of the case removes.")
+    now = utcnow()
+    participant = await session.scalar(
+        select(CaseParticipant).where(
+            col(CaseParticipant.case_id) == case_id, col(CaseParticipant.user_id) == user_id
+        )
+    )
+    if participant is None or active_participation(participant, now) is None:
+        raise NotFound("This member does not take part in the case.")
+    participant.revoked_at = now
+    timeline.add_entry(
+        session,
+        view.case,
+        kind="participant_removed",
+        actor=actor,
+        data={"user_id": str(user_id), "role": participant.role},
+        at=now,
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.participant.removed",
+        target=Target("case", case_id),
+        details={"user_id": str(user_id), "role": participant.role},
+        authority_ids=view.authority_ids,
+    )
+
+
+async def list_participants(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+) -> list[ParticipantRead]:
+    """Assigned officers and observers, past ones included (their end shows)."""
+    view = await open_case(session, actor=actor, case_id=case_id)
+    items = await all_participants(session, case_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.participants.viewed",
+        target=Target("case", case_id),
+        details={"count": len(items)},
+        authority_ids=view.authority_ids,
+    )
+    return items
+
+
+async def all_participants(session: AsyncSession, case_id: uuid.UUID) -> list[ParticipantRead]:
+    rows = (
+        await session.execute(
+            select(CaseParticipant, User)
+            .join(User, col(User.id) == col(CaseParticipant.user_id))
+            .where(col(CaseParticipant.case_id) == case_id)
+            .order_by(col(CaseParticipant.created_at))
+        )
+    ).all()
+    return [_read(p, u) for p, u in rows]

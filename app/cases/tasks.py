@@ -1,0 +1,110 @@
+"""The deadline monitor: flags cases whose date has passed, once, on the timeline.
+
+Overdue is also computed on every read (`overdue` in the API); this pass makes the moment a
+case becomes overdue an event both sides hear of (`case.deadline.passed`, which the
+notifications domain turns into a notice) and a timeline entry. One atomic UPDATE claims the
+cases, so several workers never flag one twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.auth.actor import Actor
+from app.cases import timeline
+from app.cases.constants import OPEN_STATUSES
+from app.cases.service.common import today
+from app.core import audit, events
+from app.core.audit import Target
+from app.core.events import Audience
+from app.db import Database
+from app.models.base import utcnow
+from app.models.cases import Case
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 600.0
+
+
+async def flag_overdue_cases(session: AsyncSession) -> list[uuid.UUID]:
+    """Mark newly overdue cases; a timeline entry, an audit entry and an event for each."""
+    now = utcnow()
+    claimed = (
+        await session.execute(
+            sa.update(Case)
+            .where(
+                col(Case.due_date) < today(),
+                col(Case.status).in_(OPEN_STATUSES),
+                col(Case.overdue_since).is_(None),
+            )
+            .values(overdue_since=now)
+            .returning(col(Case.id), col(Case.due_date), col(Case.status))
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    system = Actor.system()
+    for case_id, due, status in claimed:
+        entry = timeline.add_entry(
+            session,
+            case_id,
+            kind="overdue",
+            actor=None,
+            from_status=status,
+            to_status=status,
+            data={"due_date": due.isoformat() if due else None, "recorded_by": "system"},
+            at=now,
+        )
+        await session.flush()
+        await audit.record(
+            session,
+            actor=system,
+            action="case.overdue",
+            target=Target("case", case_id),
+            details={"due_date": due},
+        )
+        await events.publish(
+            session,
+            "case.deadline.passed",
+            {"case_id": case_id, "entry_id": entry.id},
+            audience=Audience.of("case", case_id),
+        )
+    return [row[0] for row in claimed]
+
+
+class DeadlineMonitor:
+    def __init__(self, database: Database, interval: float = INTERVAL_SECONDS) -> None:
+        self.database = database
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="canet-case-deadlines")
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                async with self.database.transaction() as session:
+                    await flag_overdue_cases(session)
+            except Exception:
+                log.exception("case deadline pass failed; retrying later")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def start_deadline_monitor(app: FastAPI) -> DeadlineMonitor:
+    monitor = DeadlineMonitor(app.state.db)
+    monitor.start()
+    return monitor
