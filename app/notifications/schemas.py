@@ -1,0 +1,57 @@
+"""API shapes of the notifications domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.notifications.kinds import Mode
+
+
+class NotificationRead(BaseModel):
+    id: uuid.UUID
+    type: str
+    title: str = Field(description="content-free summary, e.g. 'New message in case MLA-...'")
+    subject_type: str = Field(description="thread | case | user | application | post")
+    subject_id: str
+    data: dict[str, Any] = Field(description="the ids involved")
+    url: str = Field(description="where the client shows it")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationRead]
+    next_cursor: str | None = None
+    unread_count: int
+
+
+class MarkRead(BaseModel):
+    ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> MarkRead:
+        if not self.all and not self.ids:
+            raise ValueError("send {ids: [...]} or {all: true}")
+        return self
+
+
+class MarkReadResult(BaseModel):
+    updated: int
+    unread_count: int
+
+
+class Preferences(BaseModel):
+    preferences: dict[str, Mode] = Field(
+        description="per type: in_app, email (in app and an email now), digest (in app and "
+        "the daily digest email) or off"
+    )
+    types: dict[str, str] = Field(default_factory=dict, description="what each type is")
+
+
+class PreferencesUpdate(BaseModel):
+    preferences: dict[str, Mode]

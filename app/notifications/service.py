@@ -1,0 +1,164 @@
+"""The notifications domain's verbs: list, mark read, preferences."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core import audit
+from app.core.audit import Target
+from app.core.errors import ValidationFailed
+from app.core.pagination import decode_cursor, encode_cursor
+from app.models.notifications import Notification, NotificationPreferences
+from app.notifications.kinds import TYPES, default_modes
+from app.notifications.schemas import (
+    MarkReadResult,
+    NotificationPage,
+    NotificationRead,
+    Preferences,
+)
+
+
+def _url(n: Notification) -> str:
+    data = n.data or {}
+    if n.subject_type == "thread":
+        post = data.get("post_id")
+        return f"/threads/{n.subject_id}" + (f"#post-{post}" if post else "")
+    if n.subject_type == "case":
+        return f"/cases/{n.subject_id}"
+    if n.subject_type == "application":
+        return f"/vetting/applications/{n.subject_id}"
+    if n.subject_type == "post":
+        return "/moderation/flags"
+    return "/me"
+
+
+async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(
+        col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def list_notifications(
+    session: AsyncSession, *, actor: Actor, unread: bool, cursor: str | None, limit: int
+) -> NotificationPage:
+    """The caller's notifications, newest first, with the unread count."""
+    assert actor.user_id is not None
+    stmt = select(Notification).where(col(Notification.user_id) == actor.user_id)
+    if unread:
+        stmt = stmt.where(col(Notification.read_at).is_(None))
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            created, ident = datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))
+        except (ValueError, IndexError) as exc:
+            raise ValidationFailed(errors=[{"field": "cursor", "message": "invalid"}]) from exc
+        stmt = stmt.where(
+            (col(Notification.created_at) < created)
+            | ((col(Notification.created_at) == created) & (col(Notification.id) < ident))
+        )
+    rows = list(
+        (
+            await session.execute(
+                stmt.order_by(
+                    col(Notification.created_at).desc(), col(Notification.id).desc()
+                ).limit(limit + 1)
+            )
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return NotificationPage(
+        items=[
+            NotificationRead(
+                id=n.id,
+                type=n.type,
+                title=n.title,
+                subject_type=n.subject_type,
+                subject_id=n.subject_id,
+                data=n.data,
+                url=_url(n),
+                created_at=n.created_at,
+                read_at=n.read_at,
+            )
+            for n in rows
+        ],
+        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more else None,
+        unread_count=await unread_count(session, actor.user_id),
+    )
+
+
+async def mark_read(
+    session: AsyncSession, *, actor: Actor, ids: list[uuid.UUID] | None, everything: bool
+) -> MarkReadResult:
+    """Mark some or all of the caller's notifications read (others' ids are ignored)."""
+    assert actor.user_id is not None
+    stmt = update(Notification).where(
+        col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None)
+    )
+    if not everything:
+        stmt = stmt.where(col(Notification.id).in_(ids or []))
+    result = await session.execute(stmt.values(read_at=datetime.now(UTC)))
+    updated = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return MarkReadResult(updated=updated, unread_count=await unread_count(session, actor.user_id))
+
+
+async def get_preferences(session: AsyncSession, *, actor: Actor) -> Preferences:
+    """The caller's mode per notification type (defaults filled in)."""
+    assert actor.user_id is not None
+    stored = await session.get(NotificationPreferences, actor.user_id)
+    modes = default_modes() | {
+        k: v for k, v in (stored.modes if stored else {}).items() if k in TYPES
+    }
+    return Preferences(
+        preferences=modes,
+        types={name: text for name, (_, text) in TYPES.items()},
+    )
+
+
+async def set_preferences(
+    session: AsyncSession, *, actor: Actor, changes: dict[str, str]
+) -> Preferences:
+    """Change the caller's mode for some notification types."""
+    assert actor.user_id is not None
+    unknown = sorted(set(changes) - set(TYPES))
+    if unknown:
+        raise ValidationFailed(
+            errors=[
+                {"field": f"preferences.{k}", "message": "unknown notification type"}
+                for k in unknown
+            ]
+        )
+    before = (await get_preferences(session, actor=actor)).preferences
+    stored = await session.get(NotificationPreferences, actor.user_id, with_for_update=True)
+    merged = {**(stored.modes if stored else {}), **changes}
+    await session.execute(
+        insert(NotificationPreferences)
+        .values(user_id=actor.user_id, modes=merged, updated_at=datetime.now(UTC))
+        .on_conflict_do_update(
+            index_elements=[col(NotificationPreferences.user_id)],
+            set_={"modes": merged, "updated_at": datetime.now(UTC)},
+        )
+    )
+    if stored is not None:
+        await session.refresh(stored)
+    after = default_modes() | {k: v for k, v in merged.items() if k in TYPES}
+    await audit.record(
+        session,
+        actor=actor,
+        action="notifications.preferences.update",
+        target=Target("user", actor.user_id),
+        changes=audit.diff(dict(before), after) or None,
+        authority_ids=[actor.authority_id],
+    )
+    return Preferences(
+        preferences=after,
+        types={name: text for name, (_, text) in TYPES.items()},
+    )
