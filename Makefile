@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/canet serve --migrate
+	$(BIN)/canet serve --migrate --demo
 
 test: $(STAMP) lint typecheck pytest
 
@@ -40,6 +40,15 @@ lock: $(BIN)/python
 	$(BIN)/pip install --quiet "pip-tools>=7.4,<8"
 	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
 		-o requirements.lock pyproject.toml
+
+# Measured speed of the real server (bench/): quick (< 5 minutes, short windows) and full
+# (18 s windows, 1,000,000 posts for search, 5,000 websockets). Set CANET_BENCH_DATABASE_URL
+# to use a PostgreSQL server; without it an embedded one is started.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench --full
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -25,6 +25,33 @@ Starter = Callable[[FastAPI], Awaitable[Stoppable]]
 STARTERS: list[Starter] = []
 
 
+def _register_core_starters() -> None:
+    # Imported here, not at module top: background is imported by app.main before the domains.
+    from app.audit.tasks import start_audit_sealer
+    from app.core.mail import start_mail_sender
+    from app.notifications.background import start_notifications
+    from app.realtime.service import start_realtime
+
+    STARTERS.append(start_mail_sender)
+    from app.identity.maintenance import start_identity_maintenance
+
+    STARTERS.append(start_identity_maintenance)
+    STARTERS.append(start_realtime)
+    STARTERS.append(start_notifications)
+    STARTERS.append(start_audit_sealer)
+
+    from app.directory.staleness import start_stale_reminder
+
+    STARTERS.append(start_stale_reminder)
+
+    from app.cases.tasks import start_deadline_monitor
+
+    STARTERS.append(start_deadline_monitor)
+
+
+_register_core_starters()
+
+
 async def start_all(app: FastAPI) -> list[Stoppable]:
     if not app.state.settings.run_background_tasks:
         return []

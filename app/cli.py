@@ -36,6 +36,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.migrate:
             migrate.upgrade(url)
+        if args.demo:
+            _seed_demo_if_empty(url, settings, f"http://{args.host}:{args.port}")
         # Workers inherit the resolved URL, so N workers share one (possibly embedded) database.
         os.environ["CANET_DATABASE_URL"] = url
         get_settings.cache_clear()
@@ -52,10 +54,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             proxy_headers=True,
             forwarded_allow_ips=args.forwarded_allow_ips,
             timeout_graceful_shutdown=10,
+            # Event frames are ~150 bytes: per-socket deflate state costs memory and CPU per
+            # client and saves nothing (measured in bench/delivery.py).
+            ws_per_message_deflate=False,
         )
     finally:
         release()
     return 0
+
+
+def _seed_demo_if_empty(url: str, settings: Settings, address: str) -> None:
+    import asyncio
+
+    from app.demo.runner import seed_if_empty, sign_in_help
+
+    ctx = asyncio.run(seed_if_empty(url, settings))
+    if ctx is not None:
+        print(sign_in_help(ctx, address), flush=True)
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the demo network if there are no members"
+    )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.set_defaults(handler=cmd_serve)
 

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
@@ -151,7 +152,16 @@ async def _isolate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if not tables:
         return
     db: Database = request.getfixturevalue("db")
-    async with db.engine.begin() as conn:
-        # replica role: append-only triggers (the audit log) do not fire for test cleanup.
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    # Background tasks (notifications, sealing) may hold locks on some of these tables: a
+    # deadlock with them aborts only this attempt, so try again.
+    for attempt in range(5):
+        try:
+            async with db.engine.begin() as conn:
+                # replica role: append-only triggers (the audit log) do not fire for cleanup.
+                await conn.execute(text("SET LOCAL session_replication_role = replica"))
+                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError as exc:
+            if "deadlock" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.05)

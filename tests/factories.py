@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.tokens import issue_access_token
-from app.models.directory import Authority
+from app.models.directory import Authority, RequirementSheet, Treaty, TreatyParty
+from app.models.forums import Forum, ForumGroup, ForumGroupMember
 from app.models.identity import User, UserSession
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
@@ -103,3 +104,81 @@ async def make_member(
         TEST_SECRET_KEY, user_id=user.id, session_id=user_session.id, ttl=timedelta(minutes=30)
     )
     return Member(user=user, session_id=user_session.id, token=token)
+
+
+# --- directory -------------------------------------------------------------------------------
+
+
+async def make_requirement_sheet(
+    session: AsyncSession,
+    *,
+    state_code: str = "FRA",
+    request_type: str = "mla",
+    measure: str = "",
+    **fields: object,
+) -> RequirementSheet:
+    fields.setdefault("last_verified_at", datetime.now(UTC))
+    sheet = RequirementSheet(
+        state_code=state_code,
+        request_type=request_type,
+        measure=measure,
+        **fields,  # type: ignore[arg-type]
+    )
+    session.add(sheet)
+    await session.flush()
+    return sheet
+
+
+async def make_treaty(
+    session: AsyncSession,
+    *,
+    parties: list[str],
+    title: str | None = None,
+    kind: str = "bilateral",
+    subjects: list[str] | None = None,
+) -> Treaty:
+    treaty = Treaty(
+        title=title or f"Treaty {next(_counter)}",
+        kind=kind,
+        subjects=subjects if subjects is not None else ["mla"],
+    )
+    session.add(treaty)
+    await session.flush()
+    session.add_all([TreatyParty(treaty_id=treaty.id, state_code=code) for code in parties])
+    await session.flush()
+    return treaty
+
+
+# --- forums -----------------------------------------------------------------------------------
+
+
+async def make_forum_group(
+    session: AsyncSession,
+    *,
+    name: str | None = None,
+    region: str | None = None,
+    members: list[Member] | None = None,
+) -> ForumGroup:
+    group = ForumGroup(name=name or f"Group {next(_counter)}", region=region)
+    session.add(group)
+    await session.flush()
+    session.add_all([ForumGroupMember(group_id=group.id, user_id=m.id) for m in members or []])
+    await session.flush()
+    return group
+
+
+async def make_forum(
+    session: AsyncSession,
+    *,
+    name: str | None = None,
+    audience: str = "network",
+    group: ForumGroup | None = None,
+) -> Forum:
+    forum = Forum(
+        name=name or f"Forum {next(_counter)}",
+        audience_kind=audience,
+        group_id=group.id if group else None,
+    )
+    session.add(forum)
+    await session.flush()
+    return forum

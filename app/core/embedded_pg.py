@@ -144,6 +144,9 @@ class EmbeddedPostgres:
         log.info("initialising embedded PostgreSQL in %s", self.pgdata)
         if self.pgdata.exists():
             shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted initdb
+        # The builtin C.UTF-8 provider (PostgreSQL 17+) gives Unicode case mapping without
+        # depending on the host's locales, so lower(), ILIKE and full-text search fold
+        # "Überstellung" the same way on Linux and macOS.
         self._run(
             [
                 str(_bin_dir() / "initdb"),
@@ -152,6 +155,8 @@ class EmbeddedPostgres:
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C",
+                "--locale-provider=builtin",
+                "--builtin-locale=C.UTF-8",
                 "-U",
                 "postgres",
             ]
