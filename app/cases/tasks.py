@@ -3,7 +3,9 @@
 Overdue is also computed on every read (`overdue` in the API); this pass makes the moment a
 case becomes overdue an event both sides hear of (`case.deadline.passed`, which the
 notifications domain turns into a notice) and a timeline entry. One atomic UPDATE claims the
-cases, so several workers never flag one twice.
+cases, so several workers never flag one twice. Likewise, once per due date, a case whose date
+is `deadline_near_days` away or closer gets a `case.deadline.near` event (`deadline_near_for`
+remembers the date announced).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -22,6 +25,7 @@ from app.auth.actor import Actor
 from app.cases import timeline
 from app.cases.constants import OPEN_STATUSES
 from app.cases.service.common import today
+from app.cases.settings import get_cases_settings
 from app.core import audit, events
 from app.core.audit import Target
 from app.core.events import Audience
@@ -79,6 +83,50 @@ async def flag_overdue_cases(session: AsyncSession) -> list[uuid.UUID]:
     return [row[0] for row in claimed]
 
 
+async def flag_near_deadlines(
+    session: AsyncSession, *, within_days: int | None = None
+) -> list[uuid.UUID]:
+    """Announce, once per due date, the open cases due within the window; their ids."""
+    days = get_cases_settings().deadline_near_days if within_days is None else within_days
+    start = today()
+    claimed = (
+        await session.execute(
+            sa.update(Case)
+            .where(
+                col(Case.due_date) >= start,
+                col(Case.due_date) <= start + timedelta(days=days),
+                col(Case.status).in_(OPEN_STATUSES),
+                col(Case.deadline_near_for).is_distinct_from(col(Case.due_date)),
+            )
+            .values(deadline_near_for=col(Case.due_date))
+            .returning(col(Case.id), col(Case.due_date))
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    system = Actor.system()
+    for case_id, due in claimed:
+        await audit.record(
+            session,
+            actor=system,
+            action="case.deadline_near",
+            target=Target("case", case_id),
+            details={"due_date": due},
+        )
+        await events.publish(
+            session,
+            "case.deadline.near",
+            {"case_id": case_id},
+            audience=Audience.of("case", case_id),
+        )
+    return [row[0] for row in claimed]
+
+
+async def check_deadlines(session: AsyncSession) -> None:
+    """One pass of the monitor: newly overdue cases, then newly near deadlines."""
+    await flag_overdue_cases(session)
+    await flag_near_deadlines(session)
+
+
 class DeadlineMonitor:
     def __init__(self, database: Database, interval: float = INTERVAL_SECONDS) -> None:
         self.database = database
@@ -93,7 +141,7 @@ class DeadlineMonitor:
             await asyncio.sleep(self.interval)
             try:
                 async with self.database.transaction() as session:
-                    await flag_overdue_cases(session)
+                    await check_deadlines(session)
             except Exception:
                 log.exception("case deadline pass failed; retrying later")
 

@@ -186,6 +186,18 @@ async def flag_post(
         details={"flag_id": flag.id, "thread_id": access.thread.id, "reason": reason},
         authority_ids=[actor.authority_id],
     )
+    # flagged_by_id lets the notification skip a moderator who flagged the post themself.
+    await events.publish(
+        session,
+        "post.flagged",
+        {
+            "post_id": post_id,
+            "thread_id": access.thread.id,
+            "flag_id": flag.id,
+            "flagged_by_id": actor.user_id,
+        },
+        audience=Audience.of("moderators"),
+    )
     return _flag_read(flag, access.post, access.thread, None, None)
 
 

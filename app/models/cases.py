@@ -68,6 +68,8 @@ class Case(UUIDPrimaryKey, Timestamps, table=True):
     due_date: date | None = None
     # When the deadline monitor flagged the case overdue (cleared when a new date is set).
     overdue_since: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # The due date whose nearness the deadline monitor announced; a different date re-arms it.
+    deadline_near_for: date | None = None
     confidential: bool = Field(default=False)
     restricted: bool = Field(default=False)
     shared_for_consultation: bool = Field(default=False)

@@ -19,9 +19,14 @@ TYPES: dict[str, tuple[Mode, str]] = {
     "case_status": ("email", "a case changed status"),
     "case_deadline": ("email", "a case deadline is near or has passed"),
     "case_cannot_meet": ("email", "the requested side cannot meet a deadline"),
-    "vetting_decision": ("email", "a decision on your membership"),
+    "case_invitation": ("email", "you were invited to follow or assigned to a case"),
+    # in_app: the decision itself is already mailed by the vetting step.
+    "vetting_decision": ("in_app", "a decision on your membership"),
     "moderation_application": ("digest", "a membership application waits for review"),
     "moderation_flag": ("in_app", "a flagged post waits for a moderator"),
+    # Focal points are mailed the reminder itself by the directory: in-app by default.
+    "directory_stale": ("in_app", "a directory entry of your authority needs verifying"),
+    "directory_contact_failed": ("email", "a contact of an authority was reported as failing"),
 }
 
 

@@ -252,6 +252,110 @@ async def _case_event(session: AsyncSession, event: StoredEvent, batch: Batch) -
     return planned
 
 
+async def _case_invitation(
+    session: AsyncSession, event: StoredEvent, batch: Batch
+) -> list[Planned]:
+    from app.cases import service as cases_service
+    from app.models.cases import Case, CaseParticipant
+
+    recipient = _uuid(event.audience_id) if event.audience_kind == "user" else None
+    case_id = _uuid(event.data.get("case_id"))
+    if recipient is None or case_id is None:
+        return []
+    case = await session.get(Case, case_id)
+    role = await session.scalar(
+        select(col(CaseParticipant.role)).where(
+            col(CaseParticipant.case_id) == case_id, col(CaseParticipant.user_id) == recipient
+        )
+    )
+    # An invitation already ended (or a member who lost access) makes no notification.
+    if (
+        case is None
+        or role is None
+        or not await cases_service.is_participant(session, recipient, case_id)
+    ):
+        return []
+    ref = case.reference
+    title = (
+        f"You were invited to follow case {ref}"
+        if role == "observer"
+        else f"You were assigned to case {ref}"
+    )
+    ids = {"case_id": str(case_id)}
+    return [
+        Planned(recipient, "case_invitation", "case", str(case_id), title, f"/cases/{case_id}", ids)
+    ]
+
+
+# -- directory -------------------------------------------------------------------------------
+
+
+async def _focal_points(session: AsyncSession, authority_id: uuid.UUID) -> list[uuid.UUID]:
+    from app.directory.revisions import focal_points_of
+
+    return [u.id for u in (await focal_points_of(session, [authority_id]))[authority_id]]
+
+
+async def _directory_stale(
+    session: AsyncSession, event: StoredEvent, batch: Batch
+) -> list[Planned]:
+    from app.models.directory import Authority, RequirementSheet
+
+    authority_id = _uuid(event.audience_id) if event.audience_kind == "authority" else None
+    authority = await session.get(Authority, authority_id) if authority_id else None
+    if authority is None:
+        return []
+    ids = {k: str(v) for k, v in event.data.items() if k.endswith("_id")}
+    sheet_id = _uuid(event.data.get("sheet_id"))
+    if sheet_id is not None:
+        sheet = await session.get(RequirementSheet, sheet_id)
+        if sheet is None:
+            return []
+        subject_type, subject_id = "sheet", str(sheet.id)
+        title = f"The {sheet.request_type} requirement sheet of {sheet.state_code} needs verifying"
+        path = f"/states/{sheet.state_code}/requirements/{sheet.request_type}"
+    else:
+        subject_type, subject_id = "authority", str(authority.id)
+        title = f"The directory entry of {authority.name} needs verifying"
+        path = f"/authorities/{authority.id}"
+    return [
+        Planned(user_id, "directory_stale", subject_type, subject_id, title, path, ids)
+        for user_id in await _focal_points(session, authority.id)
+    ]
+
+
+async def _contact_failed(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
+    from app.models.directory import Authority, ContactFailureReport
+
+    authority_id = _uuid(event.data.get("authority_id"))
+    report_id = _uuid(event.data.get("report_id"))
+    authority = await session.get(Authority, authority_id) if authority_id else None
+    report = await session.get(ContactFailureReport, report_id) if report_id else None
+    if authority is None or report is None or report.resolved_at is not None:
+        return []
+    focal = await _focal_points(session, authority.id)
+    if event.audience_kind == "authority" and event.audience_id == str(authority.id):
+        recipients = focal
+    elif event.audience_kind == "moderators":
+        # A moderator who is also the authority's focal point hears through the authority.
+        skip = set(focal)
+        recipients = [
+            u for u in await _holders_of(session, Permission.FORUM_MODERATE) if u not in skip
+        ]
+    else:
+        return []
+    ids = {"authority_id": str(authority.id), "report_id": str(report.id)}
+    title = f"A contact of {authority.name} was reported as failing"
+    path = f"/authorities/{authority.id}"
+    return [
+        Planned(
+            user_id, "directory_contact_failed", "authority", str(authority.id), title, path, ids
+        )
+        for user_id in recipients
+        if user_id != report.reporter_user_id
+    ]
+
+
 # -- identity and moderation -----------------------------------------------------------------
 
 
@@ -322,10 +426,10 @@ RULES: dict[str, Rule] = {
     "case.attachment.created": _case_event,
     "case.deadline.near": _case_event,
     "case.deadline.passed": _case_event,
-    "application.decided": _vetting_decision,
+    "case.participant.invited": _case_invitation,
+    "directory.stale": _directory_stale,
+    "directory.contact_failed": _contact_failed,
     "vetting.decided": _vetting_decision,
-    "application.submitted": _application_waiting,
     "application.ready_for_review": _application_waiting,
     "post.flagged": _flag_waiting,
-    "flag.created": _flag_waiting,
 }

@@ -31,10 +31,12 @@ async def test_moderators_hear_of_waiting_flags_and_applications(
         {"post_id": "8e2b6a3e-0000-4000-8000-000000000001", "flag_id": "f1"},
         Audience.of("moderators"),
     )
-    await _publish(db, "application.submitted", {"application_id": "a1"}, Audience.of("moderators"))
+    await _publish(
+        db, "application.ready_for_review", {"application_id": "a1"}, Audience.of("moderators")
+    )
     await _publish(
         db,
-        "application.decided",
+        "vetting.decided",
         {"application_id": "a1", "decision": "approve"},
         Audience.of("user", applicant.id),
     )

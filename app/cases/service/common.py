@@ -35,6 +35,8 @@ def refresh_due_date(case: Case) -> None:
     case.due_date = case.expected_date or case.deadline
     if case.overdue_since is not None and not is_overdue(case):
         case.overdue_since = None  # a new date: the monitor may flag it again when it passes
+    if case.deadline_near_for != case.due_date:
+        case.deadline_near_for = None  # a new date: its nearness is announced again
 
 
 async def allocate_reference(session: AsyncSession, case_type: str, year: int) -> str:

@@ -14,9 +14,10 @@ from app.cases import timeline
 from app.cases.access import CaseView, active_participation
 from app.cases.schemas import ParticipantCreate, ParticipantRead
 from app.cases.service.cases import open_case
-from app.core import audit
+from app.core import audit, events
 from app.core.audit import Target
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.events import Audience
 from app.models.base import utcnow
 from app.models.cases import CaseParticipant
 from app.models.identity import User
@@ -123,6 +124,13 @@ async def invite_participant(
         target=Target("case", case.id),
         details={"user_id": str(user.id), "role": data.role, "expires_at": expires_at},
         authority_ids=[*view.authority_ids, user.authority_id],
+    )
+    # Addressed to the invited member alone: they hear of the case they may now follow.
+    await events.publish(
+        session,
+        "case.participant.invited",
+        {"case_id": case.id},
+        audience=Audience.of("user", user.id),
     )
     return _read(participant, user)
 

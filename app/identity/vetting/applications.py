@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core import audit
+from app.core import audit, events
 from app.core.audit import Target
 from app.core.errors import BadRequest, TooManyRequests, ValidationFailed
+from app.core.events import Audience
 from app.identity import handles, mails, passwords, throttling
 from app.identity.secrets import hash_token, new_token
 from app.identity.settings import identity_settings
@@ -190,6 +191,7 @@ async def verify_application_email(
         target=Target("application", application.id),
         authority_ids=[application.authority_id],
     )
+    await _announce_ready(session, application)
     return application
 
 
@@ -210,7 +212,18 @@ async def provide_information(
         target=Target("application", application.id),
         authority_ids=[application.authority_id],
     )
+    await _announce_ready(session, application)
     return application
+
+
+async def _announce_ready(session: AsyncSession, application: Application) -> None:
+    """Tell the moderators an application (back) in the queue waits for them."""
+    await events.publish(
+        session,
+        "application.ready_for_review",
+        {"application_id": application.id},
+        audience=Audience.of("moderators"),
+    )
 
 
 async def new_info_token(session: AsyncSession, application: Application) -> str:

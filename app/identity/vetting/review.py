@@ -13,9 +13,10 @@ from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import PRIVILEGED_ROLES, ROLE_NAMES, Permission
-from app.core import audit
+from app.core import audit, events
 from app.core.audit import Target
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.events import Audience
 from app.identity import mails
 from app.identity.settings import identity_settings
 from app.identity.vetting.applications import new_info_token
@@ -252,6 +253,19 @@ async def decide_application(
         details=details,
         authority_ids=[application.authority_id],
     )
+    if application.user_id is not None and decision == "approve":
+        # The new member's "decision on your membership" notification; a rejected or
+        # questioned applicant has no account and hears by mail only.
+        await events.publish(
+            session,
+            "vetting.decided",
+            {
+                "application_id": application.id,
+                "user_id": application.user_id,
+                "decision": decision,
+            },
+            audience=Audience.of("user", application.user_id),
+        )
     return application
 
 
@@ -294,6 +308,12 @@ async def reattest_member(
         ),
         details={"checks": sorted(set(checks))},
         authority_ids=[user.authority_id],
+    )
+    await events.publish(
+        session,
+        "vetting.decided",
+        {"user_id": user.id, "decision": "reattest"},
+        audience=Audience.of("user", user.id),
     )
     return user
 
