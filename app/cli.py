@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from app.config import ConfigurationError, Settings, get_settings
 from app.core.logging import configure_logging
-from app.db import log_database_in_use, resolve_database
+from app.db import EMBEDDED_MARKER, log_database_in_use, resolve_database
 
 log = logging.getLogger("canet")
 
@@ -40,6 +40,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             _seed_demo_if_empty(url, settings, f"http://{args.host}:{args.port}")
         # Workers inherit the resolved URL, so N workers share one (possibly embedded) database.
         os.environ["CANET_DATABASE_URL"] = url
+        os.environ[EMBEDDED_MARKER] = "1" if url != settings.database_url else ""
         get_settings.cache_clear()
         log.info("serving on http://%s:%s (API docs at /docs)", args.host, args.port)
         uvicorn.run(

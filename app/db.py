@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -133,6 +134,12 @@ def resolve_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
     return embedded.start(), embedded
 
 
+# Set by `canet serve` for its workers, which receive the embedded server's URL as if it were
+# configured: their log line still says which database is in use.
+EMBEDDED_MARKER = "_CANET_DATABASE_IS_EMBEDDED"
+
+
 def log_database_in_use(url: str, embedded: bool | Any) -> None:
+    embedded = embedded or os.environ.get(EMBEDDED_MARKER) == "1"
     kind = "embedded PostgreSQL" if embedded else "PostgreSQL"
     log.info("database: %s at %s", kind, describe_url(url))
