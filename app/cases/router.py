@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.auth.actor import Actor
@@ -46,6 +46,7 @@ from app.cases.service.cases import check_draft
 from app.cases.storage import BlobStorage, storage_for
 from app.config import Settings
 from app.core.errors import NotFound
+from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
 from app.models.cases import Case
@@ -72,10 +73,6 @@ def _uuid_or_none(value: object) -> uuid.UUID | None:
 
 
 CaseActor = Annotated[Actor, Depends(case_actor, scope="function")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=128, description="retry-safe creation"),
-]
 
 
 def _settings(request: Request) -> Settings:
@@ -100,7 +97,7 @@ async def create_case(
     data: CaseCreate,
     session: DbSession,
     actor: Annotated[Actor, RequirePermission(Permission.CASE_CREATE)],
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> CaseRead:
     """Open a draft case from your authority to the requested authority."""
     return await cases_service.create_case(
@@ -215,7 +212,7 @@ async def post_message(
     data: MessageCreate,
     session: DbSession,
     actor: CaseActor,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> MessageRead:
     """Markdown body, optional handling code (H3 needs handling_note), kind consultation."""
     return await cases_service.post_message(

@@ -10,9 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import NoReturn
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
@@ -22,7 +20,6 @@ from app.core.errors import Forbidden, NotFound
 from app.models.directory import (
     Authority,
     ContactFailureReport,
-    DirectoryIdempotencyKey,
     Treaty,
 )
 
@@ -153,31 +150,3 @@ async def access_failure_report(
             authority_ids=[report.authority_id],
         )
     return report
-
-
-async def claim_idempotency_key(
-    session: AsyncSession, *, actor: Actor, scope: str, key: str | None, resource_id: uuid.UUID
-) -> uuid.UUID | None:
-    """None when this request may create `resource_id`; else the id the first request made.
-
-    The key row goes in before the resource: a concurrent retry waits on it until the first
-    transaction ends, then reads its result (a rolled-back first attempt leaves no key).
-    """
-    if not key or actor.user_id is None:
-        return None
-    table = DirectoryIdempotencyKey.__table__  # type: ignore[attr-defined]
-    claimed = await session.scalar(
-        pg_insert(table)
-        .values(user_id=actor.user_id, scope=scope, key=key[:128], resource_id=resource_id)
-        .on_conflict_do_nothing()
-        .returning(table.c.resource_id)
-    )
-    if claimed is not None:
-        return None
-    return await session.scalar(
-        select(DirectoryIdempotencyKey.resource_id).where(
-            col(DirectoryIdempotencyKey.user_id) == actor.user_id,
-            col(DirectoryIdempotencyKey.scope) == scope,
-            col(DirectoryIdempotencyKey.key) == key[:128],
-        )
-    )

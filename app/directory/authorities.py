@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core import audit, events
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import NotFound, ValidationFailed
 from app.core.events import Audience
@@ -141,8 +141,12 @@ async def create_authority(
     values["state_code"] = data.state_code
     await check_references(session, values)
     new_id = uuid.uuid4()
-    first = await access.claim_idempotency_key(
-        session, actor=actor, scope="authority", key=idempotency_key, resource_id=new_id
+    first = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        scope="directory.authority",
+        key=idempotency_key,
+        resource_id=new_id,
     )
     if first is not None and (existing := await session.get(Authority, first)) is not None:
         return existing

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core import audit, events
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Conflict, NotFound
 from app.core.events import Audience
@@ -34,8 +34,12 @@ async def report_contact_failure(
     """Flag an authority whose contact details failed, for its focal point and moderators."""
     authority = await access.access_authority(session, actor, authority_id)
     new_id = uuid.uuid4()
-    first = await access.claim_idempotency_key(
-        session, actor=actor, scope="contact_failure", key=idempotency_key, resource_id=new_id
+    first = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        scope="directory.contact_failure",
+        key=idempotency_key,
+        resource_id=new_id,
     )
     if first is not None and (existing := await session.get(ContactFailureReport, first)):
         return existing

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.actor import Actor
 from app.auth.dependencies import RequirePermission
 from app.auth.permissions import Permission
+from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from app.db import DbSession
 from app.directory import service, transfer
@@ -46,10 +47,6 @@ Admin = Annotated[Actor, RequirePermission(Permission.DIRECTORY_ADMIN)]
 StateCodeQuery = Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO alpha-3")]
 MeasureQuery = Annotated[Measure | None, Query(description="a measure; omitted: the general sheet")]
 StatusQuery = Annotated[Literal["open", "all"], Query()]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=128, description="a retry creates nothing new"),
-]
 
 
 @router.get("/states", summary="Every ISO 3166-1 state with its UN M49 region.")
@@ -92,7 +89,10 @@ async def search_authorities(
 
 @router.post("/authorities", status_code=201, summary="Add an authority (admins).")
 async def create_authority(
-    actor: Admin, session: DbSession, body: AuthorityCreate, idempotency_key: IdempotencyKey = None
+    actor: Admin,
+    session: DbSession,
+    body: AuthorityCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> AuthorityRead:
     """Add an authority (admins)."""
     authority = await service.create_authority(
@@ -171,7 +171,7 @@ async def report_contact_failure(
     session: DbSession,
     authority_id: uuid.UUID,
     body: ContactFailureCreate,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ContactFailureRead:
     """Report that a contact failed (e.g. a bounced email): flags the entry for its focal
     point and the moderators."""
@@ -355,7 +355,10 @@ async def list_treaties(
 
 @router.post("/treaties", status_code=201, summary="Add a treaty (admins).")
 async def create_treaty(
-    actor: Admin, session: DbSession, body: TreatyCreate, idempotency_key: IdempotencyKey = None
+    actor: Admin,
+    session: DbSession,
+    body: TreatyCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> TreatyRead:
     """Add a treaty and its parties (admins)."""
     treaty = await service.create_treaty(

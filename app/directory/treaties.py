@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core import audit, events
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import NotFound, ValidationFailed
 from app.core.events import Audience
@@ -106,8 +106,12 @@ async def create_treaty(
     values = data.model_dump(exclude={"parties"})
     values["subjects"] = values.get("subjects") or []
     new_id = uuid.uuid4()
-    first = await access.claim_idempotency_key(
-        session, actor=actor, scope="treaty", key=idempotency_key, resource_id=new_id
+    first = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        scope="directory.treaty",
+        key=idempotency_key,
+        resource_id=new_id,
     )
     if first is not None and (existing := await session.get(Treaty, first)) is not None:
         return existing

@@ -21,12 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core import audit, events
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Conflict, ValidationFailed
 from app.core.events import Audience
 from app.core.markdown import render_markdown
-from app.forums import idempotency
 from app.forums.access import access_thread
 from app.forums.editing import get_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
@@ -202,7 +201,11 @@ async def create_post(
     post_id = uuid.uuid4()
     if idempotency_key and actor.user_id is not None:
         first = await idempotency.claim(
-            session, user_id=actor.user_id, scope="post", key=idempotency_key, resource_id=post_id
+            session,
+            user_id=actor.user_id,
+            scope="forums.post",
+            key=idempotency_key,
+            resource_id=post_id,
         )
         if first is not None:
             return await get_post(session, actor=actor, post_id=first)

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core import audit
+from app.core import audit, idempotency
 from app.core.audit import Target
 from app.core.errors import NotFound, ValidationFailed
-from app.forums import access, idempotency, repository
+from app.forums import access, repository
 from app.forums.editing import delete_post, edit_post, get_post, list_revisions
 from app.forums.groups import (
     add_group_member,
@@ -223,7 +223,7 @@ async def start_thread(
         first = await idempotency.claim(
             session,
             user_id=actor.user_id,
-            scope="thread",
+            scope="forums.thread",
             key=idempotency_key,
             resource_id=thread_id,
         )

@@ -10,7 +10,6 @@ from app.models.cases import (
     CaseAttachment,
     CaseDataKey,
     CaseDeadlineNotice,
-    CaseIdempotencyKey,
     CaseMessage,
     CaseParticipant,
     CaseReferenceCounter,
@@ -19,6 +18,7 @@ from app.models.cases import (
 from app.models.directory import Authority, State
 from app.models.events import Event, EventRetention
 from app.models.forums import Forum, ForumGroup, Post, Thread
+from app.models.idempotency import IdempotencyKey
 from app.models.identity import (
     Application,
     LoginThrottle,
@@ -44,7 +44,6 @@ __all__ = [
     "CaseAttachment",
     "CaseDataKey",
     "CaseDeadlineNotice",
-    "CaseIdempotencyKey",
     "CaseMessage",
     "CaseParticipant",
     "CaseReferenceCounter",
@@ -53,6 +52,7 @@ __all__ = [
     "EventRetention",
     "Forum",
     "ForumGroup",
+    "IdempotencyKey",
     "LoginThrottle",
     "Notification",
     "NotificationPreferences",

@@ -199,15 +199,3 @@ class CaseDeadlineNotice(UUIDPrimaryKey, SQLModel, table=True):
     new_date: date
     filed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = _created_at()
-
-
-class CaseIdempotencyKey(SQLModel, table=True):
-    """First result of a creating write retried with the same Idempotency-Key."""
-
-    __tablename__ = "case_idempotency_keys"
-
-    user_id: uuid.UUID = Field(primary_key=True)
-    scope: str = Field(primary_key=True, max_length=64)
-    key: str = Field(primary_key=True, max_length=128)
-    resource_id: uuid.UUID
-    created_at: datetime = _created_at()

@@ -204,19 +204,3 @@ class ContactFailureReport(UUIDPrimaryKey, SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     resolved_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     resolution: str | None = Field(default=None, max_length=2000)
-
-
-class DirectoryIdempotencyKey(SQLModel, table=True):
-    """`Idempotency-Key` of a create request: a retry returns what the first one made."""
-
-    __tablename__ = "directory_idempotency_keys"
-
-    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
-    scope: str = Field(primary_key=True, max_length=32)  # authority | treaty | contact_failure
-    key: str = Field(primary_key=True, max_length=128)
-    resource_id: uuid.UUID
-    created_at: datetime = Field(
-        default_factory=utcnow,
-        sa_type=sa.DateTime(timezone=True),
-        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
-    )

@@ -224,15 +224,3 @@ class ForumUserSettings(SQLModel, table=True):
     # Follow the threads one starts or replies to (Discourse's default).
     auto_follow: bool = Field(default=True)
     updated_at: datetime = _now()
-
-
-class ForumIdempotencyKey(SQLModel, table=True):
-    """The first result of a creating write (thread, post) retried with the same key."""
-
-    __tablename__ = "forum_idempotency_keys"
-
-    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
-    scope: str = Field(primary_key=True, max_length=32)  # "thread" | "post"
-    key: str = Field(primary_key=True, max_length=128)
-    resource_id: uuid.UUID
-    created_at: datetime = _now()

@@ -20,20 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "case_idempotency_keys",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("resource_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("user_id", "scope", "key", name=op.f("pk_case_idempotency_keys")),
-    )
-    op.create_table(
         "case_reference_counters",
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
@@ -353,4 +339,3 @@ def downgrade() -> None:
     op.drop_table("case_attachments")
     op.drop_table("cases")
     op.drop_table("case_reference_counters")
-    op.drop_table("case_idempotency_keys")

@@ -309,24 +309,6 @@ def upgrade() -> None:
         unique=False,
     )
 
-    op.create_table(
-        "directory_idempotency_keys",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("scope", _AUTO(length=32), nullable=False),
-        sa.Column("key", _AUTO(length=128), nullable=False),
-        sa.Column("resource_id", sa.Uuid(), nullable=False),
-        _ts("created_at", server_default=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_directory_idempotency_keys_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint(
-            "user_id", "scope", "key", name=op.f("pk_directory_idempotency_keys")
-        ),
-    )
-
     op.execute(_search_function())
     op.execute(SEARCH_TRIGGER)
     # Existing rows get their search vector through the trigger.
@@ -372,7 +354,6 @@ def _fill_regions() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS authorities_search_vector ON authorities")
     op.execute("DROP FUNCTION IF EXISTS authorities_search_vector()")
-    op.drop_table("directory_idempotency_keys")
     op.drop_index(
         op.f("ix_contact_failure_reports_authority_id"), table_name="contact_failure_reports"
     )

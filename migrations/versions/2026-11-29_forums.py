@@ -433,30 +433,8 @@ def upgrade() -> None:
         ),
     )
 
-    op.create_table(
-        "forum_idempotency_keys",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("resource_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_forum_idempotency_keys_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("user_id", "scope", "key", name=op.f("pk_forum_idempotency_keys")),
-    )
-
 
 def downgrade() -> None:
-    op.drop_table("forum_idempotency_keys")
     op.drop_table("forum_post_revisions")
     op.drop_index(
         "uq_forum_post_flags_open",

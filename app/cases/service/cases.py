@@ -20,14 +20,13 @@ from app.cases.schemas import CaseCreate, CaseRead, CaseSummary, CaseUpdate, Dra
 from app.cases.service.common import (
     allocate_reference,
     audit_snapshot,
-    claim_idempotency_key,
     parse_cursor,
     read_of,
     refresh_due_date,
     summary_of,
     today,
 )
-from app.core import audit, events
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import Audience
@@ -51,8 +50,12 @@ async def create_case(
         raise Forbidden("Only officers of an authority open cases.")
     assert actor.user_id is not None
     case_id = uuid.uuid4()
-    first = await claim_idempotency_key(
-        session, user_id=actor.user_id, scope="case", key=idempotency_key, resource_id=case_id
+    first = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        scope="cases.case",
+        key=idempotency_key,
+        resource_id=case_id,
     )
     if first is not None:
         return read_of(await load_case(session, actor, first))

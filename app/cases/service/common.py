@@ -1,4 +1,4 @@
-"""What the case verbs share: references, idempotency keys, read shapes, overdue."""
+"""What the case verbs share: references, read shapes, overdue."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.cases.access import CaseView
 from app.cases.constants import OPEN_STATUSES, REFERENCE_PREFIX
 from app.cases.lifecycle import actions_for
 from app.cases.schemas import CaseRead, CaseSummary
 from app.core.errors import BadRequest
-from app.models.cases import Case, CaseIdempotencyKey, CaseReferenceCounter
+from app.models.cases import Case, CaseReferenceCounter
 
 
 def today() -> date:
@@ -54,41 +53,6 @@ async def allocate_reference(session: AsyncSession, case_type: str, year: int) -
     )
     number = (await session.execute(stmt)).scalar_one()
     return f"{prefix}-{year}-{number:06d}"
-
-
-async def claim_idempotency_key(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID | None,
-    scope: str,
-    key: str | None,
-    resource_id: uuid.UUID,
-) -> uuid.UUID | None:
-    """None when this request may create `resource_id`; else the id the first request made.
-
-    The key row is inserted before the resource: a concurrent retry blocks on it until the
-    first transaction ends, then reads its result.
-    """
-    if not key or user_id is None:
-        return None
-    table = CaseIdempotencyKey.__table__  # type: ignore[attr-defined]
-    claimed = await session.scalar(
-        pg_insert(table)
-        .values(user_id=user_id, scope=scope, key=key[:128], resource_id=resource_id)
-        .on_conflict_do_nothing()
-        .returning(table.c.resource_id)
-    )
-    if claimed is not None:
-        return None
-    first = await session.scalar(
-        select(CaseIdempotencyKey.resource_id).where(
-            col(CaseIdempotencyKey.user_id) == user_id,
-            col(CaseIdempotencyKey.scope) == scope,
-            col(CaseIdempotencyKey.key) == key[:128],
-        )
-    )
-    assert first is not None
-    return first
 
 
 def summary_of(case: Case) -> CaseSummary:

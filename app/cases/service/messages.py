@@ -22,8 +22,8 @@ from app.auth.actor import Actor
 from app.cases.constants import HANDLING_CODES
 from app.cases.schemas import MessageCreate, MessageRead
 from app.cases.service.cases import open_case
-from app.cases.service.common import claim_idempotency_key, parse_cursor
-from app.core import audit, events
+from app.cases.service.common import parse_cursor
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Forbidden, NotFound
 from app.core.events import Audience
@@ -70,10 +70,10 @@ async def post_message(
     if data.kind == "consultation" and not view.is_party:
         raise Forbidden("Consultations are between the two sides.")
     message_id = uuid.uuid4()
-    first = await claim_idempotency_key(
+    first = await idempotency.claim(
         session,
         user_id=actor.user_id,
-        scope=f"case-message:{case.id}",
+        scope=f"cases.message:{case.id}",
         key=idempotency_key,
         resource_id=message_id,
     )

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Header, Request
+from fastapi import Request
 
 from app.auth.actor import Actor
 from app.auth.dependencies import RequirePermission
@@ -14,19 +14,13 @@ from app.auth.permissions import Permission
 from app.core import audit
 from app.core.audit import Target
 from app.core.errors import Forbidden
+from app.core.idempotency import IdempotencyKeyHeader
 
 Reader = Annotated[Actor, RequirePermission(Permission.FORUM_READ)]
 Poster = Annotated[Actor, RequirePermission(Permission.FORUM_POST)]
 Manager = Annotated[Actor, RequirePermission(Permission.FORUM_MANAGE)]
 Moderator = Annotated[Actor, RequirePermission(Permission.FORUM_MODERATE)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=128,
-        description="a retried request with the same key returns the first result",
-    ),
-]
+IdempotencyKey = IdempotencyKeyHeader
 
 
 @asynccontextmanager
