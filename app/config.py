@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +58,7 @@ class Settings(BaseSettings):
     # Sealing, mail sending, event listening; tests switch them off where they drive them.
     run_background_tasks: bool = True
     db_pool_size: int = 10
+    _generated: dict[str, str] = PrivateAttr(default_factory=dict)
     db_max_overflow: int = 20
 
     @model_validator(mode="after")
@@ -95,13 +97,27 @@ class Settings(BaseSettings):
         """The explicit secret key, else one generated once and kept in the data directory."""
         if self.secret_key is not None and self.secret_key.get_secret_value():
             return self.secret_key.get_secret_value()
-        return _read_or_create_secret(self.ensure_data_dir() / "secret_key")
+        return self.generated_secret("secret_key")
+
+    def generated_secret(
+        self, filename: str, generate: Callable[[], str] = lambda: secrets.token_urlsafe(48)
+    ) -> str:
+        """A development key made once into `<data_dir>/<filename>` (mode 0600), then cached.
+
+        Production configures every key explicitly; this keeps `make run` free of setup.
+        Read once per process: these are consulted on hot paths (every request's token).
+        """
+        cached = self._generated.get(filename)
+        if cached is None:
+            cached = _read_or_create_secret(self.ensure_data_dir() / filename, generate)
+            self._generated[filename] = cached
+        return cached
 
 
-def _read_or_create_secret(path: Path) -> str:
+def _read_or_create_secret(path: Path, generate: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text().strip()
-    value = secrets.token_urlsafe(48)
+    value = generate()
     # O_EXCL: two workers starting together must agree on one key.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -19,10 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -84,25 +82,11 @@ def generate_private_key_text() -> str:
     return base64.b64encode(seed).decode()
 
 
-def _read_or_create_key_file(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    value = generate_private_key_text()
-    # O_EXCL: two workers starting together must agree on one key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
-
-
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The configured key, else (development, tests) one generated once in the data dir."""
     if settings.audit_signing_key is not None and settings.audit_signing_key.get_secret_value():
         return parse_private_key(settings.audit_signing_key.get_secret_value())
-    return parse_private_key(_read_or_create_key_file(settings.ensure_data_dir() / KEY_FILE))
+    return parse_private_key(settings.generated_secret(KEY_FILE, generate_private_key_text))
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:

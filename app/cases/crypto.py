@@ -15,10 +15,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import uuid
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -45,26 +43,13 @@ def _hkdf(material: bytes, *, info: bytes) -> bytes:
     )
 
 
-def _read_or_create(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_urlsafe(48)
-    try:  # O_EXCL: two workers starting together agree on one key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
-
-
 def master_key(settings: Settings) -> bytes:
     """The 32-byte master key (production: from configuration; development: from the data dir)."""
     secret = settings.storage_master_key
     if secret is not None and secret.get_secret_value():
         raw = secret.get_secret_value()
     else:
-        raw = _read_or_create(settings.ensure_data_dir() / MASTER_KEY_FILE)
+        raw = settings.generated_secret(MASTER_KEY_FILE)
     return _hkdf(raw.encode(), info=b"master/v1")
 
 
