@@ -63,6 +63,9 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=False,
+            # A database error's text otherwise carries the statement's parameters (message
+            # bodies, password hashes, tokens) into every logged traceback.
+            hide_parameters=True,
             connect_args={"server_settings": {"application_name": "canet", "timezone": "UTC"}},
         )
         self.sessionmaker = async_sessionmaker(

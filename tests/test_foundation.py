@@ -148,3 +148,14 @@ def test_secret_key_generated_once(tmp_path) -> None:  # type: ignore[no-untyped
     second = Settings(_env_file=None, data_dir=tmp_path).resolved_secret_key()  # type: ignore[call-arg]
     assert first == second and len(first) >= 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+async def test_database_errors_do_not_carry_parameters(db: Database) -> None:
+    """A failed statement's text (logged with tracebacks) never holds the values bound to it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as raised:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT CAST(:v AS text), 1 / 0"), {"v": "case body 7f3a"})
+    assert "case body 7f3a" not in str(raised.value)

@@ -36,6 +36,10 @@ _FILTER = """
          OR c.requested_authority_id = CAST(:authority AS uuid))
     AND (CAST(:since AS timestamptz) IS NULL OR c.submitted_at >= CAST(:since AS timestamptz))
     AND (CAST(:until AS timestamptz) IS NULL OR c.submitted_at < CAST(:until AS timestamptz))
+    AND (CAST(:viewer AS uuid) IS NULL OR NOT c.restricted OR EXISTS (
+         SELECT 1 FROM case_participants p
+         WHERE p.case_id = c.id AND p.user_id = CAST(:viewer AS uuid) AND p.role = 'assigned'
+           AND p.revoked_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > now())))
 """
 
 _FIGURES = text(
@@ -104,8 +108,15 @@ async def case_metrics(
 ) -> CaseMetrics:
     """Counts by status, turnaround percentiles, overdue, refusal grounds, Convention share."""
     scope = _check_scope(actor, authority_id)
+    # An officer's figures count only the cases they may see: a case restricted to its
+    # assigned officers is not counted for their unassigned colleagues (its existence, outcome
+    # and refusal ground would show in a pair's figures). Focal points see restricted cases.
+    viewer = None
+    if not actor.can(Permission.CASE_METRICS_ALL) and not actor.focal_point:
+        viewer = actor.user_id
     params = {
         "authority": str(scope) if scope else None,
+        "viewer": str(viewer) if viewer else None,
         "since": since,
         "until": until,
         "today": today(),

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.forums.schemas import GroupCreate, GroupMemberRead, GroupRead
 from app.forums.views import author
 from app.models.directory import State
@@ -126,6 +126,9 @@ async def add_group_member(
     group = await session.get(ForumGroup, group_id)
     if group is None:
         raise NotFound("No such group.", code="group-not-found")
+    if user_id == actor.user_id:
+        # A group opens its restricted forums: nobody grants themselves that need-to-know.
+        raise Forbidden("Another manager adds you to a group.", code="own-group-membership")
     if await session.get(User, user_id) is None:
         raise NotFound("No such member.", code="user-not-found")
     added = await session.scalar(

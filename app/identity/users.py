@@ -139,8 +139,10 @@ async def update_user(
         raise NotFound("No such member.")
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
     _validate(changes)
-    if user.id == actor.user_id and {"roles", "status", "focal_point"} & changes.keys():
-        raise Forbidden("Nobody can change their own roles or status.", code="own-roles")
+    # The authority decides which cases a member sees: moving oneself to another authority
+    # would be a self-granted need-to-know, as much as a self-granted role.
+    if user.id == actor.user_id and set(EDITABLE) & changes.keys():
+        raise Forbidden("Nobody can change their own roles, status or authority.", code="own-roles")
     granted = set(changes.get("roles", user.roles)) - set(user.roles)
     if granted & PRIVILEGED_ROLES:
         pending = RoleChange(

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -50,12 +51,15 @@ def email_body(title: str, url: str, base_url: str) -> str:
 
 
 def _actor(user: User) -> Actor:
+    # A lapsed vetting takes every permission away (as on requests): no forum notification.
+    expires = user.vetting_expires_at
     return Actor.member(
         user_id=user.id,
         roles=frozenset(user.roles),
         authority_id=user.authority_id,
         focal_point=user.focal_point,
         handle=user.handle,
+        vetting_expired=expires is not None and expires <= datetime.now(UTC),
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.cases import Case
 from app.models.directory import Authority
-from tests.cases.conftest import Network, audit_rows
+from tests.cases.conftest import Network, audit_rows, submitted_case
 
 _numbers = itertools.count(1)
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -158,3 +158,15 @@ async def test_metrics_scope_and_csv(
     assert by_scope["outgoing"]["refusal_grounds"] == "ne_bis_in_idem=1"
     assert by_scope["outgoing"]["status_executed"] == "1"
     assert len([row for row in rows if row["scope"] == "pair"]) == 2
+
+
+async def test_metrics_do_not_count_restricted_cases_for_unassigned_officers(
+    client: httpx.AsyncClient, net: Network
+) -> None:
+    await submitted_case(client, net, restricted=True)
+    for member in (net.fr, net.fr_focal, net.it_focal):  # assigned, or focal points
+        assert (await _metrics(client, member))["total"]["cases"] == 1
+    for member in (net.fr2, net.it):  # colleagues who cannot open the case
+        figures = await _metrics(client, member)
+        assert figures["total"]["cases"] == 0
+        assert figures["pairs"] == []

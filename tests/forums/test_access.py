@@ -230,3 +230,23 @@ async def test_only_admins_and_moderators_manage(
     assert (
         await client.put(f"{API}/groups/{group.id}/members/{member.id}", headers=member.headers)
     ).status_code == 403
+
+
+async def test_an_admin_cannot_add_themselves_to_a_group(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    admin = await make_member(session, roles=["admin"])
+    other_admin = await make_member(session, roles=["admin"])
+    group = await make_forum_group(session)
+    forum = await make_forum(session, audience="group", group=group)
+    await session.commit()
+    put = await client.put(f"{API}/groups/{group.id}/members/{admin.id}", headers=admin.headers)
+    assert put.status_code == 403, put.text
+    assert (await client.get(f"{API}/forums/{forum.id}", headers=admin.headers)).status_code == 404
+    assert await audit_entries(session, "forum.group.member_add") == []
+    # a second manager may add them (audited)
+    put = await client.put(
+        f"{API}/groups/{group.id}/members/{admin.id}", headers=other_admin.headers
+    )
+    assert put.status_code == 204, put.text
+    assert (await client.get(f"{API}/forums/{forum.id}", headers=admin.headers)).status_code == 200

@@ -157,9 +157,9 @@ async def upload_attachment(
         actor=actor,
         action="case.attachment.created",
         target=Target("case_attachment", attachment.id),
+        # No filename: it is case content ("statement of J. Doe.pdf"); the digest identifies it.
         details={
             "case_id": str(case_id),
-            "filename": attachment.filename,
             "size": attachment.size,
             "sha256": attachment.sha256,
             "content_type": attachment.content_type,

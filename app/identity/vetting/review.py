@@ -283,6 +283,9 @@ async def reattest_member(
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound("No such member.")
+    if user.id == actor.user_id:
+        # Vetting is attested by someone else: a moderator never renews their own.
+        raise Forbidden("A moderator cannot re-attest their own vetting.", code="own-vetting")
     before = user.vetting_expires_at
     now = datetime.now(UTC)
     user.vetted_at = now
