@@ -58,35 +58,44 @@ async def search_posts(
     if not q or actor.user_id is None or not actor.can(Permission.FORUM_READ):
         return []
     query = sa.func.websearch_to_tsquery(TS_CONFIG, q)
-    rank = sa.func.ts_rank(col(Post.search_vector), query)
-    conditions: list[Any] = [
+    post_conditions: list[Any] = [
         col(Post.search_vector).op("@@")(query),
         col(Post.deleted_at).is_(None),
-        readable_forum_clause(actor),
     ]
     if not is_moderator(actor):
-        conditions.append(col(Post.hidden_at).is_(None))
-    if forum_id is not None:
-        conditions.append(col(Thread.forum_id) == forum_id)
+        post_conditions.append(col(Post.hidden_at).is_(None))
     if author_id is not None:
-        conditions.append(col(Post.author_id) == author_id)
-    if tag:
-        conditions.append(col(Thread.tags).contains([tag.lower()]))
+        post_conditions.append(col(Post.author_id) == author_id)
     if since is not None:
-        conditions.append(col(Post.created_at) >= since)
+        post_conditions.append(col(Post.created_at) >= since)
     if until is not None:
-        conditions.append(col(Post.created_at) < until)
-    best_per_thread = (
+        post_conditions.append(col(Post.created_at) < until)
+    thread_conditions: list[Any] = [readable_forum_clause(actor)]
+    if forum_id is not None:
+        thread_conditions.append(col(Thread.forum_id) == forum_id)
+    if tag:
+        thread_conditions.append(col(Thread.tags).contains([tag.lower()]))
+    # The matching posts first, through the GIN index (MATERIALIZED: otherwise the planner,
+    # which cannot estimate the readable-forums clause, walks every post of every readable
+    # thread and tests each one: ~100 ms per 100,000 posts, whatever the words).
+    matches = (
         sa.select(
             col(Post.id).label("post_id"),
             col(Post.thread_id).label("thread_id"),
-            rank.label("rank"),
+            col(Post.seq).label("seq"),
+            sa.func.ts_rank(col(Post.search_vector), query).label("rank"),
         )
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(*post_conditions)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    best_per_thread = (
+        sa.select(matches.c.post_id, matches.c.thread_id, matches.c.rank)
+        .join(Thread, col(Thread.id) == matches.c.thread_id)
         .join(Forum, col(Forum.id) == col(Thread.forum_id))
-        .where(*conditions)
-        .ext(distinct_on(col(Post.thread_id)))
-        .order_by(col(Post.thread_id), rank.desc(), col(Post.seq).asc())
+        .where(*thread_conditions)
+        .ext(distinct_on(matches.c.thread_id))
+        .order_by(matches.c.thread_id, matches.c.rank.desc(), matches.c.seq.asc())
         .subquery("best")
     )
     top = (
