@@ -160,7 +160,10 @@ async def _live_challenge(
                 col(OneTimeToken.purpose).in_(purposes),
             )
             # The user row too: two challenges of one member must not both accept one code.
-            .with_for_update(of=(OneTimeToken, User))
+            # NO KEY UPDATE, not UPDATE: it still serialises two sign-ins of one member, but
+            # does not wait for every transaction that merely references the member (foreign
+            # keys take KEY SHARE: a notification batch held sign-ins up for seconds).
+            .with_for_update(of=(OneTimeToken, User), key_share=True)
         )
     ).first()
     if row is None:
