@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -62,33 +63,48 @@ async def load_actor(
     context: dict[str, str | None],
 ) -> Actor | None:
     """The actor behind a live session of an active member, or None."""
+    # Columns, not entities: this runs on every request, and loading two full ORM objects
+    # (identity map, instance state) cost about 0.3 ms of CPU each time (bench: GET /me).
     row = (
-        await session.execute(
-            select(User, UserSession)
-            .join(UserSession, col(UserSession.user_id) == col(User.id))
-            .where(col(UserSession.id) == session_id, col(User.id) == user_id)
-        )
+        await session.execute(_ACTOR_QUERY, {"session_id": session_id, "user_id": user_id})
     ).first()
     if row is None:
         return None
-    user: User = row[0]
-    user_session: UserSession = row[1]
     now = datetime.now(UTC)
-    if user.status != "active" or user_session.revoked_at is not None:
+    if row.status != "active" or row.revoked_at is not None:
         return None
-    if user_session.expires_at <= now:
+    if row.expires_at <= now:
         return None
-    expired = user.vetting_expires_at is not None and user.vetting_expires_at <= now
+    expired = row.vetting_expires_at is not None and row.vetting_expires_at <= now
     return Actor.member(
-        user_id=user.id,
-        session_id=user_session.id,
-        roles=frozenset(user.roles),
-        authority_id=user.authority_id,
-        focal_point=user.focal_point,
-        handle=user.handle,
+        user_id=user_id,
+        session_id=session_id,
+        roles=frozenset(row.roles),
+        authority_id=row.authority_id,
+        focal_point=row.focal_point,
+        handle=row.handle,
         vetting_expired=expired,
         **context,
     )
+
+
+_ACTOR_QUERY = (
+    sa.select(
+        col(User.status),
+        col(User.roles),
+        col(User.authority_id),
+        col(User.focal_point),
+        col(User.handle),
+        col(User.vetting_expires_at),
+        col(UserSession.revoked_at),
+        col(UserSession.expires_at),
+    )
+    .join(UserSession, col(UserSession.user_id) == col(User.id))
+    .where(
+        col(UserSession.id) == sa.bindparam("session_id"),
+        col(User.id) == sa.bindparam("user_id"),
+    )
+)
 
 
 def csrf_token_for(secret_key: str, session_id: uuid.UUID) -> str:

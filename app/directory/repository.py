@@ -257,15 +257,18 @@ async def authorities_of_state(
     return [(row[0], int(row[1])) for row in (await session.execute(stmt)).all()]
 
 
+# Made once: a new alias per call costs more CPU than the query (the finder runs this).
+_PARTY_A = sa.orm.aliased(TreatyParty, name="party_a")
+_PARTY_B = sa.orm.aliased(TreatyParty, name="party_b")
+
+
 async def treaties_linking(session: AsyncSession, state_a: str, state_b: str) -> list[Treaty]:
     """Treaties to which both states are parties (bilateral, then regional, multilateral)."""
-    party_a = sa.orm.aliased(TreatyParty)
-    party_b = sa.orm.aliased(TreatyParty)
     stmt = (
         select(Treaty)
-        .join(party_a, col(party_a.treaty_id) == col(Treaty.id))
-        .join(party_b, col(party_b.treaty_id) == col(Treaty.id))
-        .where(col(party_a.state_code) == state_a, col(party_b.state_code) == state_b)
+        .join(_PARTY_A, col(_PARTY_A.treaty_id) == col(Treaty.id))
+        .join(_PARTY_B, col(_PARTY_B.treaty_id) == col(Treaty.id))
+        .where(col(_PARTY_A.state_code) == state_a, col(_PARTY_B.state_code) == state_b)
         .order_by(col(Treaty.title), col(Treaty.id))
     )
     treaties = list((await session.execute(stmt)).scalars().unique().all())
