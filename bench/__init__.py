@@ -1,0 +1,1 @@
+"""`make bench`: measured speed of the real server, never asserted in tests."""
