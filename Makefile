@@ -38,7 +38,7 @@ fmt: $(STAMP)
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet "pip-tools>=7.4,<8"
-	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	$(BIN)/pip-compile --quiet --extra dev --extra s3 --generate-hashes --strip-extras --allow-unsafe \
 		-o requirements.lock pyproject.toml
 
 # Measured speed of the real server (bench/): quick (< 5 minutes, short windows) and full

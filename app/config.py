@@ -49,6 +49,15 @@ class Settings(BaseSettings):
 
     audit_signing_key: SecretStr | None = None
     storage_master_key: SecretStr | None = None
+    # Where encrypted attachments live: `<data_dir>/attachments` or an S3-compatible bucket
+    # (needs the `s3` extra). Without explicit S3 keys, botocore's default chain applies.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "attachments/"
 
     # Request bodies larger than this are refused with 413 before they are read whole;
     # attachment uploads have their own, larger limit.
@@ -83,6 +92,12 @@ class Settings(BaseSettings):
                 "production mode needs CANET_DATABASE_URL (or "
                 "CANET_ALLOW_EMBEDDED_DATABASE=true to accept the embedded server)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_storage_needs_a_bucket(self) -> Settings:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ConfigurationError("CANET_STORAGE_BACKEND=s3 needs CANET_S3_BUCKET")
         return self
 
     @property

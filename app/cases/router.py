@@ -89,7 +89,11 @@ def _vault(request: Request) -> Vault:
 
 
 def _storage(request: Request) -> BlobStorage:
-    return storage_for(_settings(request))
+    storage: BlobStorage | None = getattr(request.app.state, "case_storage", None)
+    if storage is None:
+        storage = storage_for(_settings(request))
+        request.app.state.case_storage = storage
+    return storage
 
 
 @router.post("/cases", status_code=201, summary="Open a draft case.")

@@ -2,10 +2,8 @@
 
 `LocalDirectoryStorage` (the default) keeps blobs under `<data_dir>/attachments`. Any
 implementation only ever sees ciphertext: encryption happens before `write` and after `read`
-(see crypto.py). An S3-compatible implementation maps onto the same four calls
-(create -> CreateMultipartUpload, write -> UploadPart in >= 5 MiB parts, commit ->
-CompleteMultipartUpload, abort -> AbortMultipartUpload, read -> ranged GetObject); see the
-README's "Cases" section.
+(see crypto.py). `S3Storage` (storage_s3.py, CANET_STORAGE_BACKEND=s3) maps the same calls
+onto S3 multipart uploads; see the README's "Case-request channels" section.
 """
 
 from __future__ import annotations
@@ -102,5 +100,10 @@ class LocalDirectoryStorage:
 
 
 def storage_for(settings: Settings) -> BlobStorage:
-    """The configured storage (the local directory; S3 is documented, not built in)."""
+    """The configured storage: the local directory, or an S3-compatible bucket."""
+    if settings.storage_backend == "s3":
+        # Imported here: aiobotocore is an optional extra, needed only for this backend.
+        from app.cases.storage_s3 import S3Storage
+
+        return S3Storage.from_settings(settings)
     return LocalDirectoryStorage(settings.ensure_data_dir() / "attachments")
