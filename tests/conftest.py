@@ -145,13 +145,13 @@ def _truncatable_tables() -> list[str]:
 
 @pytest.fixture(autouse=True)
 async def _isolate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    # Resolved at setup: pytest refuses new fixture lookups during teardown.
+    uses_database = "database_url" in request.fixturenames
+    db: Database | None = request.getfixturevalue("db") if uses_database else None
     yield
-    if "database_url" not in request.fixturenames:
-        return
     tables = _truncatable_tables()
-    if not tables:
+    if db is None or not tables:
         return
-    db: Database = request.getfixturevalue("db")
     # Background tasks (notifications, sealing) may hold locks on some of these tables: a
     # deadlock with them aborts only this attempt, so try again.
     for attempt in range(5):

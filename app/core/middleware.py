@@ -137,6 +137,8 @@ class EdgeMiddleware:
             try:
                 await self.app(scope, receive_wrapper, send_wrapper)
             except Exception:
+                if overflowed:
+                    return  # the app noticed the "disconnect" we fed it after the 413: expected
                 # Here rather than in an exception handler: Starlette runs those outside all
                 # middleware, so the 500 would miss the request id and security headers.
                 access_log.exception("unhandled error")
