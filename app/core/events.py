@@ -14,10 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.journal import EventRow, queue_of
 from app.db import on_commit
-from app.models.events import Event
-
-PUBLISHED = "canet.events.published"
 
 Announcer = Callable[[list[int]], Awaitable[None]]
 _announcers: list[Announcer] = []
@@ -47,32 +45,41 @@ def remove_announcer(announcer: Announcer) -> None:
 
 async def publish(
     session: AsyncSession, name: str, data: dict[str, Any], *, audience: Audience
-) -> Event:
-    """Store `name` for `audience` in the caller's transaction; announce it after commit.
+) -> None:
+    """Store `name` for `audience` with the caller's transaction; announce it after commit.
 
-    `data` carries ids only, never content: clients fetch what they are allowed to see.
+    The row is written as the transaction commits (app/core/journal.py), so an event exists
+    exactly when its change does. `data` carries ids only, never content: clients fetch what
+    they are allowed to see.
     """
-    event = Event(
-        name=name,
-        audience_kind=audience.kind,
-        audience_id=audience.id,
-        data={k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in data.items()},
+    if session.new or session.dirty or session.deleted:
+        # Publishing used to flush the session, and callers rely on it: an event names rows
+        # they have just added (a timeline entry) and later reads in the request expect them.
+        await session.flush()
+    queue = queue_of(session.sync_session)
+    if not queue.announcing:
+        queue.announcing = True
+        on_commit(session, lambda: _announce(session))
+    queue.events.append(
+        EventRow(
+            name=name,
+            audience_kind=audience.kind,
+            audience_id=audience.id,
+            data={k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in data.items()},
+        )
     )
-    session.add(event)
-    await session.flush()
-    published: list[Event] = session.info.setdefault(PUBLISHED, [])
-    if not published:
-        on_commit(session, lambda: _announce(published))
-    published.append(event)
-    return event
 
 
-def published_in(session: AsyncSession) -> list[Event]:
-    """Events queued in this session's transaction so far (tests assert on these)."""
-    return list(session.info.get(PUBLISHED, []))
+def published_in(session: AsyncSession) -> list[EventRow]:
+    """Events queued in this session's transaction and not yet written (tests use this)."""
+    return list(queue_of(session.sync_session).events)
 
 
-async def _announce(events: list[Event]) -> None:
-    ids = [e.id for e in events if e.id is not None]
+async def _announce(session: AsyncSession) -> None:
+    queue = queue_of(session.sync_session)
+    queue.announcing = False
+    ids, queue.written_event_ids = queue.written_event_ids, []
+    if not ids:
+        return
     for announcer in list(_announcers):
         await announcer(ids)

@@ -16,7 +16,7 @@ from app.audit.sealing import seal_pending
 from app.audit.signing import load_signing_key
 from app.auth.actor import Actor
 from app.config import Settings
-from app.core import audit
+from app.core import audit, journal
 from app.core.audit import Target
 from app.db import Database
 from app.models.audit import AuditChainLink, AuditEntry
@@ -57,19 +57,24 @@ async def test_fifty_concurrent_writers_make_one_gapless_verifiable_chain(
     async def writer(n: int) -> None:
         try:
             async with writers.transaction() as session:
-                entry = await audit.record(
+                await audit.record(
                     session,
                     actor=Actor.system(),
                     action="test.concurrent",
                     target=Target("thing", n),
                     details={"n": n},
                 )
+                # Written now, not as it commits, so that it takes its id long before then.
+                await journal.flush(session)
+                entry_id = await session.scalar(
+                    text("SELECT id FROM audit_entries WHERE target_id = :t"), {"t": str(n)}
+                )
                 # Hold the transaction open a random while: commits land out of id order.
                 await asyncio.sleep(rng.random() * 0.2)
                 if n % 10 == 3:
                     raise Abort
-            assert entry.id is not None
-            committed.append(entry.id)
+            assert entry_id is not None
+            committed.append(entry_id)
         except Abort:
             pass
 
@@ -110,15 +115,17 @@ async def test_rolled_back_action_leaves_no_entry(db: Database) -> None:
 async def test_an_uncommitted_lower_entry_holds_sealing_back(db: Database) -> None:
     """A commits after B although A inserted first: the chain waits for A, then seals both."""
     async with db.sessionmaker() as a_session:
-        entry_a = await audit.record(a_session, actor=None, action="test.a", target=None)
+        await audit.record(a_session, actor=None, action="test.a", target=None)
+        await journal.flush(a_session)
         await write_entries(db, 1, action="test.b")
         # B is committed, but A's transaction is older: nothing may be sealed before A.
         assert await seal_pending(db, patience=0.3) == 0
         await a_session.commit()
     await seal_pending(db)
     order = [entry for _, entry in await _chain(db)]
+    (entry_a,) = await _entry_ids(db, "test.a")
     (entry_b,) = await _entry_ids(db, "test.b")
-    assert order.index(entry_a.id) < order.index(entry_b)
+    assert order.index(entry_a) < order.index(entry_b)
 
 
 async def test_audit_tables_refuse_update_delete_truncate(db: Database) -> None:

@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import journal
 from app.db import Database
 from app.directory.settings import DirectorySettings
 from app.directory.staleness import remind_stale, run_once
@@ -46,6 +47,7 @@ async def test_reminders_go_to_focal_points_once(session: AsyncSession) -> None:
         ("fresh@example.org", "directory.stale"),
     ]
     assert any(f"https://canet.example/authorities/{stale.id}" in m.body for m in mails)
+    await journal.flush(session)  # the events and audit entries, read back below
     events = (
         (await session.execute(select(Event).where(Event.name == "directory.stale")))
         .scalars()

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.core import events
+from app.core import events, journal
 from app.core.events import Audience
 from app.db import Database
 from app.realtime.service import RealtimeService
@@ -112,10 +112,9 @@ async def publish(
     db: Database, name: str, data: dict[str, Any], audience: Audience, count: int = 1
 ) -> list[int]:
     """Publish `count` events in one committed transaction; returns their row ids."""
-    ids = []
     async with db.transaction() as session:
         for _ in range(count):
-            event = await events.publish(session, name, dict(data), audience=audience)
-            assert event.id is not None
-            ids.append(event.id)
+            await events.publish(session, name, dict(data), audience=audience)
+        ids = await journal.flush(session)
+    assert len(ids) == count
     return ids

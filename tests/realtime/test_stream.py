@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import events
+from app.core import events, journal
 from app.core.events import Audience
 from app.db import Database
 from app.models.events import Event
@@ -22,10 +22,11 @@ async def test_an_event_that_commits_late_gets_a_later_position(db: Database) ->
     """Ids are handed out at insert; positions in commit order, so no reader skips one."""
     await sequence_pending(db)
     async with db.sessionmaker() as slow:
-        early = await events.publish(slow, "early", {}, audience=Audience.of("moderators"))
+        await events.publish(slow, "early", {}, audience=Audience.of("moderators"))
+        [early_id] = await journal.flush(slow)
         # A later insert that commits first.
         [late_id] = await publish(db, "late", {}, Audience.of("moderators"))
-        assert early.id is not None and early.id < late_id
+        assert early_id < late_id
         await sequence_pending(db)
         reader_head = max(e.position for e in await fetch_events(db, 0, limit=100_000))
         await slow.commit()
