@@ -188,18 +188,12 @@ class ThreadAccess:
 
 async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> ThreadAccess:
     """The thread and its forum if the actor may read them, else 404 (one query)."""
+    variant = reader_variant(actor)
+    if variant is None:
+        raise NotFound("No such thread.", code="thread-not-found")
     row = (
         await session.execute(
-            sa.select(
-                Thread,
-                Forum,
-                col(ForumUserSettings.auto_follow),
-                # The caller's display name, for the post they may be about to write.
-                select(col(User.full_name)).where(col(User.id) == actor.user_id).scalar_subquery(),
-            )
-            .join(Forum, col(Forum.id) == col(Thread.forum_id))
-            .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == actor.user_id)
-            .where(col(Thread.id) == thread_id, readable_forum_clause(actor))
+            _ACCESS_THREAD[variant], {"thread_id": thread_id, **reader_params(actor)}
         )
     ).first()
     if row is None:
@@ -207,6 +201,66 @@ async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUI
     return ThreadAccess(
         thread=row[0], forum=row[1], auto_follow=row[2] is not False, actor_name=row[3]
     )
+
+
+# Every post and every page of a thread starts here: the statement is built once per kind of
+# reader, with the reader as bound parameters, instead of once per request.
+_READER_ID = sa.bindparam("reader_id", type_=sa.Uuid())
+_READER_AUTHORITY_ID = sa.bindparam("reader_authority_id", type_=sa.Uuid())
+Variant = str  # "all" (moderators), "member", "member-without-authority"
+
+
+def reader_variant(actor: Actor) -> Variant | None:
+    """Which prebuilt readable-forum filter applies to the actor (None: they read nothing)."""
+    if actor.user_id is None or not actor.can(Permission.FORUM_READ):
+        return None
+    if is_moderator(actor):
+        return "all"
+    return "member" if actor.authority_id is not None else "member-without-authority"
+
+
+def reader_params(actor: Actor) -> dict[str, Any]:
+    return {"reader_id": actor.user_id, "reader_authority_id": actor.authority_id}
+
+
+def _readable_by_bound_reader(variant: Variant) -> ColumnElement[bool]:
+    """readable_forum_clause() with the reader as bound parameters (see reader_params)."""
+    if variant == "all":
+        return sa.true()
+    groups: Any = select(col(ForumGroupMember.group_id)).where(
+        col(ForumGroupMember.user_id) == _READER_ID
+    )
+    if variant == "member":
+        groups = groups.union(
+            select(col(ForumGroup.id)).where(
+                col(ForumGroup.region).is_not(None), _region_matches(_READER_AUTHORITY_ID)
+            )
+        )
+    return sa.or_(
+        col(Forum.audience_kind) == "network",
+        sa.and_(col(Forum.audience_kind) == "group", col(Forum.group_id).in_(groups)),
+    )
+
+
+def _access_thread_statement(variant: Variant) -> Any:
+    return (
+        sa.select(
+            Thread,
+            Forum,
+            col(ForumUserSettings.auto_follow),
+            # The caller's display name, for the post they may be about to write.
+            select(col(User.full_name)).where(col(User.id) == _READER_ID).scalar_subquery(),
+        )
+        .join(Forum, col(Forum.id) == col(Thread.forum_id))
+        .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == _READER_ID)
+        .where(col(Thread.id) == sa.bindparam("thread_id"), _readable_by_bound_reader(variant))
+    )
+
+
+_ACCESS_THREAD = {
+    variant: _access_thread_statement(variant)
+    for variant in ("all", "member", "member-without-authority")
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,13 @@
 """Writing: start a thread, post a reply, edit a post (keeping its revisions), delete one's own.
 
-The reply path is the hot one (benchmarked at 1,000 posts/s): six statements whatever the
-thread's size or number of followers: the actor lookup, one access query, one INSERT (a CTE
-that also writes the author's auto-follow and read marker), the audit row, the event, and a
-final UPDATE of the thread's counters. Nothing fans out per follower here; notifications are
-derived from the event after commit. The thread's row is updated LAST, so its row lock (which
-serialises replies to one thread) is held only until the commit, and the `NOT locked` guard
-in that UPDATE closes the race with a moderator locking the thread.
+The reply path is the hot one: four statements whatever the thread's size or number of
+followers: the actor lookup, one access query, one INSERT (a CTE that also writes the
+author's auto-follow and read marker and bumps the thread's counters), and the journal's
+audit entry and event (app/core/journal.py). Nothing fans out per follower here;
+notifications are derived from the event after commit. The thread's row is updated in the
+last statement before the journal's, so its row lock (which serialises replies to one thread)
+is held for one round trip and the commit, and the `NOT locked` guard in that UPDATE closes
+the race with a moderator locking the thread.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ async def _write_post(
     action: str,
     post_id: uuid.UUID | None = None,
     author_name: str | None = None,
+    bump_thread: bool = False,
 ) -> WrittenPost:
     assert actor.user_id is not None
     mentioned = await resolve_mentions(session, extract_handles(body), forum)
@@ -73,11 +75,15 @@ async def _write_post(
                 "title": thread.title,
                 "mentions": list(mentioned.values()),
                 "follow": auto_follow,
+                "bump": bump_thread,
             },
         )
     ).one()
     seq: int = row[0]
     created_at: datetime = row[1]
+    if bump_thread and not row[2]:
+        # A moderator locked the thread after we read it: the insert rolls back with the 409.
+        raise Conflict("The thread is locked; it takes no new posts.", code="thread-locked")
     await audit.record(
         session,
         actor=actor,
@@ -118,8 +124,10 @@ async def _write_post(
 
 
 # One round trip: the post, the author's auto-follow (an earlier explicit unfollow is kept:
-# DO NOTHING) and the author's read marker (they have read their own post). The vector is the
-# thread title (weight A) and the body (weight B), as `search_vector()` builds it for edits.
+# DO NOTHING), the author's read marker (they have read their own post) and, for a reply, the
+# thread's counters (`NOT locked` closes the race with a moderator locking the thread). The
+# vector is the thread title (weight A) and the body (weight B), as `search_vector()` builds
+# it for edits.
 _INSERT_POST = sa.text(
     """
     WITH post AS (
@@ -140,8 +148,15 @@ _INSERT_POST = sa.text(
         ON CONFLICT (user_id, thread_id) DO UPDATE
         SET last_read_seq = GREATEST(forum_thread_reads.last_read_seq, EXCLUDED.last_read_seq),
             updated_at = now()
+    ), bump AS (
+        UPDATE forum_threads
+        SET post_count = post_count + 1,
+            last_post_seq = GREATEST(last_post_seq, (SELECT seq FROM post)),
+            last_activity_at = now()
+        WHERE id = :thread_id AND NOT locked AND :bump
+        RETURNING id
     )
-    SELECT seq, created_at FROM post
+    SELECT seq, created_at, EXISTS (SELECT 1 FROM bump) AS bumped FROM post
     """
 ).bindparams(
     sa.bindparam("post_id", type_=sa.Uuid()),
@@ -153,23 +168,8 @@ _INSERT_POST = sa.text(
     sa.bindparam("title", type_=sa.Text()),
     sa.bindparam("mentions", type_=ARRAY(sa.Uuid())),
     sa.bindparam("follow", type_=sa.Boolean()),
+    sa.bindparam("bump", type_=sa.Boolean()),
 )
-
-
-async def _bump_thread(session: AsyncSession, thread_id: uuid.UUID, seq: int) -> None:
-    bumped = await session.scalar(
-        sa.update(Thread)
-        .where(col(Thread.id) == thread_id, col(Thread.locked).is_(False))
-        .values(
-            post_count=col(Thread.post_count) + 1,
-            last_post_seq=sa.func.greatest(col(Thread.last_post_seq), seq),
-            last_activity_at=sa.func.now(),
-        )
-        .returning(col(Thread.id))
-        .execution_options(synchronize_session=False)
-    )
-    if bumped is None:
-        raise Conflict("The thread is locked; it takes no new posts.", code="thread-locked")
 
 
 async def _check_reply_target(
@@ -224,8 +224,8 @@ async def create_post(
         action="forum.post.create",
         post_id=post_id,
         author_name=access.actor_name,
+        bump_thread=True,
     )
-    await _bump_thread(session, thread_id, written.seq)
     return written.read
 
 

@@ -19,9 +19,9 @@ from tests.forums.helpers import API, reply, start_thread
 # Statements per request (BEGIN/COMMIT are not cursor executions and are not counted):
 # 1 actor lookup + 1 access check + 1 list query.
 LIST_STATEMENTS = 3
-# actor, thread access, INSERT post (+ auto-follow + read marker, one CTE), audit row, event,
-# thread counters UPDATE.
-REPLY_STATEMENTS = 6
+# actor, thread access, INSERT post (+ auto-follow, read marker and the thread's counters: one
+# CTE), the journal's audit entry and event (one statement, as the transaction commits).
+REPLY_STATEMENTS = 4
 
 
 @pytest.fixture
