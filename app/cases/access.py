@@ -134,25 +134,30 @@ def readable_clause(actor: Actor, now: datetime | None = None) -> Any:
     return sa.or_(*conditions)
 
 
+# Every case request starts here: built once, with the case and the caller as parameters.
+_LOAD_CASE = (
+    select(Case, CaseParticipant)
+    .outerjoin(
+        CaseParticipant,
+        sa.and_(
+            col(CaseParticipant.case_id) == col(Case.id),
+            col(CaseParticipant.user_id) == sa.bindparam("user_id", type_=sa.Uuid()),
+        ),
+    )
+    .where(col(Case.id) == sa.bindparam("case_id", type_=sa.Uuid()))
+)
+# Fresh values under the lock, even if this session loaded the row before.
+_LOAD_CASE_FOR_UPDATE = _LOAD_CASE.with_for_update(of=Case).execution_options(
+    populate_existing=True
+)
+
+
 async def load_case(
     session: AsyncSession, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False
 ) -> CaseView:
     """The case and the actor's side in one query, or 404 (CaseNotVisible if it exists)."""
-    stmt = (
-        select(Case, CaseParticipant)
-        .outerjoin(
-            CaseParticipant,
-            sa.and_(
-                col(CaseParticipant.case_id) == col(Case.id),
-                col(CaseParticipant.user_id) == actor.user_id,
-            ),
-        )
-        .where(col(Case.id) == case_id)
-    )
-    if for_update:
-        # Fresh values under the lock, even if this session loaded the row before.
-        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
-    row = (await session.execute(stmt)).first()
+    stmt = _LOAD_CASE_FOR_UPDATE if for_update else _LOAD_CASE
+    row = (await session.execute(stmt, {"case_id": case_id, "user_id": actor.user_id})).first()
     if row is None:
         raise NotFound("No such case.")
     case, participant = row[0], row[1]

@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -63,8 +65,14 @@ async def authorities_by_id(
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    rows = (await session.execute(select(Authority).where(col(Authority.id).in_(wanted)))).scalars()
+    rows = (await session.execute(_AUTHORITIES_BY_ID, {"ids": wanted})).scalars()
     return {a.id: a for a in rows}
+
+
+# Built once: every profile (GET /me) and member list resolves authorities with it.
+_AUTHORITIES_BY_ID = select(Authority).where(
+    col(Authority.id) == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Uuid())))
+)
 
 
 async def read_user(session: AsyncSession, *, user_id: uuid.UUID, actor: Actor) -> User:

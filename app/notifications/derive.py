@@ -96,6 +96,14 @@ async def _unread_about(
     return {(r[0], r[1], r[2]) for r in rows.all()}
 
 
+# Built once: the deriver runs it for every notified member of every event.
+_INSERT_NOTIFICATION = (
+    insert(Notification.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing()
+    .returning(Notification.__table__.c.id)  # type: ignore[attr-defined]
+)
+
+
 async def deliver(
     session: AsyncSession, position: int, planned: list[Planned], settings: Settings
 ) -> int:
@@ -132,20 +140,18 @@ async def deliver(
             if not await forums_service.can_read_thread(session, _actor(user), item.thread_id):
                 continue
         notification_id = await session.scalar(
-            insert(Notification)
-            .values(
-                id=uuid.uuid4(),
-                user_id=user.id,
-                type=item.type,
-                event_position=position,
-                subject_type=item.subject_type,
-                subject_id=item.subject_id[:64],
-                data=item.data,
-                title=item.title[:200],
-                delivery="in_app" if mode not in ("email", "digest") else mode,
-            )
-            .on_conflict_do_nothing()
-            .returning(col(Notification.id))
+            _INSERT_NOTIFICATION,
+            {
+                "id": uuid.uuid4(),
+                "user_id": user.id,
+                "type": item.type,
+                "event_position": position,
+                "subject_type": item.subject_type,
+                "subject_id": item.subject_id[:64],
+                "data": item.data,
+                "title": item.title[:200],
+                "delivery": "in_app" if mode not in ("email", "digest") else mode,
+            },
         )
         if notification_id is None:
             continue  # made by an earlier run
