@@ -22,7 +22,7 @@ from bench import fanout
 from bench.load import LoadResult, generate_load
 from bench.report import Report, machine_facts
 from bench.seed import Seeded, seed
-from bench.server import ScratchDatabase, running_server
+from bench.server import ScratchDatabase, running_server, settle
 from bench.signin import login_load, sign_in_all
 
 SCENARIOS = (
@@ -60,10 +60,13 @@ def wait_for_quiet(limit: float, patience_s: float) -> str:
 
 
 class Suite:
-    def __init__(self, args: argparse.Namespace, report: Report, base_url: str) -> None:
+    def __init__(
+        self, args: argparse.Namespace, report: Report, base_url: str, database_url: str
+    ) -> None:
         self.args = args
         self.report = report
         self.base_url = base_url
+        self.database_url = database_url
         self.cpu = _load_cpu()
 
     def load(
@@ -74,6 +77,9 @@ class Suite:
         concurrency: int,
         **extra: Any,
     ) -> LoadResult:
+        backlog, waited = settle(self.database_url)
+        if backlog:
+            print(f"  background work still pending after {waited} s: {backlog}", flush=True)
         result = generate_load(
             self.base_url,
             factory,
@@ -85,7 +91,13 @@ class Suite:
         self.report.add(
             scenario,
             variant,
-            {**result.summary(), "concurrency": concurrency, "load": _loadavg(), **extra},
+            {
+                **result.summary(),
+                "concurrency": concurrency,
+                "load": _loadavg(),
+                "settled_s": waited,
+                **extra,
+            },
         )
         return result
 
@@ -127,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         report = Report(facts)
         with running_server(scratch.url, workers=args.workers) as server:
             tokens = asyncio.run(sign_in_all(server.base_url, seeded.load_members))
-            suite = Suite(args, report, server.base_url)
+            suite = Suite(args, report, server.base_url, scratch.url)
             _run_scenarios(suite, only, seeded, tokens, server, listeners)
             facts["worker_rss_mb_end"] = server.worker_rss_mb()
         facts["load_at_end"] = _loadavg()
