@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -58,31 +59,49 @@ async def _notify_sender() -> None:
     _wake().set()
 
 
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+    kind: str
+
+
 async def enqueue_mail(
     session: AsyncSession, *, to: str, subject: str, body: str, kind: str
 ) -> None:
     """Queue a plain-text mail in the caller's transaction; it is sent after commit."""
-    now = datetime.now(UTC)
-    # A Core INSERT: the deriver queues one per notified member, and the unit of work (and a
-    # model validation) per row cost more than the insert itself.
+    await enqueue_mails(session, [Mail(to=to, subject=subject, body=body, kind=kind)])
+
+
+async def enqueue_mails(session: AsyncSession, mails: list[Mail]) -> None:
+    """Queue several mails with one statement (the deriver mails every recipient of an event)."""
+    if not mails:
+        return
     await session.execute(
         _INSERT,
         {
-            "id": uuid.uuid4(),
-            "to_address": _HEADER_BREAK.sub(" ", to).strip(),
-            "subject": _HEADER_BREAK.sub(" ", subject).strip()[:300],
-            "body": body,
-            "kind": kind,
-            "status": "queued",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
+            "ids": [uuid.uuid4() for _ in mails],
+            "to": [_HEADER_BREAK.sub(" ", m.to).strip() for m in mails],
+            "subjects": [_HEADER_BREAK.sub(" ", m.subject).strip()[:300] for m in mails],
+            "bodies": [m.body for m in mails],
+            "kinds": [m.kind for m in mails],
         },
     )
     on_commit(session, _notify_sender)
 
 
-_INSERT = sa.insert(OutgoingMail.__table__)  # type: ignore[attr-defined]
+_INSERT = sa.text(
+    """
+    INSERT INTO mail_queue (id, to_address, subject, body, kind, status, attempts,
+                            next_attempt_at, created_at)
+    SELECT m.id, m.to_address, m.subject, m.body, m.kind, 'queued', 0, now(), now()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:to AS text[]), CAST(:subjects AS text[]),
+                CAST(:bodies AS text[]), CAST(:kinds AS text[]))
+         WITH ORDINALITY AS m(id, to_address, subject, body, kind, n)
+    ORDER BY m.n
+    """
+)
 
 
 def build_message(mail: OutgoingMail, settings: Settings) -> EmailMessage:

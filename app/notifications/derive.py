@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -24,7 +25,7 @@ from app.auth.actor import Actor
 from app.config import Settings
 from app.core import events
 from app.core.events import Audience
-from app.core.mail import enqueue_mail
+from app.core.mail import Mail, enqueue_mails
 from app.db import Database
 from app.models.identity import User
 from app.models.notifications import Notification, NotificationPreferences
@@ -73,7 +74,10 @@ async def mode_of(
 
 
 # Types that coalesce: while one is unread, later ones about the same subject add nothing.
-COALESCING = frozenset({"followed_thread"})
+# A busy case would otherwise notify (and mail) every member of both authorities for every
+# message of a conversation; one unread "new message in case X" says it all, as GitHub's
+# one notification per thread does, and the case's unread count tells how many.
+COALESCING = frozenset({"followed_thread", "case_message"})
 
 
 async def _unread_about(
@@ -96,18 +100,14 @@ async def _unread_about(
     return {(r[0], r[1], r[2]) for r in rows.all()}
 
 
-# Built once: the deriver runs it for every notified member of every event.
-_INSERT_NOTIFICATION = (
-    insert(Notification.__table__)  # type: ignore[attr-defined]
-    .on_conflict_do_nothing()
-    .returning(Notification.__table__.c.id)  # type: ignore[attr-defined]
-)
-
-
 async def deliver(
     session: AsyncSession, position: int, planned: list[Planned], settings: Settings
 ) -> int:
-    """Create the planned notifications recipients may see and want; returns how many."""
+    """Create the planned notifications recipients may see and want; returns how many.
+
+    Set-based: one INSERT for the event's notifications and one for its mails, whatever the
+    number of recipients (a case message notifies every member of both authorities).
+    """
     # One notification per recipient per event: the first rule that names them wins.
     unique = list({p.user_id: p for p in reversed(planned)}.values())[::-1]
     if not unique:
@@ -124,7 +124,7 @@ async def deliver(
     }
     prefs = await mode_of(session, list(users))
     already = await _unread_about(session, unique)
-    made = 0
+    wanted: list[tuple[User, Planned, str]] = []
     for item in unique:
         user = users.get(item.user_id)
         if user is None or item.type not in TYPES:
@@ -139,23 +139,34 @@ async def deliver(
 
             if not await forums_service.can_read_thread(session, _actor(user), item.thread_id):
                 continue
-        notification_id = await session.scalar(
-            _INSERT_NOTIFICATION,
+        wanted.append((user, item, mode))
+    if not wanted:
+        return 0
+    made = {
+        row.user_id: row.id
+        for row in await session.execute(
+            _INSERT_NOTIFICATIONS,
             {
-                "id": uuid.uuid4(),
-                "user_id": user.id,
-                "type": item.type,
-                "event_position": position,
-                "subject_type": item.subject_type,
-                "subject_id": item.subject_id[:64],
-                "data": item.data,
-                "title": item.title[:200],
-                "delivery": "in_app" if mode not in ("email", "digest") else mode,
+                "ids": [uuid.uuid4() for _ in wanted],
+                "user_ids": [user.id for user, _, _ in wanted],
+                "types": [item.type for _, item, _ in wanted],
+                "position": position,
+                "subject_types": [item.subject_type for _, item, _ in wanted],
+                "subject_ids": [item.subject_id[:64] for _, item, _ in wanted],
+                "data": [json.dumps(item.data, default=str) for _, item, _ in wanted],
+                "titles": [item.title[:200] for _, item, _ in wanted],
+                "deliveries": [
+                    "in_app" if mode not in ("email", "digest") else mode for _, _, mode in wanted
+                ],
             },
         )
+    }
+    base_url = settings.base_url.rstrip("/")
+    mails = []
+    for user, item, mode in wanted:
+        notification_id = made.get(user.id)
         if notification_id is None:
             continue  # made by an earlier run
-        made += 1
         await events.publish(
             session,
             "notification.created",
@@ -163,15 +174,27 @@ async def deliver(
             audience=Audience.of("user", user.id),
         )
         if mode == "email":
-            url = settings.base_url.rstrip("/") + item.path
-            await enqueue_mail(
-                session,
-                to=user.email,
-                subject=item.title,
-                body=email_body(item.title, url, settings.base_url.rstrip("/")),
-                kind="notification",
-            )
-    return made
+            body = email_body(item.title, base_url + item.path, base_url)
+            mails.append(Mail(to=user.email, subject=item.title, body=body, kind="notification"))
+    await enqueue_mails(session, mails)
+    return len(made)
+
+
+# Arrays in, one row per recipient; a re-run of the same event makes nothing twice.
+_INSERT_NOTIFICATIONS = text(
+    """
+    INSERT INTO notifications (id, user_id, type, event_position, subject_type, subject_id,
+                               data, title, delivery)
+    SELECT n.id, n.user_id, n.type, :position, n.subject_type, n.subject_id,
+           CAST(n.data AS jsonb), n.title, n.delivery
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:user_ids AS uuid[]), CAST(:types AS text[]),
+                CAST(:subject_types AS text[]), CAST(:subject_ids AS text[]),
+                CAST(:data AS text[]), CAST(:titles AS text[]), CAST(:deliveries AS text[]))
+         AS n(id, user_id, type, subject_type, subject_id, data, title, delivery)
+    ON CONFLICT DO NOTHING
+    RETURNING id, user_id
+    """
+).bindparams(sa.bindparam("position", type_=sa.BigInteger()))
 
 
 async def derive_pending(database: Database, settings: Settings) -> int | None:

@@ -145,3 +145,45 @@ async def _sleep() -> None:
     import asyncio
 
     await asyncio.sleep(0.05)
+
+
+async def test_case_messages_coalesce_while_unread(
+    client: httpx.AsyncClient,
+    net: Network,  # noqa: F811
+    db: Database,
+    settings: Settings,
+    session: AsyncSession,
+) -> None:
+    """A conversation does not mail every member of both authorities for every message."""
+    case = await create_case(client, net.fr, net.ita)
+    submitted = await client.post(
+        f"/api/v1/cases/{case['id']}/transitions", json={"action": "submit"}, headers=net.fr.headers
+    )
+    assert submitted.status_code == 200, submitted.text
+
+    async def say(body: str) -> None:
+        sent = await client.post(
+            f"/api/v1/cases/{case['id']}/messages", json={"body": body}, headers=net.fr.headers
+        )
+        assert sent.status_code == 201, sent.text
+        await settle(db, settings)
+
+    async def message_notes() -> list[str]:
+        notes = await notifications_of(db, net.it.id)
+        return [str(n.id) for n in notes if n.type == "case_message"]
+
+    await say("first")
+    await say("second")
+    [first] = await message_notes()
+    mails = [m.subject for m in await _mails_to(session, net.it.user.email)]
+    assert mails.count(f"New message in case {case['reference']}") == 1
+
+    read = await client.post(
+        "/api/v1/notifications/read", json={"ids": [first]}, headers=net.it.headers
+    )
+    assert read.status_code == 200, read.text
+    await say("third, after they read the first")
+    notes = await message_notes()
+    assert len(notes) == 2 and notes[0] == first
+    mails = [m.subject for m in await _mails_to(session, net.it.user.email)]
+    assert mails.count(f"New message in case {case['reference']}") == 2
