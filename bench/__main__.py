@@ -78,6 +78,7 @@ class Suite:
         **extra: Any,
     ) -> LoadResult:
         backlog, waited = settle(self.database_url)
+        unsent = backlog.pop("unsent", 0)
         if backlog:
             print(f"  background work still pending after {waited} s: {backlog}", flush=True)
         result = generate_load(
@@ -96,6 +97,7 @@ class Suite:
                 "concurrency": concurrency,
                 "load": _loadavg(),
                 "settled_s": waited,
+                "mail_backlog": unsent,
                 **extra,
             },
         )

@@ -37,7 +37,7 @@ from sqlalchemy import text
 from app import migrate
 from app.audit.sealing import seal_pending
 from app.auth.actor import Actor
-from app.core import audit
+from app.core import audit, journal
 from app.core.audit import Target
 from app.core.embedded_pg import EmbeddedPostgres
 from app.db import Database, plain_url
@@ -83,7 +83,7 @@ async def _action(db: Database, mode: str, n: int) -> None:
             return
         if mode == "inline":
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": INLINE_LOCK})
-        entry = await audit.record(
+        await audit.record(
             session,
             actor=ACTOR,
             action="bench.item.created",
@@ -91,16 +91,21 @@ async def _action(db: Database, mode: str, n: int) -> None:
             details={"n": n},
         )
         if mode == "inline":
+            # The chain needs the entry's id now: write it before the commit.
+            await journal.flush(session)
+            entry_id = await session.scalar(
+                text("SELECT currval(pg_get_serial_sequence('audit_entries', 'id'))")
+            )
             head = (
                 await session.execute(
                     text("SELECT seq, hash FROM bench_inline_chain ORDER BY seq DESC LIMIT 1")
                 )
             ).first()
             seq, prev = (head.seq, head.hash) if head else (0, "0" * 64)
-            digest = hashlib.sha256(f"{prev}{entry.id}{n}".encode()).hexdigest()
+            digest = hashlib.sha256(f"{prev}{entry_id}{n}".encode()).hexdigest()
             await session.execute(
                 text("INSERT INTO bench_inline_chain VALUES (:s, :e, :h)"),
-                {"s": seq + 1, "e": entry.id, "h": digest},
+                {"s": seq + 1, "e": entry_id, "h": digest},
             )
 
 

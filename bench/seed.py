@@ -14,9 +14,11 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +36,8 @@ from app.identity.passwords import hash_password
 from app.models.directory import Authority
 from app.models.forums import ForumGroupMember
 from app.models.identity import User
+from app.models.notifications import NotificationPreferences
+from app.notifications.kinds import TYPES
 from bench.server import BENCH_SECRET
 
 PASSWORD = "bench network passphrase 2026"
@@ -109,6 +113,13 @@ async def _members(
         )
         out.append((user, secret))
     session.add_all([u for u, _ in out])
+    await session.flush()
+    # Two authorities of 32 officers each: with the default preferences every case message
+    # would mail some 60 of them, and writing hundreds of thousands of outbox files would
+    # compete with every scenario. These members take their case mail as a daily digest,
+    # as officers of a busy authority would; notifications are still made for each one.
+    digest = {name: "digest" for name, (mode, _) in TYPES.items() if mode == "email"}
+    session.add_all(NotificationPreferences(user_id=u.id, modes=digest) for u, _ in out)
     await session.flush()
     return out
 
@@ -244,7 +255,7 @@ async def _seed_network(
 
 async def _finder_queries(session: AsyncSession) -> list[dict[str, str]]:
     """Finder questions between states that have directory entries (demo directory)."""
-    states = (
+    found: Sequence[Any] = (
         (
             await session.execute(
                 sa.text(
@@ -256,7 +267,7 @@ async def _finder_queries(session: AsyncSession) -> list[dict[str, str]]:
         .scalars()
         .all()
     )
-    states = list(states) or ["FRA", "ITA"]
+    states: list[str] = [str(code) for code in found] or ["FRA", "ITA"]
     queries = []
     for i, requested in enumerate(states):
         requesting = states[(i + 1) % len(states)]

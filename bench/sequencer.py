@@ -93,7 +93,7 @@ async def scenario(url: str, seconds: float, writers: int, sequenced: bool) -> d
             "drain_after_stop_ms": lag_ms,
         }
     finally:
-        sequencer_module.sequence_pending = original  # type: ignore[assignment]
+        sequencer_module.sequence_pending = original
         await sequencer.stop()
         await database.dispose()
 
