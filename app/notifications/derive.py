@@ -110,6 +110,10 @@ async def deliver(
     """
     # One notification per recipient per event: the first rule that names them wins.
     unique = list({p.user_id: p for p in reversed(planned)}.values())[::-1]
+    # Coalesced first: on a busy case or thread most recipients already have one unread,
+    # and then nothing more about them needs loading.
+    already = await _unread_about(session, unique)
+    unique = [p for p in unique if (p.user_id, p.type, p.subject_id) not in already]
     if not unique:
         return 0
     users = {
@@ -123,14 +127,11 @@ async def deliver(
         ).scalars()
     }
     prefs = await mode_of(session, list(users))
-    already = await _unread_about(session, unique)
     wanted: list[tuple[User, Planned, str]] = []
     for item in unique:
         user = users.get(item.user_id)
         if user is None or item.type not in TYPES:
             continue
-        if (item.user_id, item.type, item.subject_id) in already:
-            continue  # one unread "new posts in a thread you follow" per thread is enough
         mode = prefs.get(user.id, {}).get(item.type) or TYPES[item.type][0]
         if mode == "off":
             continue

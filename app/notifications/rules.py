@@ -72,6 +72,9 @@ class Batch:
     # Threads whose followers were already notified in this batch: one unread
     # "new posts in a thread you follow" per member and thread is enough.
     followers_done: set[uuid.UUID] = field(default_factory=set)
+    # Who may see each case: the same for every event of the batch (one transaction, one
+    # "now"), and a busy case has many events in a batch.
+    case_participants: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
 
 
 async def prefetch(session: AsyncSession, events: list[StoredEvent]) -> Batch:
@@ -227,9 +230,11 @@ async def _case_event(session: AsyncSession, event: StoredEvent, batch: Batch) -
         kind, title = "case_deadline", f"Deadline notice for case {ref}"
     else:
         return []
-    recipients = [
-        u for u in await cases_service.participant_user_ids(session, case_id) if u != actor_id
-    ]
+    participants = batch.case_participants.get(case_id)
+    if participants is None:
+        participants = await cases_service.participant_user_ids(session, case_id)
+        batch.case_participants[case_id] = participants
+    recipients = [u for u in participants if u != actor_id]
     planned = [
         Planned(user_id, kind, "case", str(case_id), title, f"/cases/{case_id}", ids)
         for user_id in recipients
