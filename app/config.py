@@ -66,9 +66,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     # Sealing, mail sending, event listening; tests switch them off where they drive them.
     run_background_tasks: bool = True
-    db_pool_size: int = 10
+    # Connections each worker keeps open. Size it for the requests a worker has in flight:
+    # connections beyond it (the overflow) are opened on demand and closed again when
+    # returned, and each new one pays a connect, type introspection and re-preparing every
+    # statement; under sustained load that churn cost more than the queries (bench/).
+    db_pool_size: int = 20
+    db_max_overflow: int = 10
     _generated: dict[str, str] = PrivateAttr(default_factory=dict)
-    db_max_overflow: int = 20
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

@@ -78,7 +78,6 @@ class Suite:
         **extra: Any,
     ) -> LoadResult:
         backlog, waited = settle(self.database_url)
-        unsent = backlog.pop("unsent", 0)
         if backlog:
             print(f"  background work still pending after {waited} s: {backlog}", flush=True)
         result = generate_load(
@@ -97,7 +96,6 @@ class Suite:
                 "concurrency": concurrency,
                 "load": _loadavg(),
                 "settled_s": waited,
-                "mail_backlog": unsent,
                 **extra,
             },
         )

@@ -36,8 +36,6 @@ from app.identity.passwords import hash_password
 from app.models.directory import Authority
 from app.models.forums import ForumGroupMember
 from app.models.identity import User
-from app.models.notifications import NotificationPreferences
-from app.notifications.kinds import TYPES
 from bench.server import BENCH_SECRET
 
 PASSWORD = "bench network passphrase 2026"
@@ -113,13 +111,6 @@ async def _members(
         )
         out.append((user, secret))
     session.add_all([u for u, _ in out])
-    await session.flush()
-    # Two authorities of 32 officers each: with the default preferences every case message
-    # would mail some 60 of them, and writing hundreds of thousands of outbox files would
-    # compete with every scenario. These members take their case mail as a daily digest,
-    # as officers of a busy authority would; notifications are still made for each one.
-    digest = {name: "digest" for name, (mode, _) in TYPES.items() if mode == "email"}
-    session.add_all(NotificationPreferences(user_id=u.id, modes=digest) for u, _ in out)
     await session.flush()
     return out
 
