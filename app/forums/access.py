@@ -59,32 +59,50 @@ def _region_matches(authority_id: Any) -> ColumnElement[bool]:
     )
 
 
-def actor_group_ids(actor: Actor) -> Any:
-    """Ids of the groups the actor belongs to, explicitly or through their region."""
-    explicit = select(col(ForumGroupMember.group_id)).where(
-        col(ForumGroupMember.user_id) == actor.user_id
-    )
-    if actor.authority_id is None:
-        return explicit
-    by_region = select(col(ForumGroup.id)).where(
-        col(ForumGroup.region).is_not(None),
-        _region_matches(sa.literal(actor.authority_id, sa.Uuid())),
-    )
-    return explicit.union(by_region)
-
-
 def readable_forum_clause(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on `forums` true for exactly the forums the actor may read."""
-    if actor.user_id is None or not actor.can(Permission.FORUM_READ):
+    variant = reader_variant(actor)
+    if variant is None:
         return sa.false()
+    return _readable_by(
+        variant, sa.literal(actor.user_id, sa.Uuid()), sa.literal(actor.authority_id, sa.Uuid())
+    )
+
+
+Variant = str  # "all" (moderators), "member", "member-without-authority"
+
+
+def reader_variant(actor: Actor) -> Variant | None:
+    """Which kind of reader the actor is for the forum rules (None: they read nothing)."""
+    if actor.user_id is None or not actor.can(Permission.FORUM_READ):
+        return None
     if is_moderator(actor):
+        return "all"
+    return "member" if actor.authority_id is not None else "member-without-authority"
+
+
+def reader_params(actor: Actor) -> dict[str, Any]:
+    """The bound parameters of a statement built with `_READER_ID`/`_READER_AUTHORITY_ID`."""
+    return {"reader_id": actor.user_id, "reader_authority_id": actor.authority_id}
+
+
+def _readable_by(variant: Variant, reader_id: Any, reader_authority_id: Any) -> ColumnElement[bool]:
+    """The one definition of who reads which forum: network forums; group forums of the
+    groups the reader belongs to, explicitly or through their authority's region."""
+    if variant == "all":
         return sa.true()
+    groups: Any = select(col(ForumGroupMember.group_id)).where(
+        col(ForumGroupMember.user_id) == reader_id
+    )
+    if variant == "member":
+        groups = groups.union(
+            select(col(ForumGroup.id)).where(
+                col(ForumGroup.region).is_not(None), _region_matches(reader_authority_id)
+            )
+        )
     return sa.or_(
         col(Forum.audience_kind) == "network",
-        sa.and_(
-            col(Forum.audience_kind) == "group",
-            col(Forum.group_id).in_(actor_group_ids(actor)),
-        ),
+        sa.and_(col(Forum.audience_kind) == "group", col(Forum.group_id).in_(groups)),
     )
 
 
@@ -207,39 +225,6 @@ async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUI
 # reader, with the reader as bound parameters, instead of once per request.
 _READER_ID = sa.bindparam("reader_id", type_=sa.Uuid())
 _READER_AUTHORITY_ID = sa.bindparam("reader_authority_id", type_=sa.Uuid())
-Variant = str  # "all" (moderators), "member", "member-without-authority"
-
-
-def reader_variant(actor: Actor) -> Variant | None:
-    """Which prebuilt readable-forum filter applies to the actor (None: they read nothing)."""
-    if actor.user_id is None or not actor.can(Permission.FORUM_READ):
-        return None
-    if is_moderator(actor):
-        return "all"
-    return "member" if actor.authority_id is not None else "member-without-authority"
-
-
-def reader_params(actor: Actor) -> dict[str, Any]:
-    return {"reader_id": actor.user_id, "reader_authority_id": actor.authority_id}
-
-
-def _readable_by_bound_reader(variant: Variant) -> ColumnElement[bool]:
-    """readable_forum_clause() with the reader as bound parameters (see reader_params)."""
-    if variant == "all":
-        return sa.true()
-    groups: Any = select(col(ForumGroupMember.group_id)).where(
-        col(ForumGroupMember.user_id) == _READER_ID
-    )
-    if variant == "member":
-        groups = groups.union(
-            select(col(ForumGroup.id)).where(
-                col(ForumGroup.region).is_not(None), _region_matches(_READER_AUTHORITY_ID)
-            )
-        )
-    return sa.or_(
-        col(Forum.audience_kind) == "network",
-        sa.and_(col(Forum.audience_kind) == "group", col(Forum.group_id).in_(groups)),
-    )
 
 
 def _access_thread_statement(variant: Variant) -> Any:
@@ -253,7 +238,10 @@ def _access_thread_statement(variant: Variant) -> Any:
         )
         .join(Forum, col(Forum.id) == col(Thread.forum_id))
         .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == _READER_ID)
-        .where(col(Thread.id) == sa.bindparam("thread_id"), _readable_by_bound_reader(variant))
+        .where(
+            col(Thread.id) == sa.bindparam("thread_id"),
+            _readable_by(variant, _READER_ID, _READER_AUTHORITY_ID),
+        )
     )
 
 
