@@ -80,6 +80,8 @@ class Suite:
         backlog, waited = settle(self.database_url)
         if backlog:
             print(f"  background work still pending after {waited} s: {backlog}", flush=True)
+        elif waited > 10:
+            print(f"  waited {waited} s for background work to catch up", flush=True)
         result = generate_load(
             self.base_url,
             factory,

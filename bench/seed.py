@@ -146,10 +146,13 @@ async def _seed_network(
 ) -> None:
     fra = Authority(state_code="FRA", name="Bench FRA central authority", types=["mla"])
     ita = Authority(state_code="ITA", name="Bench ITA central authority", types=["mla"])
-    session.add_all([fra, ita])
+    # The sign-in pool (up to 1,500 members) sits in an authority of its own: put in the
+    # two case authorities, every case event would notify a thousand officers each.
+    pool = Authority(state_code="DEU", name="Bench sign-in pool authority", types=["mla"])
+    session.add_all([fra, ita, pool])
     await session.flush()
     load = await _members(session, [fra.id, ita.id], "load", load_count)
-    login = await _members(session, [fra.id, ita.id], "login", login_count)
+    login = await _members(session, [pool.id], "login", login_count)
     seeded.load_members = [Member(u.email, str(u.id), s) for u, s in load]
     seeded.login_members = [Member(u.email, str(u.id), s) for u, s in login]
     moderator = await session.scalar(
