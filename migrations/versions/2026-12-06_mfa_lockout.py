@@ -1,0 +1,21 @@
+"""identity: count wrong second-factor codes per account across challenges
+
+Revision ID: 0011_mfa_lockout
+Revises: 0010_merge
+Create Date: 2026-12-06 04:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0011_mfa_lockout"
+down_revision: str | None = "0010_merge"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,21 @@
+"""vetting overrides without endorsement; audit entries name the actor's handle and name
+
+Revision ID: 0012_vetting_audit_actors
+Revises: 0011_mfa_lockout
+Create Date: 2026-12-06 04:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0012_vetting_audit_actors"
+down_revision: str | None = "0011_mfa_lockout"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
