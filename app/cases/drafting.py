@@ -90,11 +90,9 @@ async def check_draft(session: AsyncSession, case: Case) -> DraftingReport:
             )
         )
 
+    measure = next((m for m in case.measures if m in MEASURES), None)
     sheet = await directory_service.requirement_sheet_for(
-        session,
-        state_code=requested.state_code,
-        request_type=case.type,
-        measure=next((m for m in case.measures if m in MEASURES), None),
+        session, state_code=requested.state_code, request_type=case.type, measure=measure
     )
     accepted = sorted(set(requested.languages) | set(sheet.languages if sheet else []))
     if accepted and case.languages:
@@ -146,12 +144,16 @@ async def check_draft(session: AsyncSession, case: Case) -> DraftingReport:
                 checks.append(
                     _check(requirement, False, _REQUIREMENT_ADVICE[requirement], essential=False)
                 )
-    checks.append(await _basis_check(session, case, requested, requesting))
+    checks.append(await _basis_check(session, case, requested, requesting, measure))
     return _report(checks)
 
 
 async def _basis_check(
-    session: AsyncSession, case: Case, requested: Authority, requesting: Authority
+    session: AsyncSession,
+    case: Case,
+    requested: Authority,
+    requesting: Authority,
+    measure: str | None,
 ) -> DraftCheck:
     kind = case.legal_basis.get("kind")
     if kind == "treaty":
@@ -166,17 +168,20 @@ async def _basis_check(
             "the treaty named must bind both states and cover this kind of request",
         )
     if kind in CONVENTION_BASES:
-        accepts = (
-            requested.convention_basis_extradition
-            if case.type == "extradition"
-            else requested.convention_basis_mla
+        # The finder's own answer for this pair, so the draft and the finder never disagree.
+        basis = await directory_service.convention_basis_between(
+            session,
+            requesting_state=requesting.state_code,
+            requested_state=requested.state_code,
+            request_type=case.type,
+            measure=measure,
         )
-        return _check(
-            "legal_basis",
-            accepts is not False,
-            f"{requested.state_code} does not accept the Convention as legal basis for "
-            "this kind of request; name a treaty or reciprocity",
-        )
+        # Only a stated refusal blocks; a state that has not said either way does not.
+        accepted = basis["applicable"] is not False
+        message = basis["note"]
+        if not accepted:
+            message += " Name a treaty or reciprocity as the legal basis."
+        return _check("legal_basis", accepted, message)
     return _check("legal_basis", True, "legal basis stated", essential=False)
 
 

@@ -7,6 +7,7 @@ those treaties' parties.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from app.directory.repository import AuthorityRow
 from app.directory.schemas import FinderAnswer, FinderAuthority, LegalBasis, StaleItem
 from app.directory.settings import get_directory_settings, is_stale
 from app.directory.views import authority_entry, sheet_read, state_read, treaty_read
-from app.models.directory import Authority, RequirementSheet, State
+from app.models.directory import Authority, RequirementSheet, State, Treaty
 
 # What the Convention (UNTOC) says for each request type, and which authority flag (if any)
 # records whether the requested state accepts it as the legal basis.
@@ -76,6 +77,7 @@ _CONVENTION: dict[str, dict[str, Any]] = {
 def convention_basis(
     request_type: str, authority: Authority | None, state: State, has_treaty: bool
 ) -> dict[str, Any]:
+    """{applicable, articles, note}: whether the Convention can be the legal basis, in words."""
     rule = _CONVENTION.get(request_type)
     if rule is None:
         return {"applicable": None, "articles": [], "note": "No Convention article applies."}
@@ -93,6 +95,48 @@ def convention_basis(
     if has_treaty:
         note += " A treaty also links the two States (see treaties)."
     return {"applicable": flag, "articles": rule["articles"], "note": note}
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """What the finder and the convention-basis answer both rest on, for one pair and type."""
+
+    rows: list[tuple[Authority, int]]
+    handling: list[Authority]
+    sheet: RequirementSheet | None
+    treaties: list[Treaty]
+    recommended: Authority | None
+
+
+async def _route(
+    session: AsyncSession, requesting: str, requested: str, request_type: str, measure: str | None
+) -> _Route:
+    rows = await repository.authorities_of_state(session, requested, request_type=request_type)
+    sheet = await repository.sheet_for(session, requested, request_type, measure)
+    treaties = [
+        t
+        for t in await repository.treaties_linking(session, requesting, requested)
+        if not t.subjects or request_type in t.subjects
+    ]
+    handling = [a for a, _ in rows if request_type in a.types]
+    return _Route(rows, handling, sheet, treaties, _recommend(handling, sheet))
+
+
+async def convention_basis_between(
+    session: AsyncSession,
+    *,
+    requesting_state: str,
+    requested_state: str,
+    request_type: str,
+    measure: str | None,
+) -> dict[str, Any]:
+    """The finder's `legal_basis.convention` for this pair and request type, on its own."""
+    requesting, requested = requesting_state.upper(), requested_state.upper()
+    state = (await repository.states_by_code(session, [requested])).get(requested)
+    if state is None:
+        return {"applicable": None, "articles": [], "note": f"Unknown state {requested}."}
+    route = await _route(session, requesting, requested, request_type, measure)
+    return convention_basis(request_type, route.recommended, state, bool(route.treaties))
 
 
 async def find_authority(
@@ -118,18 +162,12 @@ async def find_authority(
     if errors:
         raise ValidationFailed(errors=errors)
     stale_before = get_directory_settings().stale_before()
-    rows = await repository.authorities_of_state(session, requested, request_type=request_type)
-    sheet = await repository.sheet_for(session, requested, request_type, measure)
-    treaties = [
-        t
-        for t in await repository.treaties_linking(session, requesting, requested)
-        if not t.subjects or request_type in t.subjects
-    ]
+    route = await _route(session, requesting, requested, request_type, measure)
+    rows, handling, sheet = route.rows, route.handling, route.sheet
+    treaties, recommended = route.treaties, route.recommended
     parties = await repository.parties_of(session, [t.id for t in treaties])
 
     state = states[requested]
-    handling = [a for a, _ in rows if request_type in a.types]
-    recommended = _recommend(handling, sheet)
     entries = [
         FinderAuthority(
             authority=authority_entry(

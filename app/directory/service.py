@@ -1,7 +1,8 @@
 """The directory's verbs, and the functions other domains call.
 
 Cross-domain contract (other domains import this module, never the directory's tables):
-`get_authority`, `requirement_sheet_for`, `treaties_between`, `state_region`, `search_text`.
+`get_authority`, `requirement_sheet_for`, `treaties_between`, `convention_basis_between` (the
+finder's rule on the Convention as legal basis), `state_region`, `search_text`.
 The write verbs live in `authorities.py`, `sheets.py`, `treaties.py`, `failures.py`; they are
 re-exported here so routers and other domains have one module to import.
 """
@@ -30,7 +31,7 @@ from app.directory.failures import (
     report_read,
     resolve_contact_failure,
 )
-from app.directory.finder import find_authority
+from app.directory.finder import convention_basis_between, find_authority
 from app.directory.schemas import RevisionRead, StateRead
 from app.directory.sheets import compare_sheets, list_sheets, put_sheet, read_sheet, verify_sheet
 from app.directory.transfer import export_directory, import_directory
@@ -123,6 +124,7 @@ async def list_revisions(
 
 __all__ = [
     "compare_sheets",
+    "convention_basis_between",
     "create_authority",
     "create_treaty",
     "export_directory",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.directory import Authority
 from tests.cases.conftest import Network, act, act_ok, audit_rows, create_case
-from tests.factories import make_requirement_sheet, make_treaty
+from tests.factories import make_authority, make_requirement_sheet, make_treaty
 
 
 def _check(report: dict, code: str) -> dict:
@@ -110,3 +111,63 @@ async def test_case_input_is_validated(client: httpx.AsyncClient, net: Network) 
             "/api/v1/cases", json=case_payload(net.ita), headers=member.headers
         )
         assert response.status_code == 403
+
+
+async def _demo_like_italy(session: AsyncSession, net: Network, *, accepts: bool | None) -> None:
+    """ITA as the demo sets it up: the ministry receives MLA under the sheet, the police office
+    handles only police cooperation, and a regional MLA convention links FRA and ITA."""
+    await session.execute(
+        update(Authority)
+        .where(Authority.id == net.ita.id)
+        .values(
+            types=["mla", "extradition", "confiscation"],
+            languages=["it", "en", "fr"],
+            channels=["direct_transmission", "diplomatic_channel"],
+            convention_basis_mla=accepts,
+        )
+    )
+    await make_authority(
+        session,
+        state_code="ITA",
+        name="Servizio per la Cooperazione Internazionale di Polizia",
+        types=["law_enforcement_cooperation"],
+    )
+    await make_requirement_sheet(
+        session,
+        state_code="ITA",
+        request_type="mla",
+        languages=["it"],
+        receiving_authority_id=net.ita.id,
+        requirements=["certified_translation"],
+    )
+    await make_treaty(
+        session, parties=["FRA", "ITA", "DEU"], kind="regional", subjects=["mla"], title="ETS 30"
+    )
+    await session.commit()
+
+
+@pytest.mark.parametrize("accepts", [True, False, None])
+async def test_convention_basis_check_agrees_with_the_finder(
+    client: httpx.AsyncClient, session: AsyncSession, net: Network, accepts: bool | None
+) -> None:
+    await _demo_like_italy(session, net, accepts=accepts)
+    case = await create_case(client, net.fr, net.ita, legal_basis={"kind": "untoc_art18"})
+    report = (await client.get(f"/api/v1/cases/{case['id']}/checks", headers=net.fr.headers)).json()
+    finder = await client.get(
+        "/api/v1/finder",
+        params={"requesting_state": "FRA", "requested_state": "ITA", "request_type": "mla"},
+        headers=net.fr.headers,
+    )
+    assert finder.status_code == 200, finder.text
+    convention = finder.json()["legal_basis"]["convention"]
+    assert convention["applicable"] is accepts
+
+    check = _check(report, "legal_basis")
+    # An unknown stance does not block the draft; only a stated refusal does.
+    assert check["ok"] is (accepts is not False)
+    assert check["essential"] is True
+    assert check["message"].startswith(convention["note"])
+    refused = "does not accept" in check["message"]
+    assert refused is (accepts is False)
+    if accepts is False:
+        assert "Name a treaty or reciprocity" in check["message"]
