@@ -7,12 +7,14 @@ import importlib
 import importlib.util
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from app.config import ConfigurationError, Settings, get_settings
+from app.config import CommandError, ConfigurationError, Settings, get_settings
+from app.core.embedded_pg import EmbeddedPostgresMissing
 from app.core.logging import configure_logging
-from app.db import EMBEDDED_MARKER, log_database_in_use, resolve_database
+from app.db import EMBEDDED_MARKER, describe_url, log_database_in_use, resolve_database
 
 log = logging.getLogger("canet")
 
@@ -21,10 +23,59 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 _DOMAIN_CLIS = ("app.identity.cli", "app.audit.cli", "app.directory.cli", "app.demo.cli")
 
 
-def with_database(settings: Settings) -> tuple[str, Callable[[], None]]:
-    url, embedded = resolve_database(settings)
+def with_database(settings: Settings, *, create: bool = False) -> tuple[str, Callable[[], None]]:
+    """The database to work on, and how to let go of it.
+
+    Only the commands that make a database (`serve`, `db upgrade`, `demo`) pass create=True.
+    Every other command needs an existing canet schema: pointed at the wrong data directory,
+    it says so in one line instead of making an empty cluster there.
+    """
+    try:
+        url, embedded = resolve_database(settings, create=create)
+    except EmbeddedPostgresMissing as exc:
+        raise CommandError(_where_to_look(settings, str(exc))) from exc
+    release = embedded.release if embedded is not None else (lambda: None)
     log_database_in_use(url, embedded is not None)
-    return url, (embedded.release if embedded is not None else (lambda: None))
+    if not create:
+        try:
+            has_schema = _has_schema(url)
+        except BaseException:
+            release()
+            raise
+        if not has_schema:
+            release()
+            raise CommandError(
+                f"the database at {describe_url(url)} has no canet schema yet; "
+                "run `canet db upgrade` (or `make run`) first, or point this command at the "
+                "server's database"
+            )
+    return url, release
+
+
+def _where_to_look(settings: Settings, problem: str) -> str:
+    return (
+        f"{problem} (CANET_DATA_DIR={settings.data_dir}); run this command with the "
+        "server's CANET_DATA_DIR (or from the directory whose .env sets it), or set "
+        "CANET_DATABASE_URL"
+    )
+
+
+def _has_schema(url: str) -> bool:
+    import asyncio
+
+    import asyncpg
+
+    from app.db import plain_url
+
+    async def check() -> bool:
+        connection = await asyncpg.connect(plain_url(url))
+        try:
+            found = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+            return bool(found)
+        finally:
+            await connection.close()
+
+    return asyncio.run(check())
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +83,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from app import migrate
 
-    url, release = with_database(settings)
+    _exit_cleanly_on_sigterm()
+    url, release = with_database(settings, create=True)
     try:
         if args.migrate:
             migrate.upgrade(url)
@@ -64,6 +116,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so `finally` blocks stop the embedded database.
+
+    SIGTERM is what systemd, Docker and Kubernetes send. Its default action kills the process
+    on the spot; uvicorn shuts down gracefully and then re-raises the signal it caught with
+    the handler found at start, which is this one: SystemExit runs `release()` on the way out.
+    """
+
+    def exit_(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_)
+
+
 def _seed_demo_if_empty(url: str, settings: Settings, address: str) -> None:
     import asyncio
 
@@ -80,7 +146,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from app import migrate
     from app.db import Database
 
-    url, release = with_database(settings)
+    url, release = with_database(settings, create=args.db_command == "upgrade")
     try:
         if args.db_command == "upgrade":
             migrate.upgrade(url, args.revision)
@@ -148,7 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_format, settings.log_level)
     handler: Handler = args.handler
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except CommandError as exc:
+        print(f"canet: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

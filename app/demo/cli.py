@@ -21,9 +21,10 @@ def register(commands: Any) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli import with_database
 
-    url, release = with_database(settings)
+    reading = getattr(args, "demo_command", None) == "code"
+    url, release = with_database(settings, create=not reading)
     try:
-        if getattr(args, "demo_command", None) == "code":
+        if reading:
             return asyncio.run(_print_code(url, settings, args.email))
         return asyncio.run(_seed(url, settings))
     finally:
@@ -63,7 +64,13 @@ async def _print_code(url: str, settings: Settings, email: str) -> int:
     finally:
         await database.dispose()
     if user is None or user.totp_secret is None:
-        print(f"canet: no demo member {email} with TOTP", file=sys.stderr)
+        from app.db import describe_url
+
+        print(
+            f"canet: no demo member {email} with TOTP in the database at {describe_url(url)}; "
+            "is this the server's database (CANET_DATA_DIR, CANET_DATABASE_URL)?",
+            file=sys.stderr,
+        )
         return 1
     secret = mfa.open_secret(settings.resolved_secret_key(), user.totp_secret)
     step = mfa.current_step()
