@@ -3,6 +3,12 @@
 Pure data and one function, so the rules read off one table and are tested without a database.
 `received` is not an action: the system records it when the requested side first opens a
 submitted case (see access.open_case).
+
+`provide_information` resumes the case where it was when the information was requested: a
+case asked about while `acknowledged` returns to `acknowledged` (execution has not started),
+one asked about while `in_execution` returns to `in_execution`. The status to return to is read
+from the timeline (the `request_information` entry's `from_status`); `in_execution` only when
+the timeline has no such entry.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ class Rule:
     sources: frozenset[str]
     # None: the status does not change (a deadline notice).
     target: str | None
+    # The action whose source status this one returns to; `target` is then the fallback when
+    # the timeline records no such step.
+    resumes: str | None = None
 
 
 _ANSWERABLE = frozenset({"received", "acknowledged", "in_execution", "information_requested"})
@@ -35,7 +44,12 @@ _LIVE = frozenset(
 RULES: dict[str, Rule] = {
     # requesting side
     "submit": Rule("requesting", frozenset({"draft"}), "submitted"),
-    "provide_information": Rule("requesting", frozenset({"information_requested"}), "in_execution"),
+    "provide_information": Rule(
+        "requesting",
+        frozenset({"information_requested"}),
+        "in_execution",
+        resumes="request_information",
+    ),
     "withdraw": Rule("requesting", _LIVE | {"draft"}, "withdrawn"),
     "close": Rule(
         "requesting",

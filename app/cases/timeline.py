@@ -48,6 +48,20 @@ def add_entry(
     return entry
 
 
+async def status_before(session: AsyncSession, case_id: uuid.UUID, action: str) -> str | None:
+    """The status the case left the last time `action` moved it, or None if it never did."""
+    return await session.scalar(
+        select(col(CaseTimelineEntry.from_status))
+        .where(
+            col(CaseTimelineEntry.case_id) == case_id,
+            col(CaseTimelineEntry.kind) == "transition",
+            col(CaseTimelineEntry.action) == action,
+        )
+        .order_by(col(CaseTimelineEntry.created_at).desc(), col(CaseTimelineEntry.id).desc())
+        .limit(1)
+    )
+
+
 def _read(entry: CaseTimelineEntry, actor_name: str | None) -> TimelineEntryRead:
     return TimelineEntryRead(
         id=entry.id,

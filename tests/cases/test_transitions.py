@@ -243,3 +243,39 @@ async def test_deadline_monitor_flags_each_overdue_case_once(
         note="one more week",
     )
     assert renewed["overdue"] is False and renewed["overdue_since"] is None
+
+
+@pytest.mark.parametrize("asked_while", ["acknowledged", "in_execution"])
+async def test_providing_information_resumes_where_the_case_was_asked(
+    client: httpx.AsyncClient, session: AsyncSession, net: Network, asked_while: str
+) -> None:
+    case = await submitted_case(client, net)
+    cid = case["id"]
+    await act_ok(client, net.it, cid, "acknowledge")
+    if asked_while == "in_execution":
+        await act_ok(client, net.it, cid, "start_execution")
+    asked = await act_ok(client, net.it, cid, "request_information", note="which accounts?")
+    assert asked["status"] == "information_requested"
+    provided = await act_ok(client, net.fr, cid, "provide_information", note="IBAN list")
+    assert provided["status"] == asked_while
+
+    timeline = (await client.get(f"/api/v1/cases/{cid}/timeline", headers=net.fr.headers)).json()
+    last = [e for e in timeline if e["kind"] == "transition"][-1]
+    assert (last["action"], last["from_status"], last["to_status"]) == (
+        "provide_information",
+        "information_requested",
+        asked_while,
+    )
+    entry = next(
+        e
+        for e in await audit_rows(session, "case.transitioned", cid)
+        if e.details and e.details["action"] == "provide_information"
+    )
+    assert entry.changes is not None
+    assert entry.changes["status"] == {"old": "information_requested", "new": asked_while}
+    # Asked again from where it resumed, and answered again: the latest request counts.
+    if asked_while == "acknowledged":
+        await act_ok(client, net.it, cid, "start_execution")
+        await act_ok(client, net.it, cid, "request_information", note="and the cards?")
+        again = await act_ok(client, net.fr, cid, "provide_information", note="card list")
+        assert again["status"] == "in_execution"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.cases import drafting, timeline
 from app.cases.access import CaseView
-from app.cases.lifecycle import check_transition
+from app.cases.lifecycle import RULES, Rule, check_transition
 from app.cases.schemas import CaseRead, TransitionRequest
 from app.cases.service.cases import open_case
 from app.cases.service.common import audit_snapshot, read_of, refresh_due_date, today
@@ -35,15 +35,16 @@ async def transition_case(
     details: dict[str, object] = {"action": request.action}
     await _apply(session, view, request, details, actor)
     source = case.status
-    if rule.target is not None:
-        case.status = rule.target
+    target = await _target(session, case.id, rule)
+    if target is not None:
+        case.status = target
         case.status_changed_at = now
     case.last_activity_at = now
     refresh_due_date(case)
     entry = timeline.add_entry(
         session,
         case,
-        kind="transition" if rule.target is not None else "deadline_notice",
+        kind="transition" if target is not None else "deadline_notice",
         action=request.action,
         actor=actor,
         from_status=source,
@@ -69,6 +70,17 @@ async def transition_case(
         audience=Audience.of("case", case.id),
     )
     return read_of(view, time_in_status=await timeline.time_in_status(session, case))
+
+
+async def _target(session: AsyncSession, case_id: uuid.UUID, rule: Rule) -> str | None:
+    """The status the action leads to: a resuming action returns to where its counterpart
+    found the case (see lifecycle)."""
+    if rule.resumes is None:
+        return rule.target
+    previous = await timeline.status_before(session, case_id, rule.resumes)
+    if previous is not None and previous in RULES[rule.resumes].sources:
+        return previous
+    return rule.target
 
 
 def _need(condition: bool, field: str, message: str) -> None:
