@@ -85,7 +85,7 @@ def check_transition(action: str, *, side: str, status: str) -> Rule:
         raise Conflict(
             f"`{action}` is not allowed while the case is {status}.",
             code="transition-not-allowed",
-            extra={"status": status, "allowed_from": sorted(rule.sources)},
+            extra={"case_status": status, "allowed_from": sorted(rule.sources)},
         )
     return rule
 

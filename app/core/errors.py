@@ -20,6 +20,16 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:canet:problem:"
+# The members every problem carries; an extension of the same name would make a client read
+# the wrong status or title (a case's status once came out as the HTTP status).
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "errors", "request_id"})
+
+
+def _check_extensions(extra: dict[str, Any] | None) -> dict[str, Any]:
+    clash = sorted(RESERVED_MEMBERS.intersection(extra or {}))
+    if clash:
+        raise ValueError(f"problem extensions may not redefine standard members: {clash}")
+    return dict(extra or {})
 
 
 class AppError(Exception):
@@ -43,7 +53,7 @@ class AppError(Exception):
             self.code = code
         self.errors = list(errors) if errors else None
         self.headers = headers or {}
-        self.extra = extra or {}
+        self.extra = _check_extensions(extra)
         super().__init__(self.detail)
 
 
@@ -100,7 +110,8 @@ def problem_body(
     if request_id:
         body["request_id"] = request_id
     if extra:
-        body.update(extra)
+        # Standard members win even if a caller slipped past AppError's check.
+        body.update({k: v for k, v in extra.items() if k not in RESERVED_MEMBERS})
     return body
 
 
