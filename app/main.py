@@ -14,11 +14,14 @@ from sqlalchemy import text
 
 from app import background, migrate
 from app.audit.router import router as audit_router
+from app.auth.dependencies import current_user, current_user_allow_expired
 from app.cases.router import router as cases_router
 from app.config import Settings, get_settings
+from app.core.apidocs import docs_router
 from app.core.errors import install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import EdgeMiddleware
+from app.core.openapi import install_openapi
 from app.db import Database, log_database_in_use, resolve_database
 from app.directory.router import router as directory_router
 from app.forums.router import router as forums_router
@@ -105,15 +108,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         summary="Central Authorities Network: secure messaging for MLA and extradition requests",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        # /docs is served by app.core.apidocs from pinned local files, not FastAPI's CDN page.
+        docs_url=None,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.schema_head = migrate.head_revisions()
 
     install_error_handlers(app)
+    install_openapi(app, sign_in_dependencies={current_user, current_user_allow_expired})
     app.include_router(_health_router())
+    app.include_router(docs_router(openapi_url=f"{API_PREFIX}/openapi.json", title="canet API"))
     for router in (
         identity_router,
         audit_router,

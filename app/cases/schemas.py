@@ -264,7 +264,18 @@ class TimelineEntryRead(BaseModel):
 
 
 class ParticipantCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # The rule the service applies, stated in the schema and not only in prose: every
+        # invitation but an assignment (role defaults to observer) needs `expires_at`.
+        json_schema_extra={
+            "if": {"required": ["role"], "properties": {"role": {"const": "assigned"}}},
+            "else": {
+                "required": ["expires_at"],
+                "properties": {"expires_at": {"type": "string", "format": "date-time"}},
+            },
+        },
+    )
 
     user_id: uuid.UUID
     role: ParticipantRole = "observer"

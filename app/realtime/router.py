@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from app.auth.actor import Actor
 from app.auth.dependencies import authenticate
 from app.core.errors import AppError
+from app.core.openapi import SIGN_IN_MARKER
 from app.realtime import longpoll
 from app.realtime.connection import serve_websocket
 from app.realtime.schemas import EventBatch, EventOut
@@ -48,6 +49,8 @@ async def websocket_events(websocket: WebSocket) -> None:
     "/events",
     summary="Long-poll for the events the caller may see after a position.",
     responses={410: {"description": "the position is outside the retention window"}},
+    # It authenticates in its body (to hold no pooled connection while waiting).
+    openapi_extra={SIGN_IN_MARKER: True},
 )
 async def poll_events(
     request: Request,

@@ -1,0 +1,192 @@
+"""The OpenAPI document as the service really answers.
+
+FastAPI describes a 422 as its own `HTTPValidationError` and knows nothing of the errors the
+app raises, the edge middleware or how callers sign in. This rewrites the generated document
+once per process: every error answer is the one problem+json schema, each operation lists
+the error statuses it can return, and operations that need a signed-in member say how to
+sign in (so "Authorize" in /docs works).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Collection
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.core.errors import PROBLEM_JSON
+
+# Set on an operation (openapi_extra) that authenticates inside its body rather than through
+# a dependency, so the document still says it needs a signed-in member.
+SIGN_IN_MARKER = "x-canet-requires-sign-in"
+
+PROBLEM_REF = "#/components/schemas/Problem"
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_SAFE_METHODS = frozenset({"get", "head", "options"})
+
+_PROBLEM = {
+    "title": "Problem",
+    "description": (
+        "RFC 9457 problem details. `type` is `urn:canet:problem:<code>` with a stable code; "
+        "`status` always equals the HTTP status. Some problems add members of their own."
+    ),
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "examples": ["urn:canet:problem:validation-failed"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "One entry per invalid field (validation problems).",
+            "items": {"$ref": "#/components/schemas/ProblemFieldError"},
+        },
+        "request_id": {"type": "string", "description": "Quote it when reporting a problem."},
+    },
+    "additionalProperties": True,
+}
+_FIELD_ERROR = {
+    "title": "ProblemFieldError",
+    "type": "object",
+    "required": ["field", "message"],
+    "properties": {
+        "field": {"type": "string", "examples": ["position"]},
+        "message": {"type": "string"},
+    },
+}
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    }
+}
+_DESCRIPTIONS = {
+    "400": "Bad request: malformed JSON, an invalid cursor, or characters a text may not "
+    "hold (NUL).",
+    "401": "Not signed in, or the session has ended.",
+    "403": "Visible but not allowed: the caller's role, a missing CSRF header on a cookie "
+    "session, or lapsed vetting.",
+    "404": "Missing, or not visible to the caller.",
+    "409": "Conflict with the current state.",
+    "413": "The request body is too large.",
+    "422": "Invalid input: `errors` names each field and what is wrong with it.",
+    "429": "Too many requests: `Retry-After` says when to try again.",
+    "500": "Internal error: quote `request_id` when reporting it.",
+    "503": "The database is unavailable (`database-unavailable`): try again after "
+    "`Retry-After` seconds.",
+}
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "The access token from POST /api/v1/auth/mfa/verify or /auth/refresh.",
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "__Host-canet_session",
+        "description": (
+            "The browser session set by signing in with a cookie session (named "
+            "`canet_session` over plain-http development)."
+        ),
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "With the session cookie, on writes: the value of the `canet_csrf` cookie.",
+    },
+}
+
+
+def install_openapi(app: FastAPI, *, sign_in_dependencies: Collection[Callable[..., Any]]) -> None:
+    """Replace `app.openapi` with the rewritten document.
+
+    `sign_in_dependencies` are the dependencies that authenticate the caller (core does not
+    know them): an operation that depends on one of them needs a signed-in member.
+    """
+
+    generate = app.openapi  # FastAPI's own, which regenerates when routes are added
+    cache: dict[str, dict[str, Any]] = {}
+
+    def openapi() -> dict[str, Any]:
+        generated = generate()
+        if cache.get("generated") is not generated:
+            cache["generated"] = generated
+            cache["document"] = describe_errors(app, copy.deepcopy(generated), sign_in_dependencies)
+        return cache["document"]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def describe_errors(
+    app: FastAPI, document: dict[str, Any], sign_in_dependencies: Collection[Callable[..., Any]]
+) -> dict[str, Any]:
+    routes = {
+        (context.path_format, method.lower()): context.dependant
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+        for method in context.methods or ()
+    }
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            dependant = routes.get((path, method))
+            signed_in = bool(operation.pop(SIGN_IN_MARKER, False)) or (
+                dependant is not None and _depends_on(dependant, sign_in_dependencies)
+            )
+            _describe_operation(operation, method=method, signed_in=signed_in)
+
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = _PROBLEM
+    schemas["ProblemFieldError"] = _FIELD_ERROR
+    components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    text = json.dumps(document)
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        assert f"#/components/schemas/{name}" not in text, f"{name} is still referenced"
+    return document
+
+
+def _describe_operation(operation: dict[str, Any], *, method: str, signed_in: bool) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    parameters = operation.get("parameters", [])
+    has_body = "requestBody" in operation
+    statuses = {"400", "500", "503"}
+    if signed_in:
+        statuses |= {"401", "403"}
+        csrf: dict[str, list[str]] = {} if method in _SAFE_METHODS else {"csrfToken": []}
+        operation["security"] = [{"bearerAuth": []}, {"sessionCookie": [], **csrf}]
+    if any(p.get("in") == "path" for p in parameters):
+        statuses.add("404")
+    if has_body:
+        statuses.add("413")
+    if parameters or has_body:
+        statuses.add("422")
+    # Statuses a route declared itself (401/409/429/410...) keep their own description.
+    statuses |= {code for code in responses if code[:1] in ("4", "5")}
+    for code in sorted(statuses):
+        declared = responses.get(code, {})
+        description = declared.get("description")
+        if not description or code == "422":
+            description = _DESCRIPTIONS.get(code, "Refused.")
+        answer: dict[str, Any] = {
+            "description": description,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+        }
+        if code in ("429", "503"):
+            answer["headers"] = _RETRY_AFTER
+        responses[code] = answer
+
+
+def _depends_on(dependant: Dependant, targets: Collection[Callable[..., Any]]) -> bool:
+    return any(sub.call in targets or _depends_on(sub, targets) for sub in dependant.dependencies)
