@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, computed_field
 
 
 class ApplicationCreate(BaseModel):
@@ -46,6 +46,9 @@ class VettingStepRead(BaseModel):
     note: str | None
     checks: list[str]
     roles: list[str]
+    endorsement_override_reason: str | None = Field(
+        default=None, description="on an approval without the focal point's endorsement"
+    )
     created_at: datetime
 
 
@@ -59,14 +62,29 @@ class ApplicationRead(BaseModel):
     authority_id: uuid.UUID
     status: str
     email_verified_at: datetime | None
-    endorsement: str | None
+    endorsement: str | None = Field(description="endorsed | unknown | null (not yet)")
     endorsed_by: uuid.UUID | None
     decided_by: uuid.UUID | None
     decided_at: datetime | None
     decision_note: str | None
+    endorsement_override_reason: str | None = Field(
+        default=None,
+        description="why a moderator approved without the focal point's endorsement",
+    )
     user_id: uuid.UUID | None
     created_at: datetime
     steps: list[VettingStepRead] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def focal_point_endorsed(self) -> bool:
+        return self.endorsement == "endorsed"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def endorsement_overridden(self) -> bool:
+        """Approved without the focal point's endorsement, for the stated reason."""
+        return self.endorsement_override_reason is not None
 
 
 class EndorseIn(BaseModel):
@@ -82,6 +100,15 @@ class DecisionIn(BaseModel):
         default_factory=list,
         max_length=20,
         description='what the moderator verified, e.g. "identity confirmed with focal point"',
+    )
+    endorsement_override_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description=(
+            "approve only: required when the applicant's focal point has not endorsed the "
+            'application, e.g. "the authority has no focal point yet"; recorded and audited'
+        ),
     )
 
 

@@ -154,6 +154,10 @@ class Application(UUIDPrimaryKey, Timestamps, table=True):
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    # Why a moderator approved without the focal point's endorsement (null when endorsed).
+    endorsement_override_reason: str | None = Field(
+        default=None, sa_column=sa.Column(sa.Text(), nullable=True)
+    )
     user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
@@ -182,6 +186,10 @@ class VettingStep(UUIDPrimaryKey, SQLModel, table=True):
     roles: list[str] = Field(
         default_factory=list,
         sa_column=sa.Column(ARRAY(sa.String()), nullable=False, server_default="{}"),
+    )
+    # On an approval without the focal point's endorsement: the moderator's stated reason.
+    endorsement_override_reason: str | None = Field(
+        default=None, sa_column=sa.Column(sa.Text(), nullable=True)
     )
     created_at: datetime = Field(
         default_factory=utcnow,

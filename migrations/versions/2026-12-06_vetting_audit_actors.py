@@ -7,6 +7,9 @@ Create Date: 2026-12-06 04:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0012_vetting_audit_actors"
 down_revision: str | None = "0011_mfa_lockout"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column(
+        "applications", sa.Column("endorsement_override_reason", sa.Text(), nullable=True)
+    )
+    op.add_column(
+        "vetting_steps", sa.Column("endorsement_override_reason", sa.Text(), nullable=True)
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column("vetting_steps", "endorsement_override_reason")
+    op.drop_column("applications", "endorsement_override_reason")

@@ -84,8 +84,15 @@ async def test_vetting_queue_and_decisions_notify_moderators_and_the_member(
         "moderation_application",
     ]
 
+    # The authority has no focal point to endorse the applicant: the moderator says so.
     r = await client.post(
-        decide, json={"decision": "approve", "roles": ["officer"]}, headers=moderator.headers
+        decide,
+        json={
+            "decision": "approve",
+            "roles": ["officer"],
+            "endorsement_override_reason": "The authority has no focal point yet.",
+        },
+        headers=moderator.headers,
     )
     assert r.status_code == 200, r.text
     async with db.sessionmaker() as s:

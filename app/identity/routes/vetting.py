@@ -76,7 +76,8 @@ async def endorse(
         note=body.note,
         actor=actor,
     )
-    return application_read(application)
+    steps = await review.steps_of(session, application_ids=[application.id])
+    return application_read(application, steps)
 
 
 @router.post(
@@ -92,7 +93,11 @@ async def decide(
     actor: CurrentUser,
     session: DbSession,
 ) -> ApplicationRead:
-    """A moderator approves (with roles), rejects (with a reason) or requests information."""
+    """A moderator approves (with roles), rejects (with a reason) or requests information.
+
+    Approving an application its focal point has not endorsed needs
+    `endorsement_override_reason` (else 409 `endorsement-required`).
+    """
     application = await review.decide_application(
         session,
         application_id=application_id,
@@ -100,10 +105,12 @@ async def decide(
         roles=body.roles,
         note=body.note,
         checks=body.checks,
+        endorsement_override_reason=body.endorsement_override_reason,
         base_url=str(request.app.state.settings.base_url),
         actor=actor,
     )
-    return application_read(application)
+    steps = await review.steps_of(session, application_ids=[application.id])
+    return application_read(application, steps)
 
 
 @router.get("/users/{user_id}/vetting", response_model=VettingRecordOut)

@@ -157,6 +157,46 @@ def _check_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
+def _override_reason(decision: str, reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    if decision != "approve":
+        raise ValidationFailed(
+            "Only an approval can override the focal point's endorsement.",
+            errors=[{"field": "endorsement_override_reason", "message": "approve only"}],
+        )
+    if not reason.strip():
+        raise ValidationFailed(
+            "Give the reason for approving without the focal point's endorsement.",
+            errors=[{"field": "endorsement_override_reason", "message": "must not be blank"}],
+        )
+    return reason.strip()
+
+
+def _check_endorsement(application: Application, override: str | None) -> None:
+    """The focal point vouches for an applicant before approval, unless a moderator says why not."""
+    endorsed = application.endorsement == "endorsed"
+    if not endorsed and override is None:
+        said = (
+            "does not know the applicant"
+            if application.endorsement == "unknown"
+            else "has not endorsed this application"
+        )
+        raise Conflict(
+            f"The focal point of the applicant's authority {said}. Ask them to endorse it, "
+            "or approve with `endorsement_override_reason` saying why their endorsement is "
+            "not needed (for example: the authority has no focal point yet).",
+            code="endorsement-required",
+        )
+    if endorsed and override is not None:
+        # A recorded override must mean one happened: nothing to override here.
+        raise Conflict(
+            "The focal point has endorsed this application: approve it without "
+            "`endorsement_override_reason`.",
+            code="endorsement-present",
+        )
+
+
 async def decide_application(
     session: AsyncSession,
     *,
@@ -167,6 +207,7 @@ async def decide_application(
     checks: list[str],
     base_url: str,
     actor: Actor,
+    endorsement_override_reason: str | None = None,
 ) -> Application:
     """A moderator approves (creating the member), rejects, or asks the applicant more."""
     application = await access_application(session, actor, application_id, for_write=True)
@@ -178,6 +219,10 @@ async def decide_application(
         raise ValidationFailed(
             "Say why.", errors=[{"field": "note", "message": "required for this decision"}]
         )
+    override = _override_reason(decision, endorsement_override_reason)
+    granted = _check_roles(roles) if decision == "approve" else []
+    if decision == "approve":
+        _check_endorsement(application, override)
     now = datetime.now(UTC)
     step = VettingStep(
         application_id=application.id,
@@ -190,7 +235,11 @@ async def decide_application(
     )
     details: dict[str, object] = {"decision": decision, "checks": step.checks}
     if decision == "approve":
-        granted = _check_roles(roles)
+        details["endorsement"] = application.endorsement
+        if override is not None:
+            application.endorsement_override_reason = override
+            step.endorsement_override_reason = override
+            details["endorsement_override_reason"] = override
         if await session.scalar(select(User.id).where(col(User.email) == application.email)):
             raise Conflict("A member with this email address exists already.")
         user = User(
