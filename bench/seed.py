@@ -273,9 +273,9 @@ async def _finder_queries(session: AsyncSession) -> list[dict[str, str]]:
 
 
 _CORPUS_SQL = """
-INSERT INTO forum_posts (id, thread_id, author_id, body, body_html, search_vector,
+INSERT INTO forum_posts (id, thread_id, author_id, body, body_html, body_text, search_vector,
                          mentioned_user_ids, version, created_at)
-SELECT gen_random_uuid(), t.id, t.author_id, b.body, '<p>' || b.body || '</p>',
+SELECT gen_random_uuid(), t.id, t.author_id, b.body, '<p>' || b.body || '</p>', b.body,
        setweight(to_tsvector('simple'::regconfig, t.title), 'A')
        || setweight(to_tsvector('simple'::regconfig, b.body), 'B'),
        '{}', 1, now() - make_interval(secs => g.n)

@@ -50,6 +50,7 @@ class Member:
             authority_id=self.user.authority_id,
             focal_point=self.user.focal_point,
             handle=self.user.handle,
+            full_name=self.user.full_name,
         )
 
 

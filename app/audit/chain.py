@@ -1,10 +1,15 @@
 """The hash chain's canonical encoding: the one definition the sealer, the verifier, the
 export and the offline verifier share.
 
-An entry's record is a flat JSON object of the fields in RECORD_FIELDS (plus `seq`), with
-uuids, the client address and the time as strings, encoded with sorted keys, no whitespace
-and UTF-8. Then `hash = SHA-256(bytes.fromhex(prev_hash) || encoding)`, hex; the first
-entry's `prev_hash` is GENESIS_HASH. An exported JSONL line is exactly a record plus `hash`
+An entry's record is a flat JSON object of the fields in RECORD_FIELDS (plus `seq`), and of
+those in OPTIONAL_FIELDS that are not null, with uuids, the client address and the time as
+strings, encoded with sorted keys, no whitespace and UTF-8. Optional fields came later
+(the actor's handle and name): leaving them out when null keeps every entry sealed before
+they existed verifiable as it was sealed, while a value added to, changed in or removed
+from a later entry still changes its encoding.
+
+Then `hash = SHA-256(bytes.fromhex(prev_hash) || encoding)`, hex; the first entry's
+`prev_hash` is GENESIS_HASH. An exported JSONL line is exactly a record plus `hash`
 and `prev_hash`, so anyone can recompute it with a JSON library and SHA-256.
 """
 
@@ -40,6 +45,8 @@ RECORD_FIELDS: tuple[str, ...] = (
     "changes",
     "details",
 )
+# Part of the record only when not null (see above); never remove one, only add.
+OPTIONAL_FIELDS: tuple[str, ...] = ("actor_handle", "actor_name")
 
 
 def entry_columns() -> list[sa.ColumnElement[Any]]:
@@ -50,7 +57,7 @@ def entry_columns() -> list[sa.ColumnElement[Any]]:
     """
     t = AuditEntry.__table__.c  # type: ignore[attr-defined]
     columns: list[sa.ColumnElement[Any]] = []
-    for name in RECORD_FIELDS:
+    for name in RECORD_FIELDS + OPTIONAL_FIELDS:
         if name == "actor_ip":
             columns.append(sa.func.abbrev(t.actor_ip).label("actor_ip"))
         else:
@@ -82,6 +89,10 @@ def record_of(seq: int, row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
         else:
             value = _text(value)
         record[name] = value
+    for name in OPTIONAL_FIELDS:
+        value = row.get(name)
+        if value is not None:
+            record[name] = value
     return record
 
 

@@ -4,7 +4,8 @@ Rows are read in keyset batches of EXPORT_BATCH on seq, each in its own short re
 transaction, so a long export neither holds a snapshot open for its whole duration nor keeps
 more than one batch in memory, whatever the size of the range.
 
-A JSONL line is the entry's canonical record plus `hash` and `prev_hash`; checkpoint lines
+A JSONL line is the entry's canonical record plus `hash` and `prev_hash` (so the actor's
+handle and name appear only when the entry has them); checkpoint lines
 `{"checkpoint": "<signed text>"}` for the range come first. CSV carries the same columns
 (lists and objects as JSON) but is not meant for verification: spreadsheet formula
 characters at the start of a text cell are neutralised with a leading apostrophe.
@@ -19,7 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.audit.chain import GENESIS_HASH, RECORD_FIELDS, record_of
+from app.audit.chain import GENESIS_HASH, OPTIONAL_FIELDS, RECORD_FIELDS, record_of
 from app.audit.checkpoints import as_signed
 from app.audit.repository import (
     EventFilters,
@@ -31,7 +32,7 @@ from app.db import Database
 
 ExportFormat = Literal["jsonl", "csv"]
 EXPORT_BATCH = 1000
-CSV_COLUMNS: tuple[str, ...] = ("seq", "hash", "prev_hash", *RECORD_FIELDS)
+CSV_COLUMNS: tuple[str, ...] = ("seq", "hash", "prev_hash", *RECORD_FIELDS, *OPTIONAL_FIELDS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 MEDIA_TYPES: dict[str, str] = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
@@ -66,7 +67,8 @@ def _csv_rows(lines: Sequence[dict[str, Any]], *, header: bool) -> bytes:
     if header:
         writer.writerow(CSV_COLUMNS)
     for line in lines:
-        writer.writerow([_csv_cell(line[name]) for name in CSV_COLUMNS])
+        # Optional fields are absent from a record when null (app/audit/chain.py).
+        writer.writerow([_csv_cell(line.get(name)) for name in CSV_COLUMNS])
     return buffer.getvalue().encode("utf-8")
 
 

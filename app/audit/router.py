@@ -12,13 +12,19 @@ from fastapi.responses import StreamingResponse
 from app.audit import service
 from app.audit.export import MEDIA_TYPES, stream_export
 from app.audit.repository import EventFilters
-from app.audit.schemas import AuditEntryRead, CheckpointRead, PublicKeyRead, VerifyRead
+from app.audit.schemas import (
+    AuditEntryRead,
+    CheckpointRead,
+    MemberDirectoryRead,
+    PublicKeyRead,
+    VerifyRead,
+)
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser
 from app.auth.permissions import Permission
 from app.core import audit
 from app.core.errors import Forbidden
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
 from app.db import DbSession
 
 router = APIRouter(tags=["audit"])
@@ -131,3 +137,30 @@ async def list_checkpoints(
 async def public_key(request: Request, actor: Auditor) -> PublicKeyRead:
     """The Ed25519 public key that verifies the checkpoints."""
     return service.signing_public_key(request.app.state.settings, actor=actor)
+
+
+@router.get("/audit/members", response_model=Page[MemberDirectoryRead])
+async def member_directory(
+    actor: Auditor,
+    session: DbSession,
+    ids: Annotated[
+        list[uuid.UUID],
+        Query(
+            min_length=1,
+            max_length=MAX_LIMIT,
+            description="member ids, e.g. actor_user_id of entries (repeat: ?ids=a&ids=b)",
+        ),
+    ],
+) -> Page[MemberDirectoryRead]:
+    """Who the given members are (handle, name, authority, roles); the read is recorded."""
+    # Bounded by the ids asked for, so one page holds them all (next_cursor is null).
+    items = await service.read_member_directory(session, actor=actor, user_ids=ids)
+    return Page(items=items, next_cursor=None)
+
+
+@router.get("/audit/members/{user_id}", response_model=MemberDirectoryRead)
+async def member_entry(
+    user_id: uuid.UUID, actor: Auditor, session: DbSession
+) -> MemberDirectoryRead:
+    """One member's directory entry; the read is recorded."""
+    return await service.read_member(session, actor=actor, user_id=user_id)

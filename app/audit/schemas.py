@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AuditEntryRead(BaseModel):
@@ -15,6 +15,12 @@ class AuditEntryRead(BaseModel):
     hash: str | None
     occurred_at: datetime
     actor_user_id: uuid.UUID | None
+    actor_handle: str | None = Field(
+        default=None, description="the actor's handle when they acted; null for the system"
+    )
+    actor_name: str | None = Field(
+        default=None, description="the actor's display name when they acted"
+    )
     actor_session_id: uuid.UUID | None
     actor_ip: str | None
     actor_user_agent: str | None
@@ -55,3 +61,19 @@ class CheckpointRead(BaseModel):
 class PublicKeyRead(BaseModel):
     key_id: str
     public_key_pem: str
+
+
+class MemberAuthority(BaseModel):
+    id: uuid.UUID
+    name: str
+    state_code: str
+
+
+class MemberDirectoryRead(BaseModel):
+    """The minimal directory entry an auditor needs to tell who an actor is."""
+
+    id: uuid.UUID
+    handle: str
+    full_name: str
+    authority: MemberAuthority | None
+    roles: list[str]

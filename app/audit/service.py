@@ -1,4 +1,5 @@
-"""The audit domain's verbs for auditors: search, export, verify, list checkpoints.
+"""The audit domain's verbs for auditors: search, export, verify, list checkpoints, and
+read the minimal member directory that says who an actor id is.
 
 Every search, export and verification is itself recorded, so reading the log leaves a trace
 in it.
@@ -6,6 +7,7 @@ in it.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,8 @@ from app.audit.schemas import (
     AuditEntryRead,
     ChainHead,
     CheckpointRead,
+    MemberAuthority,
+    MemberDirectoryRead,
     PublicKeyRead,
     VerifyRead,
 )
@@ -27,9 +31,10 @@ from app.auth.permissions import Permission
 from app.config import Settings
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import BadRequest, Forbidden
+from app.core.errors import BadRequest, Forbidden, NotFound
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.db import Database
+from app.identity import service as identity_service
 
 AUDIT_LOG = Target("audit_log")
 
@@ -161,3 +166,44 @@ def signing_public_key(settings: Settings, *, actor: Actor) -> PublicKeyRead:
     _require_auditor(actor)
     public = load_signing_key(settings).public_key()
     return PublicKeyRead(key_id=key_id(public), public_key_pem=public_key_pem(public))
+
+
+async def read_member_directory(
+    session: AsyncSession, *, actor: Actor, user_ids: list[uuid.UUID]
+) -> list[MemberDirectoryRead]:
+    """Handle, name, authority and roles of the given members; the read is recorded."""
+    _require_auditor(actor)
+    wanted = list(dict.fromkeys(user_ids))
+    found = await identity_service.directory_entries(session, wanted)
+    await audit.record(
+        session,
+        actor=actor,
+        action="audit.members.read",
+        target=Target("user", wanted[0]) if len(wanted) == 1 else Target("user"),
+        details={"user_ids": [str(i) for i in wanted], "returned": len(found)},
+        authority_ids=[user.authority_id for user, _ in found],
+    )
+    return [
+        MemberDirectoryRead(
+            id=user.id,
+            handle=user.handle,
+            full_name=user.full_name,
+            authority=MemberAuthority(
+                id=authority.id, name=authority.name, state_code=authority.state_code
+            )
+            if authority is not None
+            else None,
+            roles=sorted(user.roles),
+        )
+        for user, authority in found
+    ]
+
+
+async def read_member(
+    session: AsyncSession, *, actor: Actor, user_id: uuid.UUID
+) -> MemberDirectoryRead:
+    """One member's directory entry (404 if there is none); the read is recorded."""
+    entries = await read_member_directory(session, actor=actor, user_ids=[user_id])
+    if not entries:
+        raise NotFound("No such member.")
+    return entries[0]

@@ -16,6 +16,8 @@ class Actor:
     authority_id: uuid.UUID | None = None
     focal_point: bool = False
     handle: str | None = None
+    # The member's display name as it is now: audit entries keep it as it was at the action.
+    full_name: str | None = None
     client_ip: str | None = None
     user_agent: str | None = None
     request_id: str | None = None
@@ -33,6 +35,7 @@ class Actor:
         authority_id: uuid.UUID | None = None,
         focal_point: bool = False,
         handle: str | None = None,
+        full_name: str | None = None,
         client_ip: str | None = None,
         user_agent: str | None = None,
         request_id: str | None = None,
@@ -46,6 +49,7 @@ class Actor:
             authority_id=authority_id,
             focal_point=focal_point,
             handle=handle,
+            full_name=full_name,
             client_ip=client_ip,
             user_agent=user_agent,
             request_id=request_id,

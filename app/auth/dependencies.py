@@ -83,6 +83,7 @@ async def load_actor(
         authority_id=row.authority_id,
         focal_point=row.focal_point,
         handle=row.handle,
+        full_name=row.full_name,
         vetting_expired=expired,
         **context,
     )
@@ -95,6 +96,7 @@ _ACTOR_QUERY = (
         col(User.authority_id),
         col(User.focal_point),
         col(User.handle),
+        col(User.full_name),
         col(User.vetting_expires_at),
         col(UserSession.revoked_at),
         col(UserSession.expires_at),

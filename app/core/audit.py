@@ -68,9 +68,13 @@ def _row(
     details: Mapping[str, Any] | None,
     authority_ids: Iterable[uuid.UUID | None],
 ) -> AuditRow:
+    # Only a member has a handle and a name to keep; the system and anonymous callers do not.
+    member = actor if actor is not None and actor.user_id is not None else None
     return AuditRow(
         occurred_at=utcnow(),
         actor_user_id=actor.user_id if actor else None,
+        actor_handle=member.handle if member else None,
+        actor_name=member.full_name if member else None,
         actor_session_id=actor.session_id if actor else None,
         actor_ip=actor.client_ip if actor else None,
         actor_user_agent=actor.user_agent if actor else None,

@@ -33,6 +33,8 @@ _MARKS = "canet.journal.marks"
 class AuditRow:
     occurred_at: datetime
     actor_user_id: uuid.UUID | None
+    actor_handle: str | None
+    actor_name: str | None
     actor_session_id: uuid.UUID | None
     actor_ip: str | None
     actor_user_agent: str | None
@@ -84,6 +86,8 @@ def _parameters(queue: Queue) -> dict[str, list[Any]]:
     return {
         "occurred_at": [r.occurred_at for r in a],
         "actor_user_id": [r.actor_user_id for r in a],
+        "actor_handle": [r.actor_handle for r in a],
+        "actor_name": [r.actor_name for r in a],
         "actor_session_id": [r.actor_session_id for r in a],
         "actor_ip": [r.actor_ip for r in a],
         "actor_user_agent": [r.actor_user_agent for r in a],
@@ -108,23 +112,26 @@ def _parameters(queue: Queue) -> dict[str, list[Any]]:
 _WRITE = sa.text(
     """
     WITH audit AS (
-        INSERT INTO audit_entries (occurred_at, actor_user_id, actor_session_id, actor_ip,
-                                   actor_user_agent, request_id, action, target_type,
-                                   target_id, authority_ids, outcome, changes, details)
-        SELECT a.occurred_at, a.actor_user_id, a.actor_session_id, CAST(a.actor_ip AS inet),
-               a.actor_user_agent, a.request_id, a.action, a.target_type, a.target_id,
-               CAST(a.authority_ids AS uuid[]), a.outcome, CAST(a.changes AS jsonb),
-               CAST(a.details AS jsonb)
+        INSERT INTO audit_entries (occurred_at, actor_user_id, actor_handle, actor_name,
+                                   actor_session_id, actor_ip, actor_user_agent, request_id,
+                                   action, target_type, target_id, authority_ids, outcome,
+                                   changes, details)
+        SELECT a.occurred_at, a.actor_user_id, a.actor_handle, a.actor_name,
+               a.actor_session_id, CAST(a.actor_ip AS inet), a.actor_user_agent, a.request_id,
+               a.action, a.target_type, a.target_id, CAST(a.authority_ids AS uuid[]),
+               a.outcome, CAST(a.changes AS jsonb), CAST(a.details AS jsonb)
         FROM unnest(CAST(:occurred_at AS timestamptz[]), CAST(:actor_user_id AS uuid[]),
+                    CAST(:actor_handle AS text[]), CAST(:actor_name AS text[]),
                     CAST(:actor_session_id AS uuid[]), CAST(:actor_ip AS text[]),
                     CAST(:actor_user_agent AS text[]), CAST(:request_id AS text[]),
                     CAST(:action AS text[]), CAST(:target_type AS text[]),
                     CAST(:target_id AS text[]), CAST(:authority_ids AS text[]),
                     CAST(:outcome AS text[]), CAST(:changes AS text[]),
                     CAST(:details AS text[]))
-             WITH ORDINALITY AS a(occurred_at, actor_user_id, actor_session_id, actor_ip,
-                                  actor_user_agent, request_id, action, target_type,
-                                  target_id, authority_ids, outcome, changes, details, n)
+             WITH ORDINALITY AS a(occurred_at, actor_user_id, actor_handle, actor_name,
+                                  actor_session_id, actor_ip, actor_user_agent, request_id,
+                                  action, target_type, target_id, authority_ids, outcome,
+                                  changes, details, n)
         ORDER BY a.n
         RETURNING 1
     ), event AS (

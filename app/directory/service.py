@@ -79,6 +79,7 @@ async def search_text(
             title=f"{hit.name} ({hit.state_name})",
             snippet=hit.snippet,
             url=f"/api/v1/authorities/{hit.id}",
+            link=f"/authorities/{hit.id}",
             rank=hit.rank,
         )
         for hit in hits

@@ -83,6 +83,7 @@ def _actor(user: User) -> Actor:
         authority_id=user.authority_id,
         focal_point=user.focal_point,
         handle=user.handle,
+        full_name=user.full_name,
     )
 
 

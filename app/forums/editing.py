@@ -17,7 +17,7 @@ from app.core.markdown import render_markdown
 from app.forums.access import access_post, is_moderator
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
 from app.forums.schemas import PostRead, RevisionRead
-from app.forums.vectors import search_vector
+from app.forums.vectors import plain_text, search_vector
 from app.forums.views import post_read
 from app.models.base import utcnow
 from app.models.forums import PostRevision
@@ -74,7 +74,8 @@ async def edit_post(
         before = {"version": post.version}
         post.body = body
         post.body_html = highlight_mentions(render_markdown(body), mentioned)
-        post.search_vector = search_vector(thread.title, body)  # type: ignore[assignment]
+        post.body_text = plain_text(post.body_html)
+        post.search_vector = search_vector(thread.title, post.body_text)  # type: ignore[assignment]
         post.version += 1
         post.edited_at = utcnow()
         post.edited_by = actor.user_id

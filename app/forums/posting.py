@@ -31,6 +31,7 @@ from app.forums.access import access_thread
 from app.forums.editing import get_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
 from app.forums.schemas import PostRead, ThreadCreated
+from app.forums.vectors import plain_text
 from app.forums.views import author
 from app.models.base import utcnow
 from app.models.forums import Forum, ForumUserSettings, Post, Thread
@@ -61,6 +62,7 @@ async def _write_post(
     mentioned = await resolve_mentions(session, extract_handles(body), forum)
     mentioned.pop((actor.handle or "").lower(), None)
     body_html = highlight_mentions(render_markdown(body), mentioned)
+    body_text = plain_text(body_html)
     post_id = post_id or uuid.uuid4()
     row = (
         await session.execute(
@@ -72,6 +74,7 @@ async def _write_post(
                 "reply_to": reply_to_post_id,
                 "body": body,
                 "body_html": body_html,
+                "body_text": body_text,
                 "title": thread.title,
                 "mentions": list(mentioned.values()),
                 "follow": auto_follow,
@@ -126,16 +129,17 @@ async def _write_post(
 # One round trip: the post, the author's auto-follow (an earlier explicit unfollow is kept:
 # DO NOTHING), the author's read marker (they have read their own post) and, for a reply, the
 # thread's counters (`NOT locked` closes the race with a moderator locking the thread). The
-# vector is the thread title (weight A) and the body (weight B), as `search_vector()` builds
-# it for edits.
+# vector is the thread title (weight A) and the post's plain text (weight B), as
+# `search_vector()` builds it for edits.
 _INSERT_POST = sa.text(
     """
     WITH post AS (
         INSERT INTO forum_posts (id, thread_id, author_id, reply_to_post_id, body, body_html,
-                                 search_vector, mentioned_user_ids, version, created_at)
-        VALUES (:post_id, :thread_id, :author_id, :reply_to, :body, :body_html,
+                                 body_text, search_vector, mentioned_user_ids, version,
+                                 created_at)
+        VALUES (:post_id, :thread_id, :author_id, :reply_to, :body, :body_html, :body_text,
                 setweight(to_tsvector('simple'::regconfig, CAST(:title AS text)), 'A')
-                || setweight(to_tsvector('simple'::regconfig, CAST(:body AS text)), 'B'),
+                || setweight(to_tsvector('simple'::regconfig, CAST(:body_text AS text)), 'B'),
                 :mentions, 1, now())
         RETURNING seq, created_at
     ), auto_follow AS (
@@ -165,6 +169,7 @@ _INSERT_POST = sa.text(
     sa.bindparam("reply_to", type_=sa.Uuid()),
     sa.bindparam("body", type_=sa.Text()),
     sa.bindparam("body_html", type_=sa.Text()),
+    sa.bindparam("body_text", type_=sa.Text()),
     sa.bindparam("title", type_=sa.Text()),
     sa.bindparam("mentions", type_=ARRAY(sa.Uuid())),
     sa.bindparam("follow", type_=sa.Boolean()),

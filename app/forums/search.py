@@ -1,10 +1,11 @@
 """Full-text search over thread titles and posts, filtered by permission in the query itself.
 
-Each post's `search_vector` holds its thread's title (weight A) and its body (weight B); one
-GIN index answers the match. The caller's readable-forums clause is part of the same WHERE,
-so a restricted forum's posts are never selected for an outsider: not as hits, not as a
-count, not as a rank that shifts others. One hit per thread (its best-ranked post), with a
-highlighted snippet computed only for the hits returned.
+Each post's `search_vector` holds its thread's title (weight A) and the plain text of its
+rendered body (weight B); one GIN index answers the match, the last word of the query as a
+prefix. The caller's readable-forums clause is part of the same WHERE, so a restricted forum's
+posts are never selected for an outsider: not as hits, not as a count, not as a rank that
+shifts others. One hit per thread (its best-ranked post), with a highlighted snippet of the
+post's plain text computed only for the hits returned.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from app.auth.permissions import Permission
 from app.forums.access import is_moderator, readable_forum_clause
 from app.forums.vectors import TS_CONFIG
 from app.models.forums import Forum, Post, Thread
+from app.search.query import MAX_QUERY_CHARS, has_words, prefix_query
 from app.search.schemas import SearchHit
 
 # Private-use characters mark the matches in ts_headline's output; the text is HTML-escaped
 # first and only then are they turned into <mark> tags, so the snippet carries no markup from
-# the post itself. They are removed from the body beforehand so a post cannot forge a mark.
+# the post itself. They are removed from the text beforehand so a post cannot forge a mark.
 _START, _STOP = "\ue000", "\ue001"
 _HEADLINE_OPTIONS = (
     f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=12, "
     "ShortWord=2, MaxFragments=2, FragmentDelimiter= … "
 )
-MAX_QUERY_CHARS = 200
 
 
 def snippet_html(headline: str) -> str:
@@ -55,9 +56,9 @@ async def search_posts(
 ) -> list[SearchHit]:
     """Threads and posts matching `q` that the caller may read, best first."""
     q = q.strip()[:MAX_QUERY_CHARS]
-    if not q or actor.user_id is None or not actor.can(Permission.FORUM_READ):
+    if not has_words(q) or actor.user_id is None or not actor.can(Permission.FORUM_READ):
         return []
-    query = sa.func.websearch_to_tsquery(TS_CONFIG, q)
+    query = prefix_query(q)
     post_conditions: list[Any] = [
         col(Post.search_vector).op("@@")(query),
         col(Post.deleted_at).is_(None),
@@ -104,8 +105,8 @@ async def search_posts(
         .limit(limit)
         .subquery("top")
     )
-    body = sa.func.translate(col(Post.body), _START + _STOP, "")
-    headline = sa.func.ts_headline(TS_CONFIG, body, query, _HEADLINE_OPTIONS)
+    text = sa.func.translate(col(Post.body_text), _START + _STOP, "")
+    headline = sa.func.ts_headline(TS_CONFIG, text, query, _HEADLINE_OPTIONS)
     stmt = (
         sa.select(top.c.post_id, top.c.thread_id, top.c.rank, col(Thread.title), headline)
         .join(Post, col(Post.id) == top.c.post_id)
@@ -118,9 +119,12 @@ async def search_posts(
             scope="forums",
             type="post",
             id=row[0],
+            thread_id=row[1],
             title=row[3],
             snippet=snippet_html(row[4] or ""),
-            url=f"/api/v1/posts/{row[0]}",
+            # The post is read in its thread: there is no API path of a post on its own.
+            url=f"/api/v1/threads/{row[1]}",
+            link=f"/threads/{row[1]}#post-{row[0]}",
             rank=float(row[2]),
         )
         for row in rows

@@ -1,6 +1,14 @@
-"""The search vector of a post, and the text search configuration everything uses."""
+"""What a post is searched by: the text a reader sees, and the configuration everything uses.
+
+A post is indexed and highlighted by the plain text of its rendered HTML (`body_text`), never
+by its markdown source: a search for `freezing` shows "freezing", not `**freezing**`, and
+link targets, code fences and emphasis markers are not words of the post.
+"""
 
 from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,13 +23,45 @@ TS_CONFIG: ColumnElement[str] = sa.literal_column("'simple'::regconfig")
 _WEIGHT_A: ColumnElement[str] = sa.literal_column("'A'::\"char\"")
 _WEIGHT_B: ColumnElement[str] = sa.literal_column("'B'::\"char\"")
 
+# Tags after which the reader sees a break: their text must not run into the next block's.
+_BREAKS = frozenset(
+    {"p", "br", "hr", "pre", "blockquote", "li", "tr", "th", "td"}
+    | {"ul", "ol", "table", "thead", "tbody", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_SPACES = re.compile(r"\s+")
 
-def search_vector(title: str | ColumnElement[str], body: str) -> ColumnElement[str]:
-    """Title weighted A over body weighted B, in one tsvector."""
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BREAKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BREAKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(body_html: str) -> str:
+    """The text of sanitised post HTML as a reader sees it: tags dropped, entities decoded."""
+    collector = _TextCollector()
+    collector.feed(body_html)
+    collector.close()
+    return _SPACES.sub(" ", "".join(collector.parts)).strip()
+
+
+def search_vector(title: str | ColumnElement[str], text: str) -> ColumnElement[str]:
+    """Title weighted A over the post's plain text weighted B, in one tsvector."""
     title_vector = sa.func.setweight(
         sa.func.to_tsvector(TS_CONFIG, sa.cast(title, sa.Text)), _WEIGHT_A
     )
     body_vector = sa.func.setweight(
-        sa.func.to_tsvector(TS_CONFIG, sa.cast(body, sa.Text)), _WEIGHT_B
+        sa.func.to_tsvector(TS_CONFIG, sa.cast(text, sa.Text)), _WEIGHT_B
     )
     return title_vector.op("||")(body_vector)

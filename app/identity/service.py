@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.models.directory import Authority
 from app.models.identity import User
 
 
@@ -48,3 +49,18 @@ async def members_by_handles(session: AsyncSession, handles: list[str]) -> dict[
         )
     ).scalars()
     return {u.handle.lower(): u for u in rows}
+
+
+async def directory_entries(
+    session: AsyncSession, user_ids: list[uuid.UUID]
+) -> list[tuple[User, Authority | None]]:
+    """Members with their authority, in one query, by handle: who an id in a record is."""
+    if not user_ids:
+        return []
+    rows = await session.execute(
+        select(User, Authority)
+        .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
+        .where(col(User.id).in_(user_ids))
+        .order_by(col(User.handle))
+    )
+    return [(user, authority) for user, authority in rows]

@@ -55,6 +55,11 @@ class AuditEntry(SQLModel, table=True):
         sa_column_kwargs={"nullable": False},
     )
     actor_user_id: uuid.UUID | None = None
+    # The member's handle and name as they were when acting (null for the system and for
+    # anonymous callers): a later rename must not rewrite who did what. Unbounded, so no
+    # member's name can ever make the action it records fail.
+    actor_handle: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    actor_name: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     actor_session_id: uuid.UUID | None = None
     actor_ip: str | None = Field(default=None, sa_column=sa.Column(INET(), nullable=True))
     actor_user_agent: str | None = Field(default=None, max_length=512)

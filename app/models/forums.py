@@ -128,8 +128,12 @@ class Post(UUIDPrimaryKey, SQLModel, table=True):
     )
     body: str
     body_html: str
-    # Title (weight A) and body (weight B) of this post: one GIN index answers searches over
-    # both, and the thread title is the same for every post of the thread (titles are fixed).
+    # body_html's text as a reader sees it (no markup, entities decoded): what search indexes
+    # and highlights.
+    body_text: str
+    # Title (weight A) and plain text (weight B) of this post: one GIN index answers searches
+    # over both, and the thread title is the same for every post of the thread (titles are
+    # fixed).
     search_vector: str = Field(sa_column=sa.Column(TSVECTOR(), nullable=False))
     mentioned_user_ids: list[uuid.UUID] = Field(
         default_factory=list,

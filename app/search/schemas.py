@@ -18,14 +18,23 @@ class SearchHit(BaseModel):
     """One search result, already filtered by what the caller may read."""
 
     scope: SearchScope
-    type: str = Field(description="kind of object: thread, post, case, message, authority ...")
+    type: str = Field(description="kind of object: post, case, case_message, authority ...")
     id: UUID
+    thread_id: UUID | None = Field(
+        default=None, description="forum hits: the thread the post belongs to"
+    )
     title: str
     snippet: str = Field(
-        description="a short excerpt; matched terms wrapped in <mark>...</mark>, "
-        "everything else HTML-escaped"
+        description="a short excerpt of the text as readers see it (no markdown); matched terms "
+        "wrapped in <mark>...</mark>, everything else HTML-escaped"
     )
-    url: str = Field(description="API path of the object, e.g. /api/v1/threads/{id}")
+    url: str = Field(
+        description="API path to read the hit, e.g. /api/v1/threads/{id} for a forum post"
+    )
+    link: str = Field(
+        description="browser client route that shows the hit, as in notifications, e.g. "
+        "/threads/{thread_id}#post-{id}"
+    )
     rank: float = Field(description="relevance; higher is better (comparable within a scope)")
 
 

@@ -249,3 +249,31 @@ async def test_search_endpoint_never_reveals_a_case(
     assert hits[0]["type"] == "case_message"
     assert "<mark>Zebulon</mark>" in hits[0]["snippet"]
     assert hits[0]["url"] == f"/api/v1/cases/{case['id']}/messages"
+
+
+async def test_case_search_matches_a_prefix_and_escapes_the_snippet(
+    client: httpx.AsyncClient, net: Network
+) -> None:
+    case = await submitted_case(client, net)
+    await client.post(
+        f"/api/v1/cases/{case['id']}/messages",
+        json={"body": "Funds moved by Zebulon <b>&amp;</b> \ue000co\ue001 to Quarnby."},
+        headers=net.fr.headers,
+    )
+
+    async def hits(q: str) -> list[dict]:
+        response = await client.get(
+            "/api/v1/search", params={"q": q, "scope": "cases"}, headers=net.fr.headers
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    [message] = await hits("quarn")
+    assert message["type"] == "case_message"
+    assert message["link"] == f"/cases/{case['id']}"
+    assert "<mark>Quarnby</mark>" in message["snippet"]
+    assert "<b>" not in message["snippet"] and "&amp;amp;" in message["snippet"]
+    # The highlight markers cannot be forged by the text: the only marks are the match's.
+    assert message["snippet"].count("<mark>") == 1
+    assert [h["type"] for h in await hits("Acm")] == ["case"]
+    assert await hits("zeb quarnby") == []

@@ -6,4 +6,6 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/audit/verify"): {"auditor"},
     ("GET", "/api/v1/audit/checkpoints"): {"auditor"},
     ("GET", "/api/v1/audit/public-key"): {"auditor"},
+    ("GET", "/api/v1/audit/members"): {"auditor"},
+    ("GET", "/api/v1/audit/members/{user_id}"): {"auditor"},
 }

@@ -68,7 +68,8 @@ async def test_ranking_snippets_and_one_hit_per_thread(
     assert [h["title"] for h in hits] == ["Asset recovery checklist", "Practical questions"]
     assert hits[0]["rank"] > hits[1]["rank"]  # the title (weight A) outranks the body (B)
     assert hits[0]["type"] == "post" and hits[0]["scope"] == "forums"
-    assert hits[0]["url"] == f"/api/v1/posts/{in_title['first_post']['id']}"
+    assert hits[0]["id"] == in_title["first_post"]["id"]
+    assert hits[0]["url"] == f"/api/v1/threads/{in_title['id']}"
     snippet = hits[1]["snippet"]
     assert "<mark>asset</mark>" in snippet.lower() or "<mark>recovery</mark>" in snippet.lower()
     # Post text never carries markup into the snippet: the only tags are the marks.
@@ -109,7 +110,7 @@ async def test_filters(client: httpx.AsyncClient, session: AsyncSession) -> None
         b["title"],
     }
     by_ana = await _search(client, ana, q="seizure", author_id=str(ana.id))
-    assert [h["url"] for h in by_ana] == [f"/api/v1/posts/{a['first_post']['id']}"]
+    assert [h["id"] for h in by_ana] == [a["first_post"]["id"]]
     assert titles(await _search(client, ana, q="seizure", tag="crypto")) == {a["title"]}
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert await _search(client, ana, q="seizure", since=future) == []
@@ -165,6 +166,88 @@ async def test_edits_are_searchable(client: httpx.AsyncClient, session: AsyncSes
     post_id = thread["first_post"]["id"]
     await client.patch(f"{API}/posts/{post_id}", json={"body": "receive"}, headers=ana.headers)
     assert await _search(client, ana, q="recieve") == []
-    assert [h["url"] for h in await _search(client, ana, q="receive")] == [
-        f"/api/v1/posts/{post_id}"
+    assert [h["id"] for h in await _search(client, ana, q="receive")] == [post_id]
+
+
+async def test_forum_hits_name_their_thread_and_the_client_route(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    ana = await make_member(session)
+    forum = await make_forum(session)
+    await session.commit()
+    thread = await start_thread(client, ana, forum.id, title="Letters rogatory", body="opening")
+    answer = await reply(client, ana, thread["id"], "The quokka precedent applies.")
+
+    [hit] = await _search(client, ana, q="quokka", scope="forums")
+    assert hit["id"] == answer["id"]
+    assert hit["thread_id"] == thread["id"]
+    # The API path reads the thread; the link is the browser route notifications use too.
+    assert hit["url"] == f"/api/v1/threads/{thread['id']}"
+    assert hit["link"] == f"/threads/{thread['id']}#post-{answer['id']}"
+    opened = await client.get(hit["url"], headers=ana.headers)
+    assert opened.status_code == 200 and opened.json()["id"] == thread["id"]
+
+
+async def test_snippets_show_the_rendered_text_escaped(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    ana = await make_member(session)
+    forum = await make_forum(session)
+    await session.commit()
+    await start_thread(
+        client,
+        ana,
+        forum.id,
+        title="Practice notes",
+        body="Urgent **freezing** of _accounts_: see [the guide](https://zorblat.example/guide).\n\n"
+        "Never paste <script>alert(1)</script> or `&lt;b&gt;` into a request.",
+    )
+
+    [hit] = await _search(client, ana, q="freezing", scope="forums")
+    snippet = hit["snippet"]
+    assert "<mark>freezing</mark> of accounts" in snippet
+    assert "*" not in snippet and "_" not in snippet and "](" not in snippet
+    [hit] = await _search(client, ana, q="paste", scope="forums")
+    snippet = hit["snippet"]
+    # The post's own text is escaped (PostgreSQL leaves tag-like words out of the headline);
+    # the only tags are the marks.
+    assert "<mark>paste</mark>" in snippet and "alert(1)" in snippet
+    assert "<script" not in snippet
+    assert "&amp;lt;b&amp;gt;" in snippet
+    assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
+    # What the reader sees is indexed; the link's target is not.
+    assert len(await _search(client, ana, q="guide", scope="forums")) == 1
+    assert await _search(client, ana, q="zorblat.example", scope="forums") == []
+
+
+async def test_last_word_of_the_query_is_a_prefix(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    ana = await make_member(session)
+    forum = await make_forum(session)
+    await session.commit()
+    await start_thread(
+        client, ana, forum.id, title="Urgent requests", body="Asset freezing within 48 hours."
+    )
+
+    def titles(hits: list[dict]) -> list[str]:
+        return [h["title"] for h in hits]
+
+    for q in ["freez", "asset freez", "Asset FREEZ", '"asset freez"', "urgent asset fr"]:
+        hits = await _search(client, ana, q=q, scope="forums")
+        assert titles(hits) == ["Urgent requests"], q
+        assert "<mark>freezing</mark>" in hits[0]["snippet"] or q == "urgent asset fr"
+    # Only the last word is a prefix; the others match whole words.
+    assert await _search(client, ana, q="fre asset", scope="forums") == []
+    # A negated last word stays exact: it excludes only that word.
+    assert titles(await _search(client, ana, q="asset -freez", scope="forums")) == [
+        "Urgent requests"
     ]
+    assert await _search(client, ana, q="asset -freezing", scope="forums") == []
+    # Nothing typed is read as tsquery syntax.
+    for q in ["freez:*", "freez'", "'freez", "freez\\", "fr&ez", "!", ":*", "''", "a:*|b"]:
+        response = await client.get(
+            f"{API}/search", params={"q": q, "scope": "all"}, headers=ana.headers
+        )
+        assert response.status_code == 200, (q, response.text)
+    assert titles(await _search(client, ana, q="freez:*")) == ["Urgent requests"]

@@ -17,9 +17,12 @@ from app.core.errors import NotFound
 from app.models.base import utcnow
 from app.models.cases import Case, CaseMessage, CaseParticipant
 from app.models.identity import User
+from app.search.query import has_words, prefix_query
 from app.search.schemas import SearchHit
 
-_OPEN, _CLOSE = "\u27e6", "\u27e7"
+# Private-use characters mark the matches; they are removed from the text first so that no
+# case text can forge a <mark> (the rest of the snippet is HTML-escaped).
+_OPEN, _CLOSE = "\ue000", "\ue001"
 _HEADLINE = f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=30, MinWords=8, MaxFragments=2"
 
 
@@ -96,11 +99,13 @@ async def search_text(
     session: AsyncSession, *, actor: Actor, q: str, limit: int
 ) -> list[SearchHit]:
     """Cases and case messages matching `q` among those the actor may see, best first."""
-    if not actor.can(Permission.CASE_ACCESS) or not q.strip():
+    if not actor.can(Permission.CASE_ACCESS) or not has_words(q):
         return []
-    query = sa.func.websearch_to_tsquery("simple", q)
+    query = prefix_query(q)
     case_text = sa.func.concat_ws(" ", Case.reference, Case.title, Case.summary)
     case_vector = sa.func.to_tsvector("simple", case_text)
+    case_shown = sa.func.translate(case_text, _OPEN + _CLOSE, "")
+    message_shown = sa.func.translate(CaseMessage.body, _OPEN + _CLOSE, "")
     readable = readable_clause(actor)
     case_rows = (
         await session.execute(
@@ -109,7 +114,7 @@ async def search_text(
                 col(Case.reference),
                 col(Case.title),
                 sa.func.ts_rank(case_vector, query).label("rank"),
-                sa.func.ts_headline("simple", case_text, query, _HEADLINE).label("snippet"),
+                sa.func.ts_headline("simple", case_shown, query, _HEADLINE).label("snippet"),
             )
             .where(readable, sa.or_(case_vector.op("@@")(query), col(Case.reference) == q.strip()))
             .order_by(sa.desc("rank"))
@@ -125,7 +130,7 @@ async def search_text(
                 col(Case.reference),
                 col(Case.title),
                 sa.func.ts_rank(message_vector, query).label("rank"),
-                sa.func.ts_headline("simple", CaseMessage.body, query, _HEADLINE).label("snippet"),
+                sa.func.ts_headline("simple", message_shown, query, _HEADLINE).label("snippet"),
             )
             .join(Case, col(Case.id) == col(CaseMessage.case_id))
             .where(readable, message_vector.op("@@")(query))
@@ -141,6 +146,7 @@ async def search_text(
             title=f"{row.reference}: {row.title}",
             snippet=_snippet(row.snippet),
             url=f"/api/v1/cases/{row.id}",
+            link=f"/cases/{row.id}",
             rank=float(row.rank) + (1.0 if row.reference == q.strip() else 0.0),
         )
         for row in case_rows
@@ -152,6 +158,7 @@ async def search_text(
             title=f"{row.reference}: {row.title}",
             snippet=_snippet(row.snippet),
             url=f"/api/v1/cases/{row.case_id}/messages",
+            link=f"/cases/{row.case_id}",
             rank=float(row.rank),
         )
         for row in message_rows
