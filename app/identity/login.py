@@ -4,12 +4,18 @@ Refusals are returned, not raised, so the request still commits what must surviv
 the throttle counters, the spent challenge, the audit entries. Unknown emails go through the
 same steps (a dummy argon2 verification included) and get the same answer as a wrong
 password.
+
+Wrong passwords and wrong codes are counted apart (throttling.py): a correct password clears
+only the first count, a correct code the second. A member blocked by either is refused at
+both steps with 429 and Retry-After, and a lockout revokes their open challenges.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,16 +24,19 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.identity import mfa, passwords, throttling
-from app.identity.secrets import hash_token, new_token
+from app.identity import challenges, mfa, passwords, throttling
 from app.identity.sessions import IssuedSession, start_session
 from app.identity.settings import identity_settings
 from app.models.identity import OneTimeToken, RecoveryCode, User
 
+# Wrong codes one challenge takes before it dies; the member's own count goes on across
+# challenges (throttling.SECOND_FACTOR).
 MAX_CODE_FAILURES = 5
 BAD_CREDENTIALS = "The email or password is wrong."
 BAD_CHALLENGE = "The sign-in challenge is invalid or has expired; sign in again."
 BAD_CODE = "The code is wrong or has already been used."
+THROTTLED = "Too many failed attempts; wait before trying again."
+LOCKED_OUT = "Too many failed attempts: locked out for now; wait, then sign in again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,31 +71,71 @@ async def _find_user(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(col(User.email) == email.strip()))
 
 
+def _member_keys(email: str, user_id: uuid.UUID) -> list[str]:
+    """The counters that block a member at either step: wrong passwords, wrong codes."""
+    return [throttling.account_key(email), throttling.second_factor_key(user_id)]
+
+
+async def _refuse_blocked(
+    session: AsyncSession,
+    block: throttling.Block,
+    *,
+    user: User | None,
+    action: str,
+    detail: str,
+    details: dict[str, Any],
+    actor: Actor,
+) -> Refusal:
+    revoked = 0
+    if block.locked and user is not None:
+        # Normally revoked as the lock began; this catches a challenge issued in the race
+        # with it, so that none outlives the lock.
+        await challenges.lock_member(session, user.id)
+        revoked = await challenges.revoke_open(session, user.id)
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target=Target("user", user.id) if user else None,
+        outcome="denied",
+        details={
+            **details,
+            "key": block.key.split(":", 1)[0],
+            "locked": block.locked,
+            **({"challenges_revoked": revoked} if revoked else {}),
+        },
+        authority_ids=[user.authority_id] if user else [],
+    )
+    return Refusal(429, "too-many-attempts", detail, {"Retry-After": str(block.retry_after)})
+
+
 async def begin_login(
     session: AsyncSession, *, email: str, password: str, actor: Actor
 ) -> Challenge | Refusal:
-    """Check the password; on success hand out a short-lived single-use challenge."""
-    keys = [throttling.account_key(email)]
+    """Check the password; on success hand out a short-lived single-use challenge.
+
+    At most challenges.MAX_OPEN are open per member: the new one revokes the oldest.
+    """
+    user = await _find_user(session, email)
+    password_keys = [throttling.account_key(email)]
     address = throttling.address_key(actor.client_ip)
     if address:
-        keys.append(address)
+        password_keys.append(address)
+    keys = list(password_keys)
+    if user is not None:
+        keys.append(throttling.second_factor_key(user.id))
+    # Before the password is checked: a blocked member learns nothing from trying one.
     block = await throttling.current_block(session, keys)
     if block is not None:
-        await audit.record(
+        return await _refuse_blocked(
             session,
-            actor=actor,
+            block,
+            user=user,
             action="auth.login.throttled",
-            target=None,
-            outcome="denied",
-            details={"email": email, "key": block.key.split(":", 1)[0], "locked": block.locked},
+            detail=THROTTLED,
+            details={"email": email},
+            actor=actor,
         )
-        return Refusal(
-            429,
-            "too-many-attempts",
-            "Too many failed attempts; wait before trying again.",
-            {"Retry-After": str(block.retry_after)},
-        )
-    user = await _find_user(session, email)
     if user is None:
         await passwords.burn_verify(password)
         ok, new_hash = False, None
@@ -94,14 +143,22 @@ async def begin_login(
         ok, new_hash = await passwords.verify_password(password, user.password_hash)
     if not ok or user is None or user.status != "active":
         if not ok:
-            for locked in await throttling.record_failure(session, keys):
+            for locked in await throttling.record_failure(session, password_keys):
+                revoked = 0
+                if user is not None and locked.key.startswith("account:"):
+                    await challenges.lock_member(session, user.id)
+                    revoked = await challenges.revoke_open(session, user.id)
                 await audit.record(
                     session,
                     actor=actor,
                     action="auth.login.locked",
                     target=Target("user", user.id) if user else None,
                     outcome="denied",
-                    details={"key": locked.key.split(":", 1)[0], "seconds": locked.retry_after},
+                    details={
+                        "key": locked.key.split(":", 1)[0],
+                        "seconds": locked.retry_after,
+                        **({"challenges_revoked": revoked} if revoked else {}),
+                    },
                 )
         await audit.record(
             session,
@@ -116,29 +173,38 @@ async def begin_login(
             authority_ids=[user.authority_id] if user else [],
         )
         return Refusal(401, "invalid-credentials", BAD_CREDENTIALS)
+    # Clears the wrong passwords only: wrong codes are forgotten only after a right one.
+    await throttling.clear(session, throttling.account_key(email))
+    await challenges.lock_member(session, user.id)
+    # Again under the member's lock: a lockout may have committed while the password was
+    # being checked, and a challenge issued after it would outlive its revocation.
+    block = await throttling.current_block(session, _member_keys(email, user.id))
+    if block is not None:
+        return await _refuse_blocked(
+            session,
+            block,
+            user=user,
+            action="auth.login.throttled",
+            detail=THROTTLED,
+            details={"email": email},
+            actor=actor,
+        )
     if new_hash is not None:
         user.password_hash = new_hash
         await audit.record(
             session, actor=actor, action="auth.password.rehashed", target=Target("user", user.id)
         )
-    await throttling.clear(session, throttling.account_key(email))
     enrolled = user.mfa_enrolled_at is not None
-    token = new_token()
     minutes = identity_settings().challenge_minutes
-    session.add(
-        OneTimeToken(
-            purpose="login_mfa" if enrolled else "login_enroll",
-            token_hash=hash_token(token),
-            user_id=user.id,
-            expires_at=datetime.now(UTC) + timedelta(minutes=minutes),
-        )
+    token, superseded = await challenges.issue(
+        session, user, purpose="login_mfa" if enrolled else "login_enroll", minutes=minutes
     )
-    await session.flush()
     await audit.record(
         session,
         actor=actor,
         action="auth.login.password_accepted",
         target=Target("user", user.id),
+        details={"challenges_superseded": superseded} if superseded else None,
         authority_ids=[user.authority_id],
     )
     return Challenge(
@@ -148,33 +214,28 @@ async def begin_login(
     )
 
 
-async def _live_challenge(
-    session: AsyncSession, token: str, purposes: tuple[str, ...]
-) -> tuple[OneTimeToken, User] | None:
-    row = (
-        await session.execute(
-            select(OneTimeToken, User)
-            .join(User, col(User.id) == col(OneTimeToken.user_id))
-            .where(
-                col(OneTimeToken.token_hash) == hash_token(token),
-                col(OneTimeToken.purpose).in_(purposes),
-            )
-            # The user row too: two challenges of one member must not both accept one code.
-            # NO KEY UPDATE, not UPDATE: it still serialises two sign-ins of one member, but
-            # does not wait for every transaction that merely references the member (foreign
-            # keys take KEY SHARE: a notification batch held sign-ins up for seconds).
-            .with_for_update(of=(OneTimeToken, User), key_share=True)
+async def _claim_challenge(
+    session: AsyncSession, token: str, purposes: tuple[str, ...], *, actor: Actor
+) -> tuple[OneTimeToken, User] | Refusal:
+    """The live challenge and its member (both locked), or why the request is refused."""
+    found = await challenges.claim(session, token, purposes)
+    if found is None:
+        return Refusal(401, "invalid-challenge", BAD_CHALLENGE)
+    challenge, user = found
+    block = await throttling.current_block(session, _member_keys(user.email, user.id))
+    if block is not None:
+        return await _refuse_blocked(
+            session,
+            block,
+            user=user,
+            action="auth.mfa.throttled",
+            # A lockout revoked this challenge: waiting alone does not help.
+            detail=LOCKED_OUT if block.locked else THROTTLED,
+            details={},
+            actor=actor,
         )
-    ).first()
-    if row is None:
-        return None
-    challenge, user = row
-    if (
-        challenge.used_at is not None
-        or challenge.expires_at <= datetime.now(UTC)
-        or user.status != "active"
-    ):
-        return None
+    if not challenges.is_live(challenge, user):
+        return Refusal(401, "invalid-challenge", BAD_CHALLENGE)
     return challenge, user
 
 
@@ -182,9 +243,9 @@ async def start_enrollment(
     session: AsyncSession, *, challenge_token: str, secret_key: str, actor: Actor
 ) -> Enrollment | Refusal:
     """A fresh TOTP secret for a member who has none yet (replaces an unconfirmed one)."""
-    found = await _live_challenge(session, challenge_token, ("login_enroll",))
-    if found is None:
-        return Refusal(401, "invalid-challenge", BAD_CHALLENGE)
+    found = await _claim_challenge(session, challenge_token, ("login_enroll",), actor=actor)
+    if isinstance(found, Refusal):
+        return found
     _challenge, user = found
     secret = mfa.new_secret()
     user.totp_secret = mfa.seal_secret(secret_key, secret)
@@ -202,16 +263,33 @@ async def _wrong_code(
     challenge.failures += 1
     if challenge.failures >= MAX_CODE_FAILURES:
         challenge.used_at = datetime.now(UTC)
-    await throttling.record_failure(session, [throttling.account_key(user.email)])
+    failures, locked = await throttling.count_failure(
+        session, throttling.second_factor_key(user.id)
+    )
     await audit.record(
         session,
         actor=actor,
         action="auth.mfa.failed",
         target=Target("user", user.id),
         outcome="denied",
-        details={"failures": challenge.failures},
+        details={"failures": challenge.failures, "member_failures": failures},
         authority_ids=[user.authority_id],
     )
+    if locked is not None:
+        revoked = await challenges.revoke_open(session, user.id)
+        await audit.record(
+            session,
+            actor=actor,
+            action="auth.mfa.locked",
+            target=Target("user", user.id),
+            outcome="denied",
+            details={
+                "member_failures": failures,
+                "seconds": locked.retry_after,
+                "challenges_revoked": revoked,
+            },
+            authority_ids=[user.authority_id],
+        )
     return Refusal(401, "invalid-code", BAD_CODE)
 
 
@@ -225,9 +303,9 @@ async def complete_login(
     actor: Actor,
 ) -> SignedIn | Refusal:
     """Check the second factor against the challenge and open the session."""
-    found = await _live_challenge(session, challenge_token, ("login_mfa", "login_enroll"))
-    if found is None:
-        return Refusal(401, "invalid-challenge", BAD_CHALLENGE)
+    found = await _claim_challenge(session, challenge_token, challenges.PURPOSES, actor=actor)
+    if isinstance(found, Refusal):
+        return found
     challenge, user = found
     enrolling = challenge.purpose == "login_enroll"
     if user.totp_secret is None:
@@ -252,6 +330,7 @@ async def complete_login(
         return await _wrong_code(session, challenge, user, actor=actor)
     now = datetime.now(UTC)
     challenge.used_at = now
+    await throttling.clear(session, throttling.second_factor_key(user.id))
     if step is not None:
         user.totp_last_step = step
     user.last_login_at = now

@@ -4,16 +4,23 @@ Each failure bumps a counter row (an atomic upsert, so every worker sees the sam
 Past a few failures the key is blocked for a growing delay (1 s, 2 s, 4 s ... 60 s); past
 the lock threshold it is locked for 15 minutes. Blocked attempts are refused with 429 and
 Retry-After before any password is checked. Counters reset after 15 quiet minutes.
+
+Wrong second-factor codes count per member under a key of their own, which a correct
+password does not clear and quiet time forgets only after 30 days: past the lock threshold
+every further wrong code locks the member again, each time for twice as long (up to a day).
+Otherwise whoever holds the password could take fresh challenges forever, each allowing a
+few guesses at a code.
 """
 
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete
+from sqlalchemy import and_, case, delete, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -29,6 +36,9 @@ MAX_DELAY_SECONDS = 60
 class Limits:
     free_failures: int  # failures allowed before delays start
     lock_after: int  # failures that lock the key for LOCK_FOR
+    reset_after: timedelta = RESET_AFTER  # quiet time after which the count starts over
+    # Each failure past lock_after locks again for twice as long, up to this.
+    max_lock: timedelta = LOCK_FOR
 
 
 # An address may front many people (an office NAT): it gets more room than one account.
@@ -37,6 +47,23 @@ ADDRESS = Limits(free_failures=10, lock_after=50)
 # Forms that send mail (applications, password resets), per client address: every use
 # counts, so a script cannot turn the server into a mail cannon.
 FORM = Limits(free_failures=5, lock_after=30)
+
+
+# Wrong TOTP or recovery codes of one member, whatever the challenge. The free ones match
+# what one challenge takes (login.MAX_CODE_FAILURES). After the first lock an attacker
+# holding the password gets one guess per lock, and the locks double: about one guess a
+# day, against three valid codes in a million.
+SECOND_FACTOR = Limits(
+    free_failures=5, lock_after=10, reset_after=timedelta(days=30), max_lock=timedelta(days=1)
+)
+
+
+def form_limits(allowed: int) -> Limits:
+    """FORM's shape for a configured burst: `allowed` uses pass, the next one waits."""
+    return Limits(
+        free_failures=allowed - 1,
+        lock_after=allowed * FORM.lock_after // FORM.free_failures,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +85,22 @@ def form_key(form: str, client_ip: str | None) -> str | None:
     return f"{form}:{client_ip}" if client_ip else None
 
 
+def second_factor_key(user_id: uuid.UUID) -> str:
+    return f"mfa:{user_id}"
+
+
 def _limits(key: str) -> Limits:
     if key.startswith("account:"):
         return ACCOUNT
+    if key.startswith("mfa:"):
+        return SECOND_FACTOR
     return ADDRESS if key.startswith("ip:") else FORM
+
+
+def _lock_period(failures: int, limits: Limits) -> timedelta:
+    # Capped exponent: the count of a long attack must not overflow timedelta.
+    doublings = min(failures - limits.lock_after, 20)
+    return min(LOCK_FOR * 2**doublings, limits.max_lock)
 
 
 async def current_block(session: AsyncSession, keys: list[str]) -> Block | None:
@@ -89,45 +128,62 @@ async def current_block(session: AsyncSession, keys: list[str]) -> Block | None:
     )
 
 
-async def record_failure(session: AsyncSession, keys: list[str]) -> list[Block]:
-    """Count a failure against each key; returns the keys that became locked by it."""
-    now = datetime.now(UTC)
+async def record_failure(
+    session: AsyncSession, keys: list[str], *, limits: Limits | None = None
+) -> list[Block]:
+    """Count a failure against each key; returns the keys that became locked by it.
+
+    `limits` overrides the limits the key's kind has by default (a configured form limit).
+    """
     newly_locked: list[Block] = []
     for key in keys:
-        table = LoginThrottle.__table__  # type: ignore[attr-defined]
-        stale = table.c.last_failure_at < now - RESET_AFTER
-        statement = (
-            insert(table)
-            .values(key=key, failures=1, first_failure_at=now, last_failure_at=now, locked=False)
-            .on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "failures": _case(stale, 1, table.c.failures + 1),
-                    "first_failure_at": _case(stale, now, table.c.first_failure_at),
-                    "locked": _case(stale, False, table.c.locked),
-                    "last_failure_at": now,
-                },
-            )
-            .returning(table.c.failures, table.c.locked)
-        )
-        row = (await session.execute(statement)).one()
-        failures, locked = int(row[0]), bool(row[1])
-        limits = _limits(key)
-        if failures >= limits.lock_after:
-            until, lock = now + LOCK_FOR, True
-            if not locked:
-                newly_locked.append(
-                    Block(key=key, retry_after=int(LOCK_FOR.total_seconds()), locked=True)
-                )
-        elif failures > limits.free_failures:
-            delay = min(2 ** (failures - limits.free_failures - 1), MAX_DELAY_SECONDS)
-            until, lock = now + timedelta(seconds=delay), False
-        else:
-            continue
-        await session.execute(
-            table.update().where(table.c.key == key).values(blocked_until=until, locked=lock)
-        )
+        _failures, locked = await count_failure(session, key, limits=limits)
+        if locked is not None:
+            newly_locked.append(locked)
     return newly_locked
+
+
+async def count_failure(
+    session: AsyncSession, key: str, *, limits: Limits | None = None
+) -> tuple[int, Block | None]:
+    """Count one failure against `key`: the failures counted so far, and the lock it caused."""
+    now = datetime.now(UTC)
+    limits = limits or _limits(key)
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    stale = table.c.last_failure_at < now - limits.reset_after
+    statement = (
+        insert(table)
+        .values(key=key, failures=1, first_failure_at=now, last_failure_at=now, locked=False)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": _case(stale, 1, table.c.failures + 1),
+                "first_failure_at": _case(stale, now, table.c.first_failure_at),
+                "locked": _case(stale, False, table.c.locked),
+                "last_failure_at": now,
+            },
+        )
+        .returning(table.c.failures, table.c.locked, table.c.blocked_until)
+    )
+    row = (await session.execute(statement)).one()
+    failures, locked, blocked_until = int(row[0]), bool(row[1]), row[2]
+    newly_locked: Block | None = None
+    if failures >= limits.lock_after:
+        period = _lock_period(failures, limits)
+        until, lock = now + period, True
+        # A key whose lock ran out locks again: that is a new lock (audited, challenges
+        # revoked), not the same one.
+        if not (locked and blocked_until is not None and blocked_until > now):
+            newly_locked = Block(key=key, retry_after=int(period.total_seconds()), locked=True)
+    elif failures > limits.free_failures:
+        delay = min(2 ** (failures - limits.free_failures - 1), MAX_DELAY_SECONDS)
+        until, lock = now + timedelta(seconds=delay), False
+    else:
+        return failures, None
+    await session.execute(
+        table.update().where(table.c.key == key).values(blocked_until=until, locked=lock)
+    )
+    return failures, newly_locked
 
 
 def _case(condition: Any, when_true: Any, otherwise: Any) -> Any:
@@ -135,14 +191,26 @@ def _case(condition: Any, when_true: Any, otherwise: Any) -> Any:
 
 
 async def clear(session: AsyncSession, key: str) -> None:
-    """A successful sign-in wipes the account's failures (not the address's)."""
+    """A successful step wipes its own failures (the password's or the second factor's)."""
     await session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
 
 
 async def purge_stale(session: AsyncSession) -> None:
-    cutoff = datetime.now(UTC) - max(RESET_AFTER, LOCK_FOR) - timedelta(minutes=1)
+    now = datetime.now(UTC)
+    margin = timedelta(minutes=1)
+    second_factor = col(LoginThrottle.key).startswith("mfa:")
     await session.execute(
         delete(LoginThrottle).where(
-            col(LoginThrottle.last_failure_at) < cutoff,
+            or_(
+                and_(
+                    ~second_factor,
+                    col(LoginThrottle.last_failure_at) < now - max(RESET_AFTER, LOCK_FOR) - margin,
+                ),
+                and_(
+                    second_factor,
+                    col(LoginThrottle.last_failure_at)
+                    < now - max(SECOND_FACTOR.reset_after, SECOND_FACTOR.max_lock) - margin,
+                ),
+            )
         )
     )

@@ -100,7 +100,12 @@ async def provide_information(
 async def sign_in(
     body: LoginIn, request: Request, session: DbSession, actor: Anonymous
 ) -> ChallengeOut | JSONResponse:
-    """First step: email and password -> a short-lived single-use challenge."""
+    """First step: email and password -> a short-lived single-use challenge.
+
+    A member has at most three challenges open: a new one revokes the oldest. Wrong
+    passwords, and wrong codes at the second step, block the member at both steps for a
+    growing delay and then lock them out (429 with Retry-After).
+    """
     outcome = await login.begin_login(
         session, email=body.email, password=body.password, actor=actor
     )
@@ -156,7 +161,11 @@ def _set_session_cookies(response: Response, issued: sessions.IssuedSession) -> 
 async def verify_mfa(
     body: MfaVerifyIn, request: Request, response: Response, session: DbSession, actor: Anonymous
 ) -> TokensOut | JSONResponse:
-    """Second step: TOTP or recovery code -> tokens (or a session cookie)."""
+    """Second step: TOTP or recovery code -> tokens (or a session cookie).
+
+    Wrong codes count per member across challenges; once locked out (429 with Retry-After)
+    every open challenge is revoked, so sign in again after waiting.
+    """
     outcome = await login.complete_login(
         session,
         challenge_token=body.challenge_token,
