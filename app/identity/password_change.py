@@ -40,8 +40,12 @@ async def request_password_reset(
     """Mail a single-use reset link if the address is a member's; answer alike either way."""
     key = throttling.form_key("reset", actor.client_ip)
     if key is not None:
-        if await throttling.current_block(session, [key]):
-            raise TooManyRequests("Too many requests; wait before trying again.")
+        block = await throttling.current_block(session, [key])
+        if block is not None:
+            raise TooManyRequests(
+                "Too many requests; wait before trying again.",
+                headers={"Retry-After": str(block.retry_after)},
+            )
         await throttling.record_failure(session, [key])
     user = await session.scalar(select(User).where(col(User.email) == email.strip()))
     await audit.record(

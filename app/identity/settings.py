@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,11 @@ class IdentitySettings(BaseSettings):
     email_token_hours: int = 48
     unverified_application_days: int = 30
     challenge_minutes: int = 5
+    # Applications one client address may submit in quick succession. Past it each further
+    # one waits a growing delay (1 s doubling to 60 s), at six times as many the address is
+    # locked for 15 minutes, and the count starts over after 15 minutes without one. An
+    # office whose staff apply from behind one address may need more.
+    applications_per_address: int = Field(default=5, ge=1)
     access_token_minutes: int = 15
     refresh_token_days: int = 14
     # A session (bearer or cookie) ends this long after sign-in, however active.

@@ -40,9 +40,25 @@ from app.identity.vetting import applications
 router = APIRouter(prefix="/auth", tags=["identity"])
 
 Anonymous = Annotated[Actor, Depends(anonymous_actor)]
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"description": "refused"},
-    429: {"description": "throttled"},
+    429: {"description": "throttled; try again after Retry-After seconds", "headers": _RETRY_AFTER},
+}
+_APPLY_THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": (
+            "Too many applications from this client address (CANET_APPLICATIONS_PER_ADDRESS "
+            "in quick succession); try again after Retry-After seconds"
+        ),
+        "headers": _RETRY_AFTER,
+    }
+}
+_RESET_THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many reset requests from this client address; see Retry-After",
+        "headers": _RETRY_AFTER,
+    }
 }
 
 
@@ -54,7 +70,12 @@ def _base_url(request: Request) -> str:
     return str(request.app.state.settings.base_url)
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationCreated)
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationCreated,
+    responses=_APPLY_THROTTLED,
+)
 async def apply(
     body: ApplicationCreate, request: Request, session: DbSession, actor: Anonymous
 ) -> ApplicationCreated:
@@ -214,7 +235,12 @@ async def refresh(
     return _tokens(outcome)
 
 
-@router.post("/password-reset", status_code=202, response_model=ApplicationStatus)
+@router.post(
+    "/password-reset",
+    status_code=202,
+    response_model=ApplicationStatus,
+    responses=_RESET_THROTTLED,
+)
 async def request_password_reset(
     body: PasswordResetIn, request: Request, session: DbSession, actor: Anonymous
 ) -> ApplicationStatus:

@@ -39,9 +39,14 @@ async def submit_application(
     """Record an application and mail the verification link; answers alike for known emails."""
     key = throttling.form_key("apply", actor.client_ip)
     if key is not None:
-        if await throttling.current_block(session, [key]):
-            raise TooManyRequests("Too many applications from this address; try again later.")
-        await throttling.record_failure(session, [key])
+        block = await throttling.current_block(session, [key])
+        if block is not None:
+            raise TooManyRequests(
+                "Too many applications from this address; try again later.",
+                headers={"Retry-After": str(block.retry_after)},
+            )
+        per_address = identity_settings().applications_per_address
+        await throttling.record_failure(session, [key], limits=throttling.form_limits(per_address))
     problems = passwords.problems_for(password, email=email, full_name=full_name)
     errors = [{"field": "password", "message": p} for p in problems]
     if await session.get(Authority, authority_id) is None:
