@@ -129,8 +129,10 @@ async def _write_post(
 # One round trip: the post, the author's auto-follow (an earlier explicit unfollow is kept:
 # DO NOTHING), the author's read marker (they have read their own post) and, for a reply, the
 # thread's counters (`NOT locked` closes the race with a moderator locking the thread). The
-# vector is the thread title (weight A) and the post's plain text (weight B), as
-# `search_vector()` builds it for edits.
+# activity time never moves back: now() is when the transaction began, before the creation
+# time of a thread started in the same transaction (as the demo seeding does). The vector is
+# the thread title (weight A) and the post's plain text (weight B), as `search_vector()`
+# builds it for edits.
 _INSERT_POST = sa.text(
     """
     WITH post AS (
@@ -156,7 +158,7 @@ _INSERT_POST = sa.text(
         UPDATE forum_threads
         SET post_count = post_count + 1,
             last_post_seq = GREATEST(last_post_seq, (SELECT seq FROM post)),
-            last_activity_at = now()
+            last_activity_at = GREATEST(last_activity_at, now())
         WHERE id = :thread_id AND NOT locked AND :bump
         RETURNING id
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
+from app.db import Database
 from app.demo.context import DemoContext
+from app.demo.runner import seed_demo
 from app.forums import demo
 from app.models.forums import Forum, Post, Thread
 from tests.factories import make_authority, make_member
@@ -35,3 +38,23 @@ async def test_demo_with_members(session: AsyncSession) -> None:
     assert threads is not None and threads >= 4
     assert posts is not None and posts > threads
     assert "forums" in ctx.extra
+
+
+async def test_demo_activity_never_precedes_creation(
+    db: Database, settings: Settings, session: AsyncSession
+) -> None:
+    await seed_demo(db, settings)
+    threads = (await session.execute(select(Thread))).scalars().all()
+    assert threads
+    for thread in threads:
+        assert thread.last_activity_at >= thread.created_at, thread.title
+    forums = (
+        await session.execute(
+            select(Forum, func.max(Thread.last_activity_at))
+            .outerjoin(Thread, Thread.forum_id == Forum.id)
+            .group_by(Forum.id)
+        )
+    ).all()
+    assert {forum.name for forum, _ in forums} >= {"General", "Asset recovery"}
+    for forum, last_activity in forums:
+        assert last_activity is None or last_activity >= forum.created_at, forum.name
