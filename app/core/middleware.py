@@ -1,6 +1,7 @@
 """One pure-ASGI middleware for what every HTTP response needs.
 
-Request id, security headers, the request-size limit and the access log. Written as raw ASGI
+Request id, security headers, the request-size limit, the refusal of NUL characters (see
+app.core.nul) and the access log. Written as raw ASGI
 rather than BaseHTTPMiddleware: it sits on every request, and streamed bodies (uploads,
 exports) must pass through without being buffered.
 """
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import PROBLEM_JSON, problem_body
 from app.core.logging import request_id_var
+from app.core.nul import body_scanner, nul_in_url
 
 access_log = logging.getLogger("canet.access")
 
@@ -98,11 +100,12 @@ class EdgeMiddleware:
         if self.hsts:
             extra_headers.append((b"strict-transport-security", b"max-age=31536000"))
 
-        overflowed = False
+        # Set once this middleware has answered for the app (413, or a NUL in the body).
+        answered = False
 
         async def send_wrapper(message: Message) -> None:
-            if overflowed:
-                return  # the 413 has gone out; whatever the app says next is moot
+            if answered:
+                return  # our answer has gone out; whatever the app says next is moot
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
@@ -113,33 +116,45 @@ class EdgeMiddleware:
             await send(message)
 
         declared = headers.get(b"content-length")
+        scanner = body_scanner(headers.get(b"content-type"))
         try:
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 await self._too_large(send_wrapper, request_id, limit)
+                return
+            nul_at = nul_in_url(scope)
+            if nul_at is not None:
+                await self._invalid_characters(send_wrapper, request_id, nul_at)
                 return
 
             received = 0
 
             async def receive_wrapper() -> Message:
-                # A chunked body that outgrows the limit: answer 413 at once and tell the app
-                # the client went away (raising instead would be caught as a parse error).
-                nonlocal received, overflowed
-                if overflowed:
+                # A chunked body that outgrows the limit, or a NUL in it: answer at once and
+                # tell the app the client went away (raising instead would be caught as a
+                # parse error). The app reads a body whole before acting on it.
+                nonlocal received, answered
+                if answered:
                     return {"type": "http.disconnect"}
                 message = await receive()
                 if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
+                    chunk = message.get("body", b"")
+                    received += len(chunk)
                     if received > limit and not status_holder["started"]:
                         await self._too_large(send_wrapper, request_id, limit)
-                        overflowed = True
+                        answered = True
+                        return {"type": "http.disconnect"}
+                    nul = scanner is not None and scanner.feed(chunk)
+                    if nul and not status_holder["started"]:
+                        await self._invalid_characters(send_wrapper, request_id, "body")
+                        answered = True
                         return {"type": "http.disconnect"}
                 return message
 
             try:
                 await self.app(scope, receive_wrapper, send_wrapper)
             except Exception:
-                if overflowed:
-                    return  # the app noticed the "disconnect" we fed it after the 413: expected
+                if answered:
+                    return  # the app noticed the "disconnect" we fed it after answering
                 # Here rather than in an exception handler: Starlette runs those outside all
                 # middleware, so the 500 would miss the request id and security headers.
                 access_log.exception("unhandled error")
@@ -182,13 +197,37 @@ class EdgeMiddleware:
             f"The request body exceeds the limit of {limit} bytes.",
         )
 
+    @classmethod
+    async def _invalid_characters(cls, send: Send, request_id: str, field: str) -> None:
+        await cls._send_problem(
+            send,
+            request_id,
+            400,
+            "invalid-characters",
+            "Invalid characters",
+            f"The request holds a NUL character (in {field}); no text may contain one.",
+            errors=[{"field": field, "message": "contains a NUL character"}],
+        )
+
     @staticmethod
     async def _send_problem(
-        send: Send, request_id: str, status: int, code: str, title: str, detail: str
+        send: Send,
+        request_id: str,
+        status: int,
+        code: str,
+        title: str,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
         body = json.dumps(
             problem_body(
-                status=status, code=code, title=title, detail=detail, request_id=request_id
+                status=status,
+                code=code,
+                title=title,
+                detail=detail,
+                errors=errors,
+                request_id=request_id,
             )
         ).encode()
         await send(

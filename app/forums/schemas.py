@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
+from app.core.fields import Int4, NotNull
+
 # A post body is capped well below the renderer's own cap: a giant body is refused (422)
 # before any work is done on it.
 MAX_BODY_CHARS = 50_000
@@ -70,14 +72,16 @@ class ForumCreate(BaseModel):
     name: Annotated[Trimmed, Field(min_length=2, max_length=120)]
     description: Annotated[str, Field(max_length=2000)] = ""
     audience: Audience = Field(default_factory=lambda: Audience(kind="network"))
-    position: int = 0
+    position: Int4 = 0
 
 
 class ForumUpdate(BaseModel):
-    name: Annotated[Trimmed, Field(min_length=2, max_length=120)] | None = None
-    description: Annotated[str, Field(max_length=2000)] | None = None
-    audience: Audience | None = None
-    position: int | None = None
+    """Only the fields sent change; none of them can be cleared."""
+
+    name: Annotated[Annotated[Trimmed, Field(min_length=2, max_length=120)] | None, NotNull] = None
+    description: Annotated[Annotated[str, Field(max_length=2000)] | None, NotNull] = None
+    audience: Annotated[Audience | None, NotNull] = None
+    position: Annotated[Int4 | None, NotNull] = None
 
 
 class ForumRead(BaseModel):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, computed_field
+
+from app.core.fields import NotNull
 
 
 class ApplicationCreate(BaseModel):
@@ -211,10 +213,12 @@ class UserRead(BaseModel):
 
 
 class UserPatch(BaseModel):
-    roles: list[str] | None = Field(default=None, max_length=5)
-    status: Literal["active", "suspended"] | None = None
-    authority_id: uuid.UUID | None = None
-    focal_point: bool | None = None
+    roles: Annotated[list[str] | None, NotNull] = Field(default=None, max_length=5)
+    status: Annotated[Literal["active", "suspended"] | None, NotNull] = None
+    authority_id: uuid.UUID | None = Field(
+        default=None, description="null takes the member out of their authority"
+    )
+    focal_point: Annotated[bool | None, NotNull] = None
 
 
 class PendingChangeOut(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from app.auth.actor import Actor
 from app.auth.dependencies import authenticate
 from app.core.errors import AppError
+from app.core.fields import INT8_MAX
 from app.core.openapi import SIGN_IN_MARKER
 from app.realtime import longpoll
 from app.realtime.connection import serve_websocket
@@ -55,7 +56,8 @@ async def websocket_events(websocket: WebSocket) -> None:
 async def poll_events(
     request: Request,
     after: Annotated[
-        int | None, Query(ge=0, description="last event id seen; omit to learn the head")
+        int | None,
+        Query(ge=0, le=INT8_MAX, description="last event id seen; omit to learn the head"),
     ] = None,
     timeout: Annotated[  # noqa: ASYNC109 -- the documented query parameter name
         float, Query(ge=0, le=60, description="seconds to wait")
