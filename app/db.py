@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from fastapi import Depends, Request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -127,6 +129,51 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a client never gets
 # a 2xx for a write that then fails to commit.
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+# What says "the server cannot be reached or will not take us now", as opposed to a query that
+# failed: these answer 503 (retry later), everything else stays a 500.
+_UNAVAILABLE = (
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08, ConnectionDoesNotExist
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+)
+_DRIVER_MODULES = ("asyncpg", "sqlalchemy")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database is down, restarting or out of connections.
+
+    The pool recovers by itself: a connection found dead is invalidated together with the
+    pool, so the requests after the server is back open fresh connections.
+    """
+    current: BaseException | None = exc
+    for _ in range(8):  # the driver wraps at most a few levels deep
+        if current is None:
+            return False
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, OSError) and _raised_in_driver(current):
+            return True  # refused, reset, no socket, unknown host, timed out: while connecting
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    # A refused connection from elsewhere (object storage, mail) is not the database's.
+    traceback = exc.__traceback__
+    while traceback is not None:
+        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(_DRIVER_MODULES):
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 def resolve_database(

@@ -22,7 +22,7 @@ from app.core.errors import install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import EdgeMiddleware
 from app.core.openapi import install_openapi
-from app.db import Database, log_database_in_use, resolve_database
+from app.db import Database, database_unavailable, log_database_in_use, resolve_database
 from app.directory.router import router as directory_router
 from app.forums.router import router as forums_router
 from app.identity.router import router as identity_router
@@ -152,5 +152,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             (re.compile(rf"^{API_PREFIX}/directory/import$"), 20 * 1_048_576),
         ],
         hsts=settings.base_url.startswith("https://"),
+        unavailable=database_unavailable,
     )
     return app

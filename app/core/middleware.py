@@ -13,7 +13,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +34,8 @@ DOCS_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; "
     "form-action 'none'"
 )
+# How long a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = 5
 WEB_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; "
@@ -49,11 +51,14 @@ class EdgeMiddleware:
         max_body: int,
         large_body_paths: Sequence[tuple[re.Pattern[str], int]] = (),
         hsts: bool = False,
+        unavailable: Callable[[BaseException], bool] | None = None,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.large_body_paths = list(large_body_paths)
         self.hsts = hsts
+        # Tells an outage of the database from a bug (core does not know the driver).
+        self.unavailable = unavailable
 
     def _limit_for(self, path: str) -> int:
         for pattern, limit in self.large_body_paths:
@@ -152,9 +157,24 @@ class EdgeMiddleware:
 
             try:
                 await self.app(scope, receive_wrapper, send_wrapper)
-            except Exception:
+            except Exception as exc:
                 if answered:
                     return  # the app noticed the "disconnect" we fed it after answering
+                if self.unavailable is not None and self.unavailable(exc):
+                    # One line, not a traceback per request for as long as the outage lasts.
+                    access_log.warning("database unavailable (%s)", type(exc).__name__)
+                    if status_holder["started"]:
+                        raise
+                    await self._send_problem(
+                        send_wrapper,
+                        request_id,
+                        503,
+                        "database-unavailable",
+                        "Database unavailable",
+                        "The database cannot be reached right now; try again shortly.",
+                        headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+                    )
+                    return
                 # Here rather than in an exception handler: Starlette runs those outside all
                 # middleware, so the 500 would miss the request id and security headers.
                 access_log.exception("unhandled error")
@@ -219,6 +239,7 @@ class EdgeMiddleware:
         detail: str,
         *,
         errors: list[dict[str, str]] | None = None,
+        headers: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
         body = json.dumps(
             problem_body(
@@ -238,6 +259,7 @@ class EdgeMiddleware:
                     (b"content-type", PROBLEM_JSON.encode()),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
+                    *headers,
                 ],
             }
         )
