@@ -31,8 +31,8 @@ from app.auth.permissions import Permission
 from app.config import Settings
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import BadRequest, Forbidden, NotFound
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.errors import Forbidden, NotFound
+from app.core.pagination import Key, Page, decode_cursor, page
 from app.db import Database
 from app.identity import service as identity_service
 
@@ -45,12 +45,8 @@ def _require_auditor(actor: Actor) -> None:
 
 
 def _cursor_id(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    if len(values) != 1 or not isinstance(values[0], int):
-        raise BadRequest("The cursor is not valid.", code="invalid-cursor")
-    return values[0]
+    key = decode_cursor(cursor, Key.int)
+    return key[0] if key else None
 
 
 def _entry_read(row: Any) -> AuditEntryRead:
@@ -67,8 +63,7 @@ async def search_events(
             search_statement(filters, before_id=_cursor_id(cursor), limit=limit + 1)
         )
     ).all()
-    items = [_entry_read(row) for row in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    items, next_cursor = page([_entry_read(row) for row in rows], limit, key=lambda e: (e.id,))
     await audit.record(
         session,
         actor=actor,
@@ -145,6 +140,7 @@ async def list_checkpoints(
             checkpoints_page_statement(before_id=_cursor_id(cursor), limit=limit + 1)
         )
     ).all()
+    rows, next_cursor = page(rows, limit, key=lambda r: (r.id,))
     items = [
         CheckpointRead(
             id=row.id,
@@ -155,9 +151,8 @@ async def list_checkpoints(
             signature=row.signature,
             text=as_signed(row).text(),
         )
-        for row in rows[:limit]
+        for row in rows
     ]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -15,7 +15,7 @@ from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import NotFound, ValidationFailed
 from app.core.events import Audience
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Key, Page, decode_cursor, page
 from app.directory import access, repository
 from app.directory.repository import AuthorityFilters
 from app.directory.revisions import focal_points_of, people, record_revision
@@ -92,12 +92,15 @@ async def search_authorities(
         raise NotFound("Not found.")
     stale_before = get_directory_settings().stale_before()
     filters = replace(filters, stale=stale, stale_before=stale_before)
-    rows = await repository.search_authorities(
-        session, filters, after=decode_cursor(cursor), limit=limit + 1
+    # Ranked by relevance with a text query, else by state and name: see page_key.
+    after = (
+        decode_cursor(cursor, Key.float, Key.uuid)
+        if filters.q
+        else decode_cursor(cursor, Key.str, Key.str, Key.uuid)
     )
-    items = [authority_summary(r, stale_before) for r in rows[:limit]]
-    next_cursor = encode_cursor(repository.page_key(rows[limit - 1])) if len(rows) > limit else None
-    return Page(items=items, next_cursor=next_cursor)
+    rows = await repository.search_authorities(session, filters, after=after, limit=limit + 1)
+    found, next_cursor = page(rows, limit, key=repository.page_key)
+    return Page(items=[authority_summary(r, stale_before) for r in found], next_cursor=next_cursor)
 
 
 async def read_authority(

@@ -13,7 +13,7 @@ from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Conflict, NotFound
 from app.core.events import Audience
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Key, Page, apply, decode_cursor, page
 from app.directory import access
 from app.directory.schemas import ContactFailureCreate, ContactFailureRead
 from app.models.directory import ContactFailureReport
@@ -107,26 +107,20 @@ async def list_contact_failures(
         stmt = stmt.where(col(ContactFailureReport.authority_id) == actor.authority_id)
     if open_only:
         stmt = stmt.where(col(ContactFailureReport.resolved_at).is_(None))
-    after = decode_cursor(cursor)
-    if after:
-        stmt = stmt.where(
-            (col(ContactFailureReport.created_at) < datetime.fromisoformat(str(after[0])))
-            | (
-                (col(ContactFailureReport.created_at) == datetime.fromisoformat(str(after[0])))
-                & (col(ContactFailureReport.id) > uuid.UUID(str(after[1])))
-            )
-        )
+    # Newest first, ties by id ascending (the order clients have paged by).
+    stmt = apply(
+        stmt,
+        (col(ContactFailureReport.created_at), col(ContactFailureReport.id)),
+        decode_cursor(cursor, Key.datetime, Key.uuid),
+        descending=(True, False),
+    )
     stmt = stmt.order_by(
         col(ContactFailureReport.created_at).desc(), col(ContactFailureReport.id)
     ).limit(limit + 1)
-    rows = list((await session.execute(stmt)).scalars().all())
-    page = rows[:limit]
-    next_cursor = (
-        encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)])
-        if len(rows) > limit
-        else None
+    reports, next_cursor = page(
+        (await session.execute(stmt)).scalars().all(), limit, key=lambda r: (r.created_at, r.id)
     )
-    return Page(items=[report_read(r) for r in page], next_cursor=next_cursor)
+    return Page(items=[report_read(r) for r in reports], next_cursor=next_cursor)
 
 
 async def resolve_contact_failure(

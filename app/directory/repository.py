@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core import pagination
 from app.models.directory import (
     AUTHORITY_SEARCH_VECTOR,
     Authority,
@@ -103,7 +104,7 @@ async def search_authorities(
     session: AsyncSession,
     filters: AuthorityFilters,
     *,
-    after: list[Any] | None,
+    after: tuple[Any, ...] | None,
     limit: int,
 ) -> list[AuthorityRow]:
     """One page of authorities matching `filters`: ranked by relevance when there is a text
@@ -157,26 +158,14 @@ async def search_authorities(
             .exists()
         )
         stmt = stmt.where(exists if filters.flagged else ~exists)
+    # `after` is the key of `page_key` (decoded by the caller, which knows which order applies).
     if rank is not None:
-        if after:
-            last_rank, last_id = float(after[0]), uuid.UUID(str(after[1]))
-            stmt = stmt.where(
-                sa.or_(
-                    rank < last_rank,
-                    sa.and_(rank == last_rank, col(Authority.id) > last_id),
-                )
-            )
+        stmt = pagination.apply(stmt, (rank, col(Authority.id)), after, descending=(True, False))
         stmt = stmt.order_by(rank.desc(), col(Authority.id))
     else:
-        if after:
-            stmt = stmt.where(
-                sa.tuple_(col(State.name), col(Authority.name), col(Authority.id))
-                > sa.tuple_(
-                    sa.literal(str(after[0])),
-                    sa.literal(str(after[1])),
-                    sa.literal(uuid.UUID(str(after[2])), sa.Uuid()),
-                )
-            )
+        stmt = pagination.apply(
+            stmt, (col(State.name), col(Authority.name), col(Authority.id)), after
+        )
         stmt = stmt.order_by(col(State.name), col(Authority.name), col(Authority.id))
     rows = (await session.execute(stmt.limit(limit))).all()
     return [

@@ -11,7 +11,7 @@ from app.auth.actor import Actor
 from app.auth.dependencies import RequirePermission
 from app.auth.permissions import Permission
 from app.core.idempotency import IdempotencyKeyHeader
-from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor, page
 from app.db import DbSession
 from app.directory import service, transfer
 from app.directory.constants import AuthorityType, Channel, Measure, TreatyKind
@@ -147,18 +147,17 @@ async def _revisions(
     cursor: str | None,
     limit: int,
 ) -> Page[RevisionRead]:
-    after = decode_cursor(cursor)
-    items = await service.list_revisions(
+    before = decode_cursor(cursor, Key.int)
+    rows = await service.list_revisions(
         session,
         actor=actor,
         target_type=target_type,
         target_id=target_id,
-        before_id=int(after[0]) if after else None,
+        before_id=before[0] if before else None,
         limit=limit + 1,
     )
-    page = items[:limit]
-    next_cursor = encode_cursor([page[-1].id]) if len(items) > limit else None
-    return Page(items=page, next_cursor=next_cursor)
+    items, next_cursor = page(rows, limit, key=lambda r: (r.id,))
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(

@@ -14,7 +14,7 @@ from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import NotFound, ValidationFailed
 from app.core.events import Audience
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Key, Page, apply, decode_cursor, page
 from app.directory import access, repository
 from app.directory.revisions import record_revision
 from app.directory.schemas import TreatyCreate, TreatyFields, TreatyRead
@@ -46,20 +46,15 @@ async def list_treaties(
         stmt = stmt.where(col(Treaty.subjects).contains([subject]))
     if kind:
         stmt = stmt.where(col(Treaty.kind) == kind)
-    after = decode_cursor(cursor)
-    if after:
-        stmt = stmt.where(
-            sa.tuple_(col(Treaty.title), col(Treaty.id))
-            > sa.tuple_(sa.literal(str(after[0])), sa.literal(uuid.UUID(str(after[1])), sa.Uuid()))
-        )
-    stmt = stmt.order_by(col(Treaty.title), col(Treaty.id)).limit(limit + 1)
-    treaties = list((await session.execute(stmt)).scalars().all())
-    page = treaties[:limit]
-    parties = await repository.parties_of(session, [t.id for t in page])
-    next_cursor = (
-        encode_cursor([page[-1].title, str(page[-1].id)]) if len(treaties) > limit else None
+    stmt = apply(
+        stmt, (col(Treaty.title), col(Treaty.id)), decode_cursor(cursor, Key.str, Key.uuid)
     )
-    return Page(items=[treaty_read(t, parties[t.id]) for t in page], next_cursor=next_cursor)
+    stmt = stmt.order_by(col(Treaty.title), col(Treaty.id)).limit(limit + 1)
+    treaties, next_cursor = page(
+        (await session.execute(stmt)).scalars().all(), limit, key=lambda t: (t.title, t.id)
+    )
+    parties = await repository.parties_of(session, [t.id for t in treaties])
+    return Page(items=[treaty_read(t, parties[t.id]) for t in treaties], next_cursor=next_cursor)
 
 
 async def read_treaty(session: AsyncSession, *, actor: Actor, treaty_id: uuid.UUID) -> TreatyRead:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,9 +13,9 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import BadRequest, Conflict, NotFound
+from app.core.errors import Conflict, NotFound
 from app.core.events import Audience
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.pagination import Key, apply, decode_cursor, page
 from app.forums.access import access_forum, access_post, access_thread
 from app.forums.schemas import FlagRead, FlagResolve
 from app.forums.views import author
@@ -236,23 +235,15 @@ async def list_flags(
         .order_by(col(PostFlag.created_at).asc(), col(PostFlag.id).asc())
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor)
-    if after is not None:
-        try:
-            created_at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        except (IndexError, TypeError, ValueError) as exc:
-            raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc
-        stmt = stmt.where(
-            sa.tuple_(col(PostFlag.created_at), col(PostFlag.id))
-            > sa.tuple_(sa.literal(created_at), sa.literal(last_id))
-        )
-    rows = (await session.execute(stmt)).all()
-    items = [_flag_read(r[0], r[1], r[2], r[3], r[4]) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return items, next_cursor
+    stmt = apply(
+        stmt,
+        (col(PostFlag.created_at), col(PostFlag.id)),
+        decode_cursor(cursor, Key.datetime, Key.uuid),
+    )
+    rows, next_cursor = page(
+        (await session.execute(stmt)).all(), limit, key=lambda r: (r[0].created_at, r[0].id)
+    )
+    return [_flag_read(r[0], r[1], r[2], r[3], r[4]) for r in rows], next_cursor
 
 
 async def resolve_flag(

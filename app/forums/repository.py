@@ -17,8 +17,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core.errors import BadRequest, NotFound
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.errors import NotFound
+from app.core.pagination import Key, apply, decode_cursor, page
 from app.forums.access import readable_forum_clause
 from app.forums.schemas import Audience, ForumRead, PostRead, ThreadRead
 from app.forums.views import author, post_read, quote_of
@@ -123,27 +123,18 @@ async def list_threads(
     )
     if tag:
         stmt = stmt.where(col(Thread.tags).contains([tag]))
-    after = decode_cursor(cursor)
-    if after is not None:
-        pinned, activity, last_id = _thread_cursor(after)
-        stmt = stmt.where(
-            sa.tuple_(col(Thread.pinned), col(Thread.last_activity_at), col(Thread.id))
-            < sa.tuple_(sa.literal(pinned), sa.literal(activity), sa.literal(last_id))
-        )
+    stmt = apply(
+        stmt,
+        (col(Thread.pinned), col(Thread.last_activity_at), col(Thread.id)),
+        decode_cursor(cursor, Key.bool, Key.datetime, Key.uuid),
+        descending=True,
+    )
     rows = (await session.execute(stmt)).all()
-    items = [_thread_read(r) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor([last.pinned, last.last_activity_at.isoformat(), str(last.id)])
-    return items, next_cursor
-
-
-def _thread_cursor(values: list[Any]) -> tuple[bool, datetime, uuid.UUID]:
-    try:
-        return bool(values[0]), datetime.fromisoformat(values[1]), uuid.UUID(values[2])
-    except (IndexError, TypeError, ValueError) as exc:
-        raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc
+    return page(
+        [_thread_read(r) for r in rows],
+        limit,
+        key=lambda t: (t.pinned, t.last_activity_at, t.id),
+    )
 
 
 async def get_thread(session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID) -> ThreadRead:
@@ -195,12 +186,10 @@ async def list_posts(
 ) -> tuple[list[PostRead], str | None]:
     """A thread's posts in order, each with its author and the post it quotes (one query)."""
     stmt = _POSTS_PAGE.where(col(Post.thread_id) == thread_id).limit(limit + 1)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(col(Post.seq) > _int_cursor(after))
-    rows = (await session.execute(stmt)).all()
+    stmt = apply(stmt, (col(Post.seq),), decode_cursor(cursor, Key.int))
+    rows, next_cursor = page((await session.execute(stmt)).all(), limit, key=lambda r: (r[0].seq,))
     items: list[PostRead] = []
-    for row in rows[:limit]:
+    for row in rows:
         quote = quote_of(
             actor,
             post_id=row[3],
@@ -214,14 +203,7 @@ async def list_posts(
         items.append(
             post_read(actor, row[0], author_handle=row[1], author_name=row[2], quote=quote)
         )
-    next_cursor = encode_cursor([rows[limit - 1][0].seq]) if len(rows) > limit else None
     return items, next_cursor
-
-
-def _int_cursor(values: list[Any]) -> int:
-    if len(values) != 1 or not isinstance(values[0], int):
-        raise BadRequest("The cursor is not valid.", code="invalid-cursor")
-    return values[0]
 
 
 async def list_forums(
@@ -278,17 +260,16 @@ async def list_forums(
         .order_by(col(Forum.position).asc(), col(Forum.name).asc(), col(Forum.id).asc())
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor)
-    if after is not None:
-        try:
-            position, name, last_id = int(after[0]), str(after[1]), uuid.UUID(after[2])
-        except (IndexError, TypeError, ValueError) as exc:
-            raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc
-        stmt = stmt.where(
-            sa.tuple_(col(Forum.position), col(Forum.name), col(Forum.id))
-            > sa.tuple_(sa.literal(position), sa.literal(name), sa.literal(last_id))
-        )
-    rows = (await session.execute(stmt)).all()
+    stmt = apply(
+        stmt,
+        (col(Forum.position), col(Forum.name), col(Forum.id)),
+        decode_cursor(cursor, Key.int4, Key.str, Key.uuid),
+    )
+    rows, next_cursor = page(
+        (await session.execute(stmt)).all(),
+        limit,
+        key=lambda r: (r[0].position, r[0].name, r[0].id),
+    )
     items = [
         forum_read(
             r[0],
@@ -298,12 +279,8 @@ async def list_forums(
             unread_count=r[4],
             following=r[5],
         )
-        for r in rows[:limit]
+        for r in rows
     ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_cursor([last.position, last.name, str(last.id)])
     return items, next_cursor
 
 

@@ -14,7 +14,7 @@ from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
 from app.core.errors import ValidationFailed
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.pagination import Key, apply, decode_cursor, page
 from app.models.notifications import Notification, NotificationPreferences
 from app.notifications.kinds import TYPES, default_modes
 from app.notifications.schemas import (
@@ -54,27 +54,25 @@ async def list_notifications(
     stmt = select(Notification).where(col(Notification.user_id) == actor.user_id)
     if unread:
         stmt = stmt.where(col(Notification.read_at).is_(None))
-    after = decode_cursor(cursor)
-    if after is not None:
-        try:
-            created, ident = datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(errors=[{"field": "cursor", "message": "invalid"}]) from exc
-        stmt = stmt.where(
-            (col(Notification.created_at) < created)
-            | ((col(Notification.created_at) == created) & (col(Notification.id) < ident))
-        )
-    rows = list(
+    stmt = apply(
+        stmt,
+        (col(Notification.created_at), col(Notification.id)),
+        decode_cursor(cursor, Key.datetime, Key.uuid),
+        descending=True,
+    )
+    rows, next_cursor = page(
         (
             await session.execute(
                 stmt.order_by(
                     col(Notification.created_at).desc(), col(Notification.id).desc()
                 ).limit(limit + 1)
             )
-        ).scalars()
+        )
+        .scalars()
+        .all(),
+        limit,
+        key=lambda n: (n.created_at, n.id),
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
     return NotificationPage(
         items=[
             NotificationRead(
@@ -90,7 +88,7 @@ async def list_notifications(
             )
             for n in rows
         ],
-        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more else None,
+        next_cursor=next_cursor,
         unread_count=await unread_count(session, actor.user_id),
     )
 

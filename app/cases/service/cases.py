@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +20,6 @@ from app.cases.schemas import CaseCreate, CaseRead, CaseSummary, CaseUpdate, Dra
 from app.cases.service.common import (
     allocate_reference,
     audit_snapshot,
-    parse_cursor,
     read_of,
     refresh_due_date,
     summary_of,
@@ -30,7 +29,7 @@ from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import Audience
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Key, Page, apply, decode_cursor, page
 from app.directory import service as directory_service
 from app.models.base import utcnow
 from app.models.cases import Case, CaseParticipant
@@ -312,12 +311,13 @@ async def list_cases(
                 ),
             )
         )
-    stmt = _sorted_page(stmt, sort, decode_cursor(cursor))
-    cases: list[Case] = list((await session.execute(stmt.limit(limit + 1))).scalars().all())
-    next_cursor = None
-    if len(cases) > limit:
-        cases = cases[:limit]
-        next_cursor = encode_cursor(_sort_key(cases[-1], sort))
+    stmt = _sorted_page(stmt, sort, cursor)
+    found: list[Case] = list((await session.execute(stmt.limit(limit + 1))).scalars().all())
+    cases, next_cursor = page(
+        found,
+        limit,
+        key=lambda c: _sort_key(c, sort),
+    )
     await audit.record(
         session,
         actor=actor,
@@ -339,19 +339,15 @@ def _sort_key(case: Case, sort: str) -> list[object]:
     return [case.last_activity_at.isoformat(), str(case.id)]
 
 
-def _sorted_page(stmt: Any, sort: str, after: list[Any] | None) -> Any:
+def _sorted_page(stmt: Any, sort: str, cursor: str | None) -> Any:
     descending = sort.startswith("-")
     key: Any
-    parse: Any
+    after: tuple[Any, uuid.UUID] | None
     if sort.endswith("deadline"):
-        key, parse = _deadline_key(), date.fromisoformat
+        key, after = _deadline_key(), decode_cursor(cursor, Key.date, Key.uuid)
     else:
-        key, parse = col(Case.last_activity_at), datetime.fromisoformat
-    if after is not None:
-        value, ident = parse_cursor(after, parse)
-        pair = sa.tuple_(key, col(Case.id))
-        bound = sa.tuple_(sa.literal(value), sa.literal(ident))
-        stmt = stmt.where(pair < bound if descending else pair > bound)
+        key, after = col(Case.last_activity_at), decode_cursor(cursor, Key.datetime, Key.uuid)
+    stmt = apply(stmt, (key, col(Case.id)), after, descending=descending)
     if descending:
         return stmt.order_by(key.desc(), col(Case.id).desc())
     return stmt.order_by(key.asc(), col(Case.id).asc())

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +11,6 @@ from app.cases.access import CaseView
 from app.cases.constants import OPEN_STATUSES, REFERENCE_PREFIX
 from app.cases.lifecycle import actions_for
 from app.cases.schemas import CaseRead, CaseSummary
-from app.core.errors import BadRequest
 from app.models.cases import Case, CaseReferenceCounter
 
 
@@ -90,12 +86,3 @@ def audit_snapshot(case: Case) -> dict[str, object]:
         "requested_authority_id": case.requested_authority_id,
         "legal_basis_kind": case.legal_basis.get("kind"),
     }
-
-
-def parse_cursor(values: list[Any], parse: Callable[[str], Any]) -> tuple[Any, uuid.UUID]:
-    """(sort key, id) from a decoded cursor, or 400."""
-    try:
-        key, ident = values
-        return parse(key), uuid.UUID(ident)
-    except (TypeError, ValueError) as exc:
-        raise BadRequest("The cursor is not valid.", code="invalid-cursor") from exc

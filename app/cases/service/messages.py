@@ -9,7 +9,7 @@ than a minute), so concurrent posts to one case do not queue on its row lock.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,13 +22,12 @@ from app.auth.actor import Actor
 from app.cases.constants import HANDLING_CODES
 from app.cases.schemas import MessageCreate, MessageRead
 from app.cases.service.cases import open_case
-from app.cases.service.common import parse_cursor
 from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import Forbidden, NotFound
 from app.core.events import Audience
 from app.core.markdown import render_markdown
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Key, Page, apply, decode_cursor, page
 from app.models.base import utcnow
 from app.models.cases import Case, CaseMessage
 from app.models.identity import User
@@ -163,19 +162,11 @@ async def list_messages(
         .order_by(col(CaseMessage.created_at), col(CaseMessage.id))
         .limit(limit + 1)
     )
-    after = decode_cursor(cursor)
-    if after is not None:
-        at, ident = parse_cursor(after, datetime.fromisoformat)
-        stmt = stmt.where(
-            sa.tuple_(col(CaseMessage.created_at), col(CaseMessage.id))
-            > sa.tuple_(sa.literal(at), sa.literal(ident))
-        )
-    rows = (await session.execute(stmt)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1][0]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+    after = decode_cursor(cursor, Key.datetime, Key.uuid)
+    stmt = apply(stmt, (col(CaseMessage.created_at), col(CaseMessage.id)), after)
+    rows, next_cursor = page(
+        (await session.execute(stmt)).all(), limit, key=lambda r: (r[0].created_at, r[0].id)
+    )
     await audit.record(
         session,
         actor=actor,

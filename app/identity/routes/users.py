@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
-from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor, page
 from app.db import DbSession
 from app.identity import users
 from app.identity.routes.common import user_read
@@ -37,24 +37,20 @@ async def list_users(
     limit: Limit = 50,
 ) -> Page[UserRead]:
     """Members by handle (admins, moderators)."""
-    values = decode_cursor(cursor)
-    after = (str(values[0]), uuid.UUID(values[1])) if values else None
     rows = await users.list_users(
         session,
         actor=actor,
         authority_id=authority_id,
         status=status,
         role=role,
-        after=after,
+        after=decode_cursor(cursor, Key.str, Key.uuid),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    authorities = await users.authorities_by_id(session, {u.authority_id for u in rows})
+    found, next_cursor = page(rows, limit, key=lambda u: (u.handle, u.id))
+    authorities = await users.authorities_by_id(session, {u.authority_id for u in found})
     items = [
-        user_read(u, authorities.get(u.authority_id) if u.authority_id else None) for u in rows
+        user_read(u, authorities.get(u.authority_id) if u.authority_id else None) for u in found
     ]
-    next_cursor = encode_cursor([rows[-1].handle, str(rows[-1].id)]) if more else None
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
 
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
-from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor, page
 from app.db import DbSession
 from app.identity.routes.common import application_read, step_read
 from app.identity.routes.users import shaped_user
@@ -41,17 +40,12 @@ async def list_applications(
     limit: Limit = 50,
 ) -> Page[ApplicationRead]:
     """The vetting queue (default: awaiting review); focal points see their authority's."""
-    values = decode_cursor(cursor)
-    after = (datetime.fromisoformat(values[0]), uuid.UUID(values[1])) if values else None
+    after = decode_cursor(cursor, Key.datetime, Key.uuid)
     rows = await review.list_applications(
         session, actor=actor, status=status, after=after, limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) if more else None
-    )
-    return Page(items=[application_read(a) for a in rows], next_cursor=next_cursor)
+    items, next_cursor = page(rows, limit, key=lambda a: (a.created_at, a.id))
+    return Page(items=[application_read(a) for a in items], next_cursor=next_cursor)
 
 
 @router.get("/vetting/applications/{application_id}", response_model=ApplicationRead)
