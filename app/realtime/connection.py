@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app.auth.actor import Actor
+from app.core.fields import INT8_MAX
 from app.realtime.auth import actor_from_cookie, actor_from_token
 from app.realtime.hub import fetch_events, head_position, pruned_through
 from app.realtime.stream import StreamEvent
@@ -39,6 +40,15 @@ AUTH_FAILED = 4001
 TOO_SLOW = 4008
 PROTOCOL_ERROR = 4400
 MAX_MESSAGE = 4096
+
+
+class ProtocolError(Exception):
+    """The client broke the protocol (close 4400), as opposed to failing authentication."""
+
+
+def _position(value: object) -> bool:
+    # A stream position is a bigint: a larger number would fail in the database.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT8_MAX
 
 
 def _dump(payload: dict[str, Any]) -> str:
@@ -189,7 +199,7 @@ class Connection:
                     self.queue.put_nowait(reply)
             elif kind == "resume":
                 after = message.get("after")
-                if not isinstance(after, int) or after < 0 or not self.request_resume(after):
+                if not _position(after) or not self.request_resume(after):
                     self.end(PROTOCOL_ERROR, "resume only right after auth, with an integer")
                     return
             else:
@@ -202,13 +212,18 @@ async def authenticate(websocket: WebSocket, service: RealtimeService) -> tuple[
     raw = await asyncio.wait_for(
         websocket.receive_text(), timeout=service.config.auth_timeout_seconds
     )
-    message = json.loads(raw) if len(raw) <= MAX_MESSAGE else None
+    if len(raw) > MAX_MESSAGE:
+        raise ProtocolError("message too large")
+    try:
+        message = json.loads(raw)
+    except ValueError as exc:
+        raise ProtocolError("messages must be JSON objects") from exc
     if not isinstance(message, dict) or message.get("type") != "auth":
-        raise PermissionError("the first message must be {type: auth}")
+        raise ProtocolError("the first message must be {type: auth}")
     token = message.get("token")
     after = message.get("after")
-    if after is not None and (not isinstance(after, int) or after < 0):
-        raise PermissionError("after must be a non-negative integer")
+    if after is not None and not _position(after):
+        raise ProtocolError("after must be a non-negative integer")
     context = {
         "client_ip": websocket.client.host if websocket.client else None,
         "user_agent": (websocket.headers.get("user-agent") or "")[:512] or None,
@@ -243,6 +258,10 @@ async def serve_websocket(websocket: WebSocket, service: RealtimeService) -> Non
     try:
         actor, after = await authenticate(websocket, service)
     except WebSocketDisconnect:
+        return
+    except ProtocolError as exc:
+        with contextlib.suppress(Exception):
+            await websocket.close(PROTOCOL_ERROR, str(exc))
         return
     except (PermissionError, TimeoutError, ValueError):
         with contextlib.suppress(Exception):

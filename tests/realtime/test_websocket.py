@@ -57,23 +57,43 @@ async def test_unknown_audience_and_missing_case_go_to_nobody(
         assert (await client.next_event())["event"] == "ok"
 
 
+async def _close_code_after(live_url: str, first: object) -> int | None:
+    async with connect(live_url) as ws:
+        await ws.send(first if isinstance(first, str) else json.dumps(first))
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), timeout=3)
+        except Exception:
+            pass
+        return ws.close_code
+
+
 async def test_authentication_is_required(live_url: str, session: AsyncSession) -> None:
     member = await make_member(session, status="suspended")
     await session.commit()
     for first in (
         {"type": "auth", "token": "garbage"},
         {"type": "auth", "token": member.token},  # a suspended member
-        {"type": "resume", "after": 1},
-        "not json",
+        {"type": "auth"},  # no token and no browser origin
     ):
-        async with connect(live_url) as ws:
-            await ws.send(first if isinstance(first, str) else json.dumps(first))
-            try:
-                while True:
-                    await asyncio.wait_for(ws.recv(), timeout=3)
-            except Exception:
-                pass
-            assert ws.close_code == 4001, first
+        assert await _close_code_after(live_url, first) == 4001, first
+
+
+async def test_a_first_message_outside_the_protocol_closes_with_4400(
+    live_url: str, session: AsyncSession
+) -> None:
+    member = await make_member(session)
+    await session.commit()
+    for first in (
+        "not json",
+        "[1, 2]",
+        {"type": "resume", "after": 1},
+        {"type": "auth", "token": member.token, "after": -1},
+        {"type": "auth", "token": member.token, "after": 2**63},
+        {"type": "auth", "token": member.token, "after": "7"},
+        {"type": "auth", "token": "x" * 5000},
+    ):
+        assert await _close_code_after(live_url, first) == 4400, first
 
 
 async def test_auth_timeout(live_url: str, realtime: RealtimeService) -> None:
