@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -42,11 +43,15 @@ async def list_users(
     role: str | None,
     after: tuple[str, uuid.UUID] | None,
     limit: int,
+    q: str | None = None,
 ) -> list[User]:
-    """Members ordered by handle (admins and moderators)."""
+    """Members ordered by handle (admins and moderators), optionally matching `q`."""
     if not actor.can(Permission.USERS_READ):
         raise Forbidden("Only admins and moderators list members.")
     statement = select(User)
+    # Each word must match somewhere (NUL characters are refused at the edge).
+    for term in (q or "").split():
+        statement = statement.where(_matches(term))
     if authority_id is not None:
         statement = statement.where(col(User.authority_id) == authority_id)
     if status is not None:
@@ -57,6 +62,24 @@ async def list_users(
         statement = statement.where(tuple_(col(User.handle), col(User.id)) > tuple_(*after))
     statement = statement.order_by(col(User.handle), col(User.id)).limit(limit)
     return list((await session.execute(statement)).scalars().all())
+
+
+def _matches(term: str) -> sa.ColumnElement[bool]:
+    """Members whose name, handle, email or authority (name or State code) contains `term`."""
+    # Escaped: a member searching for "o_brien" or "100%" means those characters.
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+    in_authority = select(col(Authority.id)).where(
+        sa.or_(
+            col(Authority.name).ilike(pattern, escape="\\"),
+            col(Authority.state_code) == term.upper(),
+        )
+    )
+    return sa.or_(
+        col(User.full_name).ilike(pattern, escape="\\"),
+        col(User.handle).ilike(pattern, escape="\\"),
+        col(User.email).ilike(pattern, escape="\\"),
+        col(User.authority_id).in_(in_authority),
+    )
 
 
 async def authorities_by_id(

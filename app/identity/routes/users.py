@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,16 +30,26 @@ async def shaped_user(session: AsyncSession, user: User) -> UserRead:
 async def list_users(
     actor: CurrentUser,
     session: DbSession,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="words that must each appear, in any case, in the member's name, "
+            "handle or email, or in their authority's name (or be its State code)",
+        ),
+    ] = None,
     authority_id: uuid.UUID | None = None,
     status: str | None = None,
     role: str | None = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[UserRead]:
-    """Members by handle (admins, moderators)."""
+    """Members by handle, optionally matching a search (admins, moderators)."""
     rows = await users.list_users(
         session,
         actor=actor,
+        q=q,
         authority_id=authority_id,
         status=status,
         role=role,
