@@ -172,6 +172,11 @@ def _describe_operation(operation: dict[str, Any], *, method: str, signed_in: bo
         statuses.add("413")
     if parameters or has_body:
         statuses.add("422")
+    if method not in _SAFE_METHODS:
+        # Which writes can conflict is known only inside each service (a transition from the
+        # wrong status, a spent token, a taken handle, an idempotency key reused with another
+        # body): declaring 409 on every write over-promises less than leaving it out.
+        statuses.add("409")
     # Statuses a route declared itself (401/409/429/410...) keep their own description.
     statuses |= {code for code in responses if code[:1] in ("4", "5")}
     for code in sorted(statuses):

@@ -246,3 +246,27 @@ async def test_case_file_export(
     assert [e["to_status"] for e in data["timeline"] if e["receipt"]] == ["submitted", "received"]
     assert set(data["handling_codes"]) == {"H0", "H1", "H2", "H3"}
     assert (await audit_rows(session, "case.exported", cid))[0].actor_user_id == net.it.id
+
+
+async def test_nul_bytes_in_multipart_fields_never_crash(
+    client: httpx.AsyncClient, session: AsyncSession, net: Network
+) -> None:
+    # The file itself may hold NUL bytes; its name and the text fields are what reach
+    # PostgreSQL text columns, so they must be cleaned or refused, never a 500.
+    case = await submitted_case(client, net)
+    url = f"/api/v1/cases/{case['id']}/attachments"
+    named = await client.post(
+        url,
+        files={"file": ("evi\x00dence.pdf", PDF, "application/pdf")},
+        headers=net.fr.headers,
+    )
+    assert named.status_code == 201, named.text
+    assert "\x00" not in named.json()["filename"]
+    coded = await client.post(
+        url,
+        files={"file": ("evidence.pdf", PDF, "application/pdf")},
+        data={"handling_code": "H\x002"},
+        headers=net.fr.headers,
+    )
+    assert coded.status_code == 422
+    assert coded.headers["content-type"] == "application/problem+json"
