@@ -22,6 +22,7 @@ from app.core.errors import install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import EdgeMiddleware
 from app.core.openapi import install_openapi
+from app.core.webclient import client_dir, web_client_router
 from app.db import Database, database_unavailable, log_database_in_use, resolve_database
 from app.directory.router import router as directory_router
 from app.forums.router import router as forums_router
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         notifications_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    # Last: its catch-all answers the client's page for every other GET outside /api.
+    app.include_router(web_client_router(client_dir(), reload=settings.env == "development"))
 
     if settings.cors_origins:
         app.add_middleware(
