@@ -246,6 +246,18 @@ async def authorities_of_state(
     return [(row[0], int(row[1])) for row in (await session.execute(stmt)).all()]
 
 
+_AUTHORITY_NAMES = (
+    select(col(Authority.id), col(Authority.name), col(Authority.state_code), col(State.name))
+    .join(State, col(State.code) == col(Authority.state_code))
+    .order_by(col(State.name), col(Authority.name), col(Authority.id))
+)
+
+
+async def authority_names(session: AsyncSession) -> list[tuple[uuid.UUID, str, str, str]]:
+    """(id, name, state code, state name) of every authority, by state then name."""
+    return [(r[0], r[1], r[2], r[3]) for r in (await session.execute(_AUTHORITY_NAMES)).all()]
+
+
 # Made once: a new alias per call costs more CPU than the query (the finder runs this).
 _PARTY_A = sa.orm.aliased(TreatyParty, name="party_a")
 _PARTY_B = sa.orm.aliased(TreatyParty, name="party_b")

@@ -18,6 +18,7 @@ from app.directory.constants import AuthorityType, Channel, Measure, TreatyKind
 from app.directory.repository import AuthorityFilters
 from app.directory.schemas import (
     AuthorityCreate,
+    AuthorityName,
     AuthorityRead,
     AuthoritySummary,
     AuthorityUpdate,
@@ -55,6 +56,15 @@ async def list_states(
 ) -> list[StateRead]:
     """Every ISO 3166-1 state with its UN M49 region."""
     return await service.list_states(session, actor=actor, region=region)
+
+
+@router.get(
+    "/directory/authority-names",
+    summary="Every authority's name and State, for applicants (no sign-in).",
+)
+async def list_authority_names(session: DbSession) -> list[AuthorityName]:
+    """Names and States only, for the application form's choice of authority."""
+    return await service.list_authority_names(session)
 
 
 @router.get("/authorities", summary="Search and filter the directory.")

@@ -170,6 +170,15 @@ class AuthorityRead(AuthorityEntry):
     last_verified_by: PersonRef | None
 
 
+class AuthorityName(BaseModel):
+    """What an applicant sees of an authority: its name and State, no contacts."""
+
+    id: uuid.UUID
+    name: str
+    state_code: str
+    state_name: str
+
+
 class StateRead(BaseModel):
     code: str
     name: str

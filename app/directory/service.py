@@ -32,7 +32,7 @@ from app.directory.failures import (
     resolve_contact_failure,
 )
 from app.directory.finder import convention_basis_between, find_authority
-from app.directory.schemas import RevisionRead, StateRead
+from app.directory.schemas import AuthorityName, RevisionRead, StateRead
 from app.directory.sheets import compare_sheets, list_sheets, put_sheet, read_sheet, verify_sheet
 from app.directory.transfer import export_directory, import_directory
 from app.directory.treaties import create_treaty, list_treaties, read_treaty, update_treaty
@@ -100,6 +100,18 @@ async def list_states(
             | (col(State.intermediate_region) == region)
         )
     return [state_read(s) for s in (await session.execute(stmt)).scalars()]
+
+
+async def list_authority_names(session: AsyncSession) -> list[AuthorityName]:
+    """Every authority's name and State, for the application form (anyone may ask).
+
+    Only what a published directory of central authorities shows anyway: no contacts,
+    channels or notes, which stay for vetted members.
+    """
+    return [
+        AuthorityName(id=id_, name=name, state_code=code, state_name=state)
+        for id_, name, code, state in await repository.authority_names(session)
+    ]
 
 
 async def list_revisions(

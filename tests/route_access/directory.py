@@ -13,6 +13,7 @@ _ADMIN = {"admin"}
 
 ROUTES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/states"): _READERS,
+    ("GET", "/api/v1/directory/authority-names"): {"anonymous"},
     ("GET", "/api/v1/authorities"): _READERS,
     ("POST", "/api/v1/authorities"): _ADMIN,
     ("GET", "/api/v1/authorities/{authority_id}"): _READERS,

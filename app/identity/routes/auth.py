@@ -267,6 +267,11 @@ async def logout(actor: CurrentUserAllowExpired, session: DbSession) -> Response
     """End the current session."""
     await sessions.end_current_session(session, actor=actor)
     response = Response(status_code=204)
+    secure = identity_settings().cookie_secure
     for name in (SESSION_COOKIE, DEV_SESSION_COOKIE, CSRF_COOKIE):
-        response.delete_cookie(name, path="/")
+        # With the attributes they were set with: a browser ignores a `__Host-` cookie (and
+        # so its deletion) that does not say Secure.
+        response.delete_cookie(
+            name, path="/", secure=secure or name == SESSION_COOKIE, samesite="strict"
+        )
     return response

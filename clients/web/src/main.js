@@ -1,0 +1,77 @@
+// Start-up: language, who is signed in, then the page for the current route.
+import { render } from '../vendor/preact.mjs';
+import { useEffect, useRef } from '../vendor/preact-hooks.mjs';
+import { Skeleton } from './components.js';
+import { html } from './html.js';
+import { startI18n } from './i18n.js';
+import { Apply } from './pages/apply.js';
+import { Home } from './pages/home.js';
+import { NotFound } from './pages/notfound.js';
+import { RecoveryCodes, SignIn } from './pages/signin.js';
+import { ProvideInformation, VerifyEmail } from './pages/verify.js';
+import { currentLocation, navigate, useRoutes } from './router.js';
+import { loadMe, pendingRecoveryCodes, refreshUnread, sessionState } from './session.js';
+import { Shell } from './shell.js';
+
+// access: 'member' needs a session (signed-out visitors get the sign-in form in place and
+// land on the page once signed in); 'guest' is for signed-out visitors; 'public' for all.
+const ROUTES = [
+  { path: '/', page: Home, access: 'member' },
+  { path: '/sign-in', page: SignIn, access: 'guest' },
+  { path: '/apply', page: Apply, access: 'public' },
+  { path: '/verify-email', page: VerifyEmail, access: 'public' },
+  { path: '/provide-information', page: ProvideInformation, access: 'public' },
+];
+const match = useRoutes(ROUTES);
+const UNREAD_REFRESH_MS = 60_000;
+
+function App() {
+  const location = currentLocation.value;
+  const state = sessionState.value;
+  const codes = pendingRecoveryCodes.value;
+  const first = useRef(true);
+  useEffect(() => {
+    // After a navigation, take keyboard and screen-reader focus to the new page's heading.
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    window.scrollTo(0, 0);
+    const heading = document.querySelector('main h1');
+    if (heading) heading.focus();
+    refreshUnread();
+  }, [location.path, state, codes]);
+
+  if (codes) {
+    const done = () => {
+      pendingRecoveryCodes.value = null;
+      if (currentLocation.value.path === '/sign-in') navigate('/', { replace: true });
+    };
+    return html`<${Shell} bare=${true}><${RecoveryCodes} codes=${codes} onContinue=${done} /><//>`;
+  }
+  if (state === 'unknown') return html`<${Shell}><${Skeleton} rows=${4} /><//>`;
+  const found = match(location.path);
+  let page;
+  if (!found) page = html`<${NotFound} />`;
+  else if (found.route.access === 'member' && state !== 'signed-in') page = html`<${SignIn} />`;
+  else if (found.route.access === 'guest' && state === 'signed-in') {
+    queueMicrotask(() => navigate('/', { replace: true }));
+    page = html`<${Skeleton} rows=${2} />`;
+  } else page = html`<${found.route.page} params=${found.params} />`;
+  return html`<${Shell}>${page}<//>`;
+}
+
+async function start() {
+  await startI18n();
+  const root = document.getElementById('app');
+  root.textContent = ''; // the boot message
+  render(html`<${App} />`, root);
+  await loadMe();
+  setInterval(() => {
+    if (document.visibilityState === 'visible') refreshUnread();
+  }, UNREAD_REFRESH_MS);
+}
+
+start().catch((error) => {
+  document.getElementById('app').textContent = `canet could not start: ${error.message}`;
+});

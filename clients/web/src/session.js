@@ -1,0 +1,79 @@
+// Who is signed in, and everything the client holds for them. The session itself is the
+// API's HttpOnly cookie: nothing about it is kept in web storage or the URL.
+import { signal } from '../vendor/signals.mjs';
+import { api, mayHaveSession, whenUnauthorized } from './api.js';
+
+export const me = signal(null);
+/** 'unknown' until /me answers, then 'signed-in' or 'signed-out'. */
+export const sessionState = signal('unknown');
+/** Why the member was signed out, shown on the sign-in page: null | 'ended' | 'signed-out'. */
+export const signedOutReason = signal(null);
+export const unreadNotifications = signal(0);
+/** The recovery codes of a just-finished enrollment: shown once, before anything else. */
+export const pendingRecoveryCodes = signal(null);
+
+const resets = [];
+/** Register a function that forgets a page's data at sign-out. */
+export function onSignOut(reset) {
+  resets.push(reset);
+}
+
+export function clearClientState(reason = null) {
+  me.value = null;
+  unreadNotifications.value = 0;
+  pendingRecoveryCodes.value = null;
+  for (const reset of resets) reset();
+  try {
+    window.sessionStorage.clear();
+  } catch {
+    // nothing was stored
+  }
+  signedOutReason.value = reason;
+  sessionState.value = 'signed-out';
+}
+
+whenUnauthorized(() => {
+  if (sessionState.value === 'signed-in') clearClientState('ended');
+});
+
+export async function loadMe() {
+  if (!mayHaveSession()) {
+    clearClientState(null);
+    return;
+  }
+  try {
+    me.value = await api('GET', '/me', { anonymous: true });
+    sessionState.value = 'signed-in';
+    signedOutReason.value = null;
+    refreshUnread();
+  } catch (error) {
+    if (error.status === 401) {
+      clearClientState(null);
+      return;
+    }
+    throw error;
+  }
+}
+
+export async function refreshUnread() {
+  if (sessionState.value !== 'signed-in') return;
+  try {
+    const page = await api('GET', '/notifications', { query: { unread: true, limit: 1 } });
+    unreadNotifications.value = page.unread_count;
+  } catch {
+    // the count stays as it was; the next refresh tries again
+  }
+}
+
+export async function signOut() {
+  try {
+    await api('POST', '/auth/logout');
+  } finally {
+    clearClientState('signed-out');
+  }
+}
+
+export function hasRole(...roles) {
+  const member = me.value;
+  return Boolean(member && member.roles.some((role) => roles.includes(role)));
+}
