@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,67 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.events import Audience
 from app.db import Database
-from tests.factories import TEST_SECRET_KEY, make_forum, make_member
-from tests.realtime.conftest import free_port, publish, ws_client
-
-
-class Server:
-    def __init__(self, database_url: str, data_dir: Path, workers: int = 1) -> None:
-        self.port = free_port()
-        env = os.environ | {
-            "CANET_DATABASE_URL": database_url,
-            "CANET_SECRET_KEY": TEST_SECRET_KEY,
-            "CANET_DATA_DIR": str(data_dir),
-            "CANET_BASE_URL": "http://testserver",
-            "CANET_LOG_LEVEL": "WARNING",
-            "CANET_REALTIME_SWEEP_SECONDS": "0.2",
-            # A shared test server: keep each process's pool small.
-            "CANET_DB_POOL_SIZE": "4",
-            "CANET_DB_MAX_OVERFLOW": "4",
-        }
-        self.log = data_dir / f"server-{self.port}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "app.cli",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(workers),
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        self.http = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}/api/v1/ws"
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    self.process.stderr.read().decode() if self.process.stderr else ""
-                )
-            try:
-                if httpx.get(self.http + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("server did not start")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+from tests.factories import make_forum, make_member
+from tests.realtime.conftest import publish, ws_client
+from tests.servers import Server
 
 
 @pytest.fixture(scope="module")
