@@ -109,7 +109,7 @@ async def test_only_the_client_files_are_served(client: httpx.AsyncClient) -> No
     for name in ("scripts/vendor.sh", "index.html", "src/nothing.js", "../pyproject.toml"):
         response = await client.get(base + name, follow_redirects=True)
         assert response.status_code == 404, name
-    assert (await client.get(base + "i18n/fr.json")).json()["signIn.title"] == "Se connecter"
+    assert (await client.get(base + "i18n/core.fr.json")).json()["signIn.title"] == "Se connecter"
     assert (await client.get(base + "vendor/preact.mjs")).status_code == 200
 
 
@@ -132,8 +132,15 @@ def test_every_catalog_key_used_by_the_client_is_in_english_and_french() -> None
     used: set[str] = set()
     for source in (web / "src").rglob("*.js"):
         used.update(re.findall(r"\bt\('([\w.-]+)'", source.read_text()))
-    english = json.loads((web / "i18n" / "en.json").read_text())
-    french = json.loads((web / "i18n" / "fr.json").read_text())
+    areas = sorted(p.name.split(".")[0] for p in (web / "i18n").glob("*.en.json"))
+    script = (web / "src" / "i18n.js").read_text()
+    assert areas == sorted(re.findall(r"'(\w+)'", script.split("const AREAS = [")[1].split("]")[0]))
+    english: dict[str, object] = {}
+    for area in areas:
+        entries = json.loads((web / "i18n" / f"{area}.en.json").read_text())
+        french = json.loads((web / "i18n" / f"{area}.fr.json").read_text())
+        assert set(french) == set(entries), (area, sorted(set(entries) ^ set(french)))
+        assert not set(entries) & set(english), (area, sorted(set(entries) & set(english)))
+        english |= entries
     assert used, "no t('...') calls found"
     assert not used - set(english), sorted(used - set(english))
-    assert set(french) == set(english), sorted(set(english) ^ set(french))

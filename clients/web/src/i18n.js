@@ -12,11 +12,22 @@ const STORAGE_KEY = 'canet.language'; // a preference, never anything about the 
 export const language = signal('en');
 const catalogs = {};
 
+// One catalog file per area of the client (i18n/<area>.<language>.json), so that each part
+// of the client keeps its own strings. English has every area; another language may lack
+// some (Arabic is partial) and falls back to English key by key.
+const AREAS = ['core', 'directory', 'forums', 'live', 'account'];
+
+async function loadArea(area, code) {
+  const response = await fetch(new URL(`../i18n/${area}.${code}.json`, import.meta.url));
+  if (response.status === 404 && code !== 'en') return {};
+  if (!response.ok) throw new Error(`catalog ${area}.${code}: ${response.status}`);
+  return response.json();
+}
+
 async function loadCatalog(code) {
   if (!catalogs[code]) {
-    const response = await fetch(new URL(`../i18n/${code}.json`, import.meta.url));
-    if (!response.ok) throw new Error(`catalog ${code}: ${response.status}`);
-    catalogs[code] = await response.json();
+    const parts = await Promise.all(AREAS.map((area) => loadArea(area, code)));
+    catalogs[code] = Object.assign({}, ...parts);
   }
   return catalogs[code];
 }
