@@ -1,4 +1,7 @@
-"""identity: count wrong second-factor codes per account across challenges
+"""identity: no schema change (kept so the chain stays linear)
+
+Wrong second-factor codes are counted per member in the existing login_throttles table
+(key `mfa:<user id>`), so this step, reserved for that change, turned out empty.
 
 Revision ID: 0011_mfa_lockout
 Revises: 0010_merge
