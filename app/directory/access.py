@@ -17,6 +17,7 @@ from app.auth.permissions import Permission, Role, permissions_for
 from app.core import audit
 from app.core.audit import Target
 from app.core.errors import Forbidden, NotFound
+from app.directory.constants import AuthorityAction
 from app.models.directory import (
     Authority,
     ContactFailureReport,
@@ -44,6 +45,26 @@ def is_moderator(actor: Actor) -> bool:
 
 def is_focal_point_of(actor: Actor, authority_id: uuid.UUID) -> bool:
     return can_read(actor) and actor.focal_point and actor.authority_id == authority_id
+
+
+def may_edit_authority(actor: Actor, authority_id: uuid.UUID) -> bool:
+    """Admins edit and verify any entry; a focal point their own authority's."""
+    return is_admin(actor) or is_focal_point_of(actor, authority_id)
+
+
+def may_move_authority(actor: Actor) -> bool:
+    """Moving an entry to another State (its `state_code`) is for admins only."""
+    return is_admin(actor)
+
+
+def authority_actions(actor: Actor, authority_id: uuid.UUID) -> list[AuthorityAction]:
+    """What the actor may do to an entry, by the rules the writes apply, for clients to show."""
+    if not may_edit_authority(actor, authority_id):
+        return []
+    actions: list[AuthorityAction] = ["edit", "verify"]
+    if may_move_authority(actor):
+        actions.append("change_state")
+    return actions
 
 
 async def actor_state_code(session: AsyncSession, actor: Actor) -> str | None:
@@ -96,7 +117,7 @@ async def access_authority(
     authority = await session.get(Authority, authority_id)
     if authority is None:
         raise NotFound("No such authority.")
-    if for_write and not (is_admin(actor) or is_focal_point_of(actor, authority.id)):
+    if for_write and not may_edit_authority(actor, authority.id):
         await refuse(
             session,
             actor=actor,

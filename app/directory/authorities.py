@@ -119,6 +119,7 @@ async def read_authority(
         get_directory_settings().stale_before(),
         focal_points=[PersonRef(id=u.id, full_name=u.full_name) for u in focal],
         verifier=verifier,
+        allowed_actions=access.authority_actions(actor, authority_id),
     )
 
 
@@ -208,7 +209,7 @@ async def update_authority(
     """Edit the fields sent (admin, or the authority's focal point); saving verifies the entry."""
     authority = await access.access_authority(session, actor, authority_id, for_write=True)
     sent = set(data.model_fields_set)
-    if "state_code" in sent and not access.is_admin(actor):
+    if "state_code" in sent and not access.may_move_authority(actor):
         await access.refuse(
             session,
             actor=actor,

@@ -51,6 +51,9 @@ REQUIREMENTS: tuple[str, ...] = get_args(Requirement)
 TreatyKind = Literal["bilateral", "regional", "multilateral"]
 TREATY_KINDS: tuple[str, ...] = get_args(TreatyKind)
 
+# What a caller may do to an entry (AuthorityRead.allowed_actions).
+AuthorityAction = Literal["edit", "verify", "change_state"]
+
 FailureChannel = Literal["email", "phone", "fax", "website", "address", "other"]
 
 # ISO 639-1 (two letters) and ISO 3166-1 alpha-3; the schemas normalise the case.

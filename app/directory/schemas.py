@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 from app.directory.constants import (
     LANGUAGE_PATTERN,
     STATE_CODE_PATTERN,
+    AuthorityAction,
     AuthorityType,
     Channel,
     FailureChannel,
@@ -168,6 +169,10 @@ class AuthorityEntry(AuthoritySummary):
 class AuthorityRead(AuthorityEntry):
     focal_points: list[PersonRef]
     last_verified_by: PersonRef | None
+    allowed_actions: list[AuthorityAction] = Field(
+        description="what the caller may do to this entry: `edit` (PATCH), `verify` "
+        "(POST .../verify), `change_state` (PATCH `state_code`); empty for readers only"
+    )
 
 
 class AuthorityName(BaseModel):

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.core.markdown import render_markdown
+from app.directory.constants import AuthorityAction
 from app.directory.repository import AuthorityRow
 from app.directory.schemas import (
     AuthorityEntry,
@@ -143,11 +144,13 @@ def authority_read(
     *,
     focal_points: list[PersonRef],
     verifier: PersonRef | None,
+    allowed_actions: list[AuthorityAction],
 ) -> AuthorityRead:
     return AuthorityRead(
         **authority_entry(row, stale_before).model_dump(),
         focal_points=focal_points,
         last_verified_by=verifier,
+        allowed_actions=allowed_actions,
     )
 
 

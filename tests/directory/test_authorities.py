@@ -215,3 +215,40 @@ async def test_idempotency_key_creates_once(client: httpx.AsyncClient, session: 
     count = len((await session.execute(select(Authority))).scalars().all())
     assert count == 2
     assert len(await _audit(session, "directory.authority.create")) == 2
+
+
+async def test_allowed_actions_say_what_the_writes_accept(
+    client: httpx.AsyncClient, session: AsyncSession
+):
+    authority = await make_authority(session)
+    other = await make_authority(session, state_code="ITA")
+    readers = {
+        "officer": await make_member(session, authority=authority),
+        "other focal point": await make_member(session, authority=other, focal_point=True),
+        "moderator": await make_member(session, roles=["moderator"]),
+        "focal point": await make_member(session, authority=authority, focal_point=True),
+        "admin": await make_member(session, roles=["admin"]),
+    }
+    await session.commit()
+    url = f"/api/v1/authorities/{authority.id}"
+    expected = {
+        "officer": [],
+        "other focal point": [],
+        "moderator": [],
+        "focal point": ["edit", "verify"],
+        "admin": ["edit", "verify", "change_state"],
+    }
+    for who, member in readers.items():
+        read = await client.get(url, headers=member.headers)
+        actions = read.json()["allowed_actions"]
+        assert actions == expected[who], who
+        # Each action shown is one the API accepts, and each one not shown it refuses.
+        edited = await client.patch(url, json={"office_hours": who}, headers=member.headers)
+        assert (edited.status_code == 200) == ("edit" in actions), who
+        verified = await client.post(f"{url}/verify", headers=member.headers)
+        assert (verified.status_code == 200) == ("verify" in actions), who
+        moved = await client.patch(url, json={"state_code": "FRA"}, headers=member.headers)
+        assert (moved.status_code == 200) == ("change_state" in actions), who
+        if edited.status_code == 200:
+            # The write's own answer carries the same field.
+            assert edited.json()["allowed_actions"] == actions
