@@ -8,8 +8,11 @@ screenshots of each page at 1280 and 375 px wide go to build/screenshots/ (not c
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+import secrets
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,7 +21,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.dependencies import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for
+from app.models.identity import UserSession
+from tests.factories import TEST_SECRET_KEY, Member
 from tests.servers import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,3 +180,33 @@ async def check_page(page: Page, name: str) -> None:
         await page.set_viewport_size({"width": width, "height": size["height"]})
         await page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
     await page.set_viewport_size(size)
+
+
+async def sign_in(context: BrowserContext, session: AsyncSession, member: Member) -> None:
+    """Give the browser a cookie session of a factory member, as signing in with both factors
+    would (the sign-in journey itself is tested once, in test_journeys.py)."""
+    cookie = secrets.token_urlsafe(32)
+    user_session = UserSession(
+        user_id=member.id,
+        kind="cookie",
+        cookie_hash=hashlib.sha256(cookie.encode()).hexdigest(),
+        expires_at=datetime.now(UTC) + timedelta(hours=8),
+    )
+    session.add(user_session)
+    await session.commit()
+    csrf = csrf_token_for(TEST_SECRET_KEY, user_session.id)
+    # Domain and path rather than a URL: Chromium refuses a Secure cookie set for an http URL
+    # through the protocol, though it keeps one that 127.0.0.1 sends.
+    host: dict[str, Any] = {"domain": "127.0.0.1", "path": "/", "secure": True}
+    await context.add_cookies(
+        [
+            {
+                "name": SESSION_COOKIE,
+                "value": cookie,
+                "httpOnly": True,
+                "sameSite": "Strict",
+                **host,
+            },
+            {"name": CSRF_COOKIE, "value": csrf, "sameSite": "Strict", **host},
+        ]
+    )
