@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -56,9 +57,17 @@ def _dump(payload: dict[str, Any]) -> str:
 
 
 def origin_allowed(websocket: WebSocket, allowed: set[str]) -> bool:
-    """Browsers always send Origin on websockets; other clients send none."""
+    """Browsers always send Origin on websockets; other clients send none.
+
+    A page of this server is on an allowed origin whatever name it was opened by
+    (http://localhost:8000 while CANET_BASE_URL says 127.0.0.1): its Origin names the Host it
+    connects to. Another site's page names its own origin, never this Host.
+    """
     origin = websocket.headers.get("origin")
-    return origin is None or origin.rstrip("/") in allowed
+    if origin is None or origin.rstrip("/") in allowed:
+        return True
+    host = websocket.headers.get("host")
+    return host is not None and urlsplit(origin).netloc.lower() == host.lower()
 
 
 class Connection:

@@ -90,3 +90,40 @@ async def test_browser_session_cookie_with_allowed_origin(
     async with connect(live_url, additional_headers=headers) as ws:
         await ws.send(json.dumps({"type": "auth"}))
         assert await Client(ws).closed_with() == 4001
+
+
+async def test_a_page_served_by_this_host_may_use_its_cookie(
+    live_url: str, session: AsyncSession
+) -> None:
+    """The client's own origin is the request's Host even when CANET_BASE_URL names another
+    (http://localhost:8000 opened while the base URL says 127.0.0.1): same origin, accepted."""
+    member = await make_member(session)
+    cookie = "cookie-secret-for-the-same-host-test"
+    session.add(
+        UserSession(
+            user_id=member.id,
+            kind="cookie",
+            cookie_hash=hashlib.sha256(cookie.encode()).hexdigest(),
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    await session.commit()
+    own_origin = "http://" + live_url.split("://", 1)[1].split("/", 1)[0]
+    async with connect(
+        live_url,
+        origin=own_origin,  # type: ignore[arg-type]
+        additional_headers={"Cookie": f"canet_session={cookie}"},
+    ) as ws:
+        await ws.send(json.dumps({"type": "auth"}))
+        assert (await Client(ws).next())["type"] == "ready"
+    # Another site on the same machine (another port) is a different origin.
+    port = int(own_origin.rsplit(":", 1)[1])
+    try:
+        async with connect(live_url, origin=f"http://127.0.0.1:{port + 1}") as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps({"type": "auth"}))
+            await ws.recv()
+        raise AssertionError("another origin was accepted")
+    except AssertionError:
+        raise
+    except Exception as exc:
+        assert "403" in str(exc) or "1008" in str(exc), exc
