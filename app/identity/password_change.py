@@ -26,11 +26,11 @@ RESET_MINUTES = 60
 INVALID_LINK = "The link is invalid, already used or expired."
 
 
-def _check(password: str, user: User) -> None:
+def _check(password: str, user: User, *, field: str = "password") -> None:
     problems = passwords.problems_for(password, email=user.email, full_name=user.full_name)
     if problems:
         raise ValidationFailed(
-            problems[0], errors=[{"field": "password", "message": p} for p in problems]
+            problems[0], errors=[{"field": field, "message": p} for p in problems]
         )
 
 
@@ -118,9 +118,10 @@ async def change_password(session: AsyncSession, *, current: str, new: str, acto
         await throttling.record_failure(session, [throttling.account_key(user.email)])
         raise ValidationFailed(
             "The current password is wrong.",
-            errors=[{"field": "current_password", "message": "wrong password"}],
+            errors=[{"field": "current_password", "message": "The current password is wrong."}],
         )
-    _check(new, user)
+    # Named as the request names it, so that a form can show the message by that field.
+    _check(new, user, field="new_password")
     user.password_hash = await passwords.hash_password(new)
     await session.flush()
     others = (

@@ -257,3 +257,23 @@ class PasswordResetConfirmIn(BaseModel):
 class PasswordChangeIn(BaseModel):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
+
+
+class ProfileUpdate(BaseModel):
+    full_name: Annotated[str | None, NotNull] = Field(default=None, max_length=200)
+    handle: Annotated[str | None, NotNull] = Field(
+        default=None, max_length=33, description="lowercase letters, digits and dots; unique"
+    )
+
+
+class RecoveryCodesIn(BaseModel):
+    """Proof that the member holds the account now: exactly one of the two."""
+
+    code: str | None = Field(
+        default=None, max_length=32, description="the current code of the authenticator app"
+    )
+    password: str | None = Field(default=None, max_length=1024)
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str] = Field(description="shown once; every earlier code is void")

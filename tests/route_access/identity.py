@@ -14,6 +14,8 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/me"): {"any"},
     ("GET", "/api/v1/me/sessions"): {"any"},
     ("POST", "/api/v1/me/password"): {"any"},
+    ("PATCH", "/api/v1/me"): {"any"},
+    ("POST", "/api/v1/me/recovery-codes"): {"any"},
     # another member's session (here: a random id) is 404, never 403
     ("DELETE", "/api/v1/me/sessions/{session_id}"): {"any"},
     # focal points of any role also see their authority's queue (object-level)

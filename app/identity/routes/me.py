@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
+from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser, CurrentUserAllowExpired
-from app.core.errors import Unauthorized
+from app.core.errors import Unauthorized, problem_response
 from app.db import DbSession
-from app.identity import password_change, service, sessions, users
+from app.identity import password_change, profile, service, sessions, users
 from app.identity.routes.common import authority_ref
-from app.identity.schemas import MeOut, PasswordChangeIn, SessionOut
+from app.identity.schemas import (
+    MeOut,
+    PasswordChangeIn,
+    ProfileUpdate,
+    RecoveryCodesIn,
+    RecoveryCodesOut,
+    SessionOut,
+)
 
 router = APIRouter(tags=["identity"])
 
@@ -20,6 +30,10 @@ router = APIRouter(tags=["identity"])
 @router.get("/me", response_model=MeOut)
 async def me(actor: CurrentUserAllowExpired, session: DbSession) -> MeOut:
     """Who I am: roles, authority, status (works with an expired vetting too)."""
+    return await _me(session, actor)
+
+
+async def _me(session: DbSession, actor: Actor) -> MeOut:
     assert actor.user_id is not None
     user = await service.get_member(session, actor.user_id)
     if user is None:
@@ -79,3 +93,48 @@ async def change_my_password(
         session, current=body.current_password, new=body.new_password, actor=actor
     )
     return Response(status_code=204)
+
+
+@router.patch("/me", response_model=MeOut, responses={409: {"description": "the handle is taken"}})
+async def update_me(body: ProfileUpdate, actor: CurrentUser, session: DbSession) -> MeOut:
+    """Change my display name (`full_name`) and/or `handle`; a taken handle is 409."""
+    await profile.update_profile(session, full_name=body.full_name, handle=body.handle, actor=actor)
+    return await _me(session, actor)
+
+
+_RECOVERY_REFUSALS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "wrong code or password (counted like sign-in failures)"},
+    429: {"description": "too many wrong answers; retry after Retry-After seconds"},
+}
+
+
+@router.post(
+    "/me/recovery-codes",
+    response_model=RecoveryCodesOut,
+    status_code=201,
+    responses=_RECOVERY_REFUSALS,
+)
+async def regenerate_recovery_codes(
+    body: RecoveryCodesIn, request: Request, actor: CurrentUser, session: DbSession
+) -> RecoveryCodesOut | JSONResponse:
+    """Replace all my recovery codes with 10 new ones, shown once; needs my current TOTP
+    `code` or my `password`."""
+    outcome = await profile.regenerate_recovery_codes(
+        session,
+        code=body.code,
+        password=body.password,
+        secret_key=str(request.app.state.settings.resolved_secret_key()),
+        actor=actor,
+    )
+    if isinstance(outcome, profile.FieldRefusal):
+        refusal = outcome.refusal
+        return problem_response(
+            request,
+            status=refusal.status,
+            code=refusal.code,
+            title="Invalid input" if refusal.status == 422 else "Too many requests",
+            detail=refusal.detail,
+            errors=[{"field": outcome.field, "message": refusal.detail}],
+            headers=refusal.headers,
+        )
+    return RecoveryCodesOut(recovery_codes=outcome)
