@@ -80,9 +80,7 @@ async def test_docs_csp_allows_no_other_origin_and_no_inline_script(
     for path in ("/docs", "/docs/assets/swagger-init.js"):
         csp = (await client.get(path)).headers["content-security-policy"]
         assert not re.search(r"https?:", csp), csp
-        directives = {
-            part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()
-        }
+        directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
         assert directives["script-src"] == ["'self'"]
         assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
         assert directives["default-src"] == ["'none'"]

@@ -101,9 +101,7 @@ def test_extensions_cannot_redefine_standard_members() -> None:
     for member in ("type", "title", "status", "detail", "errors", "request_id"):
         with pytest.raises(ValueError, match="standard members"):
             Conflict("refused", extra={member: "x"})
-    assert AppError("fine", extra={"case_status": "received"}).extra == {
-        "case_status": "received"
-    }
+    assert AppError("fine", extra={"case_status": "received"}).extra == {"case_status": "received"}
     body = problem_body(
         status=409,
         code="conflict",
