@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.forums.routes import forums, posts, threads
+from app.forums.routes import following, forums, posts, threads
 
 router = APIRouter(tags=["forums"])
 router.include_router(forums.router)
 router.include_router(threads.router)
 router.include_router(posts.router)
+router.include_router(following.router)

@@ -256,3 +256,20 @@ class ForumSettings(BaseModel):
 
 
 ThreadCreated.model_rebuild()
+
+
+# --- threads a member follows ---------------------------------------------------------------
+
+
+class FollowedThreadRead(BaseModel):
+    """A thread the caller follows (itself or through its forum), as the home page lists it."""
+
+    id: uuid.UUID
+    forum_id: uuid.UUID
+    forum_name: str
+    title: str
+    pinned: bool
+    locked: bool
+    post_count: int
+    unread_count: int
+    last_activity_at: datetime

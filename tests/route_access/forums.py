@@ -21,6 +21,7 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/forums/{forum_id}/read"): _READERS,
     ("GET", "/api/v1/me/forum-settings"): _READERS,
     ("PUT", "/api/v1/me/forum-settings"): _READERS,
+    ("GET", "/api/v1/me/followed-threads"): _READERS,
     ("GET", "/api/v1/groups"): _MANAGERS,
     ("POST", "/api/v1/groups"): _MANAGERS,
     ("GET", "/api/v1/groups/{group_id}"): _MANAGERS,
