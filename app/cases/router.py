@@ -26,6 +26,7 @@ from app.cases.routing import CaseRoute
 from app.cases.schemas import (
     AttachmentRead,
     Box,
+    CaseCounts,
     CaseCreate,
     CaseExport,
     CaseMetrics,
@@ -164,6 +165,15 @@ async def case_metrics(
             headers={"Content-Disposition": 'attachment; filename="case-metrics.csv"'},
         )
     return figures
+
+
+@router.get("/cases/counts", summary="How many of my cases are under way, by status.")
+async def count_cases(
+    session: DbSession,
+    actor: Annotated[Actor, RequirePermission(Permission.CASE_ACCESS)],
+) -> CaseCounts:
+    """Drafts and open cases I take part in, by status, and how many are overdue."""
+    return await cases_service.count_cases(session, actor=actor)
 
 
 @router.get("/cases/{case_id}", summary="One case.")

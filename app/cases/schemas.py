@@ -332,6 +332,16 @@ class PairStats(CaseStats):
     requested_authority_id: uuid.UUID
 
 
+class CaseCounts(BaseModel):
+    """How many of the caller's cases are still under way, by status."""
+
+    by_status: dict[str, int] = Field(
+        description="drafts and cases awaiting an answer, by status (statuses with none left out)"
+    )
+    open: int = Field(description="the sum of by_status")
+    overdue: int = Field(description="of those, past their due date")
+
+
 class CaseMetrics(BaseModel):
     authority_id: uuid.UUID | None
     since: datetime | None

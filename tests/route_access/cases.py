@@ -10,6 +10,7 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/cases"): {"officer"},
     ("GET", "/api/v1/cases"): _CASE,
     ("GET", "/api/v1/cases/metrics"): {"officer", "admin"},
+    ("GET", "/api/v1/cases/counts"): _CASE,
     ("GET", "/api/v1/cases/{case_id}"): _CASE,
     ("PATCH", "/api/v1/cases/{case_id}"): _CASE,
     ("GET", "/api/v1/cases/{case_id}/checks"): _CASE,

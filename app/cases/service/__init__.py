@@ -10,6 +10,7 @@ from app.cases.service.attachments import (
     upload_attachment,
 )
 from app.cases.service.cases import (
+    count_cases,
     create_case,
     get_case,
     list_cases,
@@ -26,6 +27,7 @@ from app.cases.service.shared import is_participant, participant_user_ids, searc
 from app.cases.service.transitions import transition_case
 
 __all__ = [
+    "count_cases",
     "create_case",
     "download_attachment",
     "get_case",

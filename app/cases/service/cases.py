@@ -16,7 +16,14 @@ from app.auth.permissions import Permission
 from app.cases import drafting, timeline
 from app.cases.access import CaseView, load_case, readable_clause
 from app.cases.constants import OPEN_STATUSES
-from app.cases.schemas import CaseCreate, CaseRead, CaseSummary, CaseUpdate, DraftingReport
+from app.cases.schemas import (
+    CaseCounts,
+    CaseCreate,
+    CaseRead,
+    CaseSummary,
+    CaseUpdate,
+    DraftingReport,
+)
 from app.cases.service.common import (
     allocate_reference,
     audit_snapshot,
@@ -327,6 +334,31 @@ async def list_cases(
         authority_ids=[actor.authority_id],
     )
     return Page[CaseSummary](items=[summary_of(c) for c in cases], next_cursor=next_cursor)
+
+
+# A draft is unfinished work of the requesting side; the open statuses await the other side.
+UNDER_WAY = ("draft", *OPEN_STATUSES)
+
+
+async def count_cases(session: AsyncSession, *, actor: Actor) -> CaseCounts:
+    """How many of the cases I take part in are under way, by status, and how many overdue."""
+    late = sa.and_(col(Case.due_date) < today(), col(Case.status).in_(OPEN_STATUSES))
+    rows = await session.execute(
+        sa.select(
+            col(Case.status),
+            sa.func.count(),
+            sa.func.count().filter(late),
+        )
+        .where(readable_clause(actor), col(Case.status).in_(UNDER_WAY))
+        .group_by(col(Case.status))
+    )
+    by_status: dict[str, int] = {}
+    overdue = 0
+    for status, count, late_count in rows.all():
+        by_status[status] = int(count)
+        overdue += int(late_count)
+    ordered = {status: by_status[status] for status in UNDER_WAY if status in by_status}
+    return CaseCounts(by_status=ordered, open=sum(ordered.values()), overdue=overdue)
 
 
 def _deadline_key() -> sa.ColumnElement[object]:
