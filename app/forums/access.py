@@ -202,6 +202,7 @@ class ThreadAccess:
     forum: Forum
     auto_follow: bool
     actor_name: str | None = None
+    actor_authority: str | None = None
 
 
 async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> ThreadAccess:
@@ -217,7 +218,11 @@ async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUI
     if row is None:
         raise NotFound("No such thread.", code="thread-not-found")
     return ThreadAccess(
-        thread=row[0], forum=row[1], auto_follow=row[2] is not False, actor_name=row[3]
+        thread=row[0],
+        forum=row[1],
+        auto_follow=row[2] is not False,
+        actor_name=row[3],
+        actor_authority=row[4],
     )
 
 
@@ -233,8 +238,11 @@ def _access_thread_statement(variant: Variant) -> Any:
             Thread,
             Forum,
             col(ForumUserSettings.auto_follow),
-            # The caller's display name, for the post they may be about to write.
+            # The caller's display name and authority, for the post they may be about to write.
             select(col(User.full_name)).where(col(User.id) == _READER_ID).scalar_subquery(),
+            select(col(Authority.name))
+            .where(col(Authority.id) == _READER_AUTHORITY_ID)
+            .scalar_subquery(),
         )
         .join(Forum, col(Forum.id) == col(Thread.forum_id))
         .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == _READER_ID)

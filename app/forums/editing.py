@@ -11,37 +11,48 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import Conflict, Forbidden
 from app.core.events import Audience
 from app.core.markdown import render_markdown
-from app.forums.access import access_post, is_moderator
+from app.forums import rules
+from app.forums.access import access_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
 from app.forums.schemas import PostRead, RevisionRead
 from app.forums.vectors import plain_text, search_vector
 from app.forums.views import post_read
 from app.models.base import utcnow
+from app.models.directory import Authority
 from app.models.forums import PostRevision
 from app.models.identity import User
 
 
 async def _author_names(
     session: AsyncSession, user_id: uuid.UUID | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, str | None]:
+    """(handle, full name, authority name) of a post's author."""
     if user_id is None:
-        return None, None
+        return None, None, None
     row = (
         await session.execute(
-            select(col(User.handle), col(User.full_name)).where(col(User.id) == user_id)
+            select(col(User.handle), col(User.full_name), col(Authority.name))
+            .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
+            .where(col(User.id) == user_id)
         )
     ).first()
-    return (str(row[0]), row[1]) if row else (None, None)
+    return (str(row[0]), row[1], row[2]) if row else (None, None, None)
 
 
 async def get_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID) -> PostRead:
     """One post as the caller may see it."""
     access = await access_post(session, actor, post_id)
-    handle, name = await _author_names(session, access.post.author_id)
-    return post_read(actor, access.post, author_handle=handle, author_name=name)
+    handle, name, authority = await _author_names(session, access.post.author_id)
+    return post_read(
+        actor,
+        access.post,
+        author_handle=handle,
+        author_name=name,
+        author_authority=authority,
+        thread_locked=access.thread.locked,
+    )
 
 
 async def edit_post(
@@ -50,13 +61,14 @@ async def edit_post(
     """Replace a post's body (its author, or a moderator); the old version becomes a revision."""
     access = await access_post(session, actor, post_id, for_update=True)
     post, thread = access.post, access.thread
-    moderator = is_moderator(actor)
-    if post.author_id != actor.user_id and not moderator:
-        raise Forbidden("Only the author or a moderator may edit a post.", code="not-post-author")
-    if post.deleted_at is not None:
-        raise Conflict("The post was deleted.", code="post-deleted")
-    if thread.locked and not moderator:
-        raise Conflict("The thread is locked.", code="thread-locked")
+    refusal = rules.edit_refusal(
+        actor,
+        author_id=post.author_id,
+        deleted=post.deleted_at is not None,
+        thread_locked=thread.locked,
+    )
+    if refusal is not None:
+        raise refusal
     if body != post.body:
         old_mentions = set(post.mentioned_user_ids or [])
         mentioned = await resolve_mentions(session, extract_handles(body), access.forum)
@@ -106,16 +118,24 @@ async def edit_post(
                 ids | {"mention": True},
                 audience=Audience.of("user", user_id),
             )
-    handle, name = await _author_names(session, post.author_id)
-    return post_read(actor, post, author_handle=handle, author_name=name)
+    handle, name, authority = await _author_names(session, post.author_id)
+    return post_read(
+        actor,
+        post,
+        author_handle=handle,
+        author_name=name,
+        author_authority=authority,
+        thread_locked=thread.locked,
+    )
 
 
 async def delete_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID) -> None:
     """Soft-delete one's own post: it stays in the thread as "deleted"; moderators still see it."""
     access = await access_post(session, actor, post_id, for_update=True)
     post = access.post
-    if post.author_id != actor.user_id:
-        raise Forbidden("Only the author may delete a post.", code="not-post-author")
+    refusal = rules.delete_refusal(actor, author_id=post.author_id)
+    if refusal is not None:
+        raise refusal
     if post.deleted_at is not None:
         return
     post.deleted_at = utcnow()
@@ -142,8 +162,9 @@ async def list_revisions(
     """Every version of a post, oldest first (the author and moderators only)."""
     access = await access_post(session, actor, post_id)
     post = access.post
-    if post.author_id != actor.user_id and not is_moderator(actor):
-        raise Forbidden("Only the author or a moderator may see a post's history.")
+    refusal = rules.revisions_refusal(actor, author_id=post.author_id)
+    if refusal is not None:
+        raise refusal
     rows = (
         (
             await session.execute(

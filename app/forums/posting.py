@@ -27,6 +27,7 @@ from app.core.audit import Target
 from app.core.errors import Conflict, ValidationFailed
 from app.core.events import Audience
 from app.core.markdown import render_markdown
+from app.forums import rules
 from app.forums.access import access_thread
 from app.forums.editing import get_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
@@ -34,6 +35,7 @@ from app.forums.schemas import PostRead, ThreadCreated
 from app.forums.vectors import plain_text
 from app.forums.views import author
 from app.models.base import utcnow
+from app.models.directory import Authority
 from app.models.forums import Forum, ForumUserSettings, Post, Thread
 from app.models.identity import User
 
@@ -56,12 +58,11 @@ async def _write_post(
     action: str,
     post_id: uuid.UUID | None = None,
     author_name: str | None = None,
+    author_authority: str | None = None,
     bump_thread: bool = False,
 ) -> WrittenPost:
     assert actor.user_id is not None
-    mentioned = await resolve_mentions(session, extract_handles(body), forum)
-    mentioned.pop((actor.handle or "").lower(), None)
-    body_html = highlight_mentions(render_markdown(body), mentioned)
+    body_html, mentioned = await render_post(session, actor=actor, forum=forum, body=body)
     body_text = plain_text(body_html)
     post_id = post_id or uuid.uuid4()
     row = (
@@ -112,7 +113,7 @@ async def _write_post(
     read = PostRead(
         id=post_id,
         thread_id=thread.id,
-        author=author(actor.user_id, actor.handle, author_name),
+        author=author(actor.user_id, actor.handle, author_name, author_authority),
         body=body,
         body_html=body_html,
         reply_to_post_id=reply_to_post_id,
@@ -122,8 +123,26 @@ async def _write_post(
         edited_at=None,
         deleted=False,
         hidden=False,
+        allowed_actions=rules.post_actions(
+            actor,
+            author_id=actor.user_id,
+            hidden=False,
+            deleted=False,
+            thread_locked=thread.locked,
+            content_visible=True,
+        ),
     )
     return WrittenPost(read=read, seq=seq)
+
+
+async def render_post(
+    session: AsyncSession, *, actor: Actor, forum: Forum, body: str
+) -> tuple[str, dict[str, uuid.UUID]]:
+    """A post's sanitised HTML as it would be written in `forum`, with the members it
+    mentions (those who may read the forum, never the author)."""
+    mentioned = await resolve_mentions(session, extract_handles(body), forum)
+    mentioned.pop((actor.handle or "").lower(), None)
+    return highlight_mentions(render_markdown(body), mentioned), mentioned
 
 
 # One round trip: the post, the author's auto-follow (an earlier explicit unfollow is kept:
@@ -216,8 +235,9 @@ async def create_post(
         )
         if first is not None:
             return await get_post(session, actor=actor, post_id=first)
-    if access.thread.locked:
-        raise Conflict("The thread is locked; it takes no new posts.", code="thread-locked")
+    refusal = rules.reply_refusal(actor, thread_locked=access.thread.locked)
+    if refusal is not None:
+        raise refusal
     if reply_to_post_id is not None:
         await _check_reply_target(session, thread_id, reply_to_post_id)
     written = await _write_post(
@@ -231,6 +251,7 @@ async def create_post(
         action="forum.post.create",
         post_id=post_id,
         author_name=access.actor_name,
+        author_authority=access.actor_authority,
         bump_thread=True,
     )
     return written.read
@@ -247,6 +268,7 @@ async def create_thread(
     auto_follow: bool,
     thread_id: uuid.UUID | None = None,
     author_name: str | None = None,
+    author_authority: str | None = None,
 ) -> ThreadCreated:
     """Start a thread with its first post in a forum the caller may read (checked by caller)."""
     assert actor.user_id is not None
@@ -272,6 +294,7 @@ async def create_thread(
         auto_follow=auto_follow,
         action="forum.thread.create",
         author_name=author_name,
+        author_authority=author_authority,
     )
     thread.post_count = 1
     thread.last_post_seq = written.seq
@@ -293,22 +316,32 @@ async def create_thread(
         post_count=1,
         unread_count=0,
         following=auto_follow,
+        allowed_actions=rules.thread_actions(actor, locked=False, pinned=False),
         created_at=thread.created_at,
         last_activity_at=thread.last_activity_at,
         first_post=written.read,
     )
 
 
-async def poster_profile(session: AsyncSession, user_id: uuid.UUID) -> tuple[bool, str | None]:
-    """(auto-follow setting, full name) of a member about to start a thread (one query)."""
+@dataclass(frozen=True, slots=True)
+class PosterProfile:
+    auto_follow: bool
+    full_name: str | None
+    authority_name: str | None
+
+
+async def poster_profile(session: AsyncSession, user_id: uuid.UUID) -> PosterProfile:
+    """Auto-follow setting, full name and authority of a member about to start a thread (one
+    query)."""
     row = (
         await session.execute(
-            select(col(ForumUserSettings.auto_follow), col(User.full_name))
+            select(col(ForumUserSettings.auto_follow), col(User.full_name), col(Authority.name))
             .select_from(User)
             .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == col(User.id))
+            .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
             .where(col(User.id) == user_id)
         )
     ).first()
     if row is None:
-        return True, None
-    return row[0] is not False, row[1]
+        return PosterProfile(auto_follow=True, full_name=None, authority_name=None)
+    return PosterProfile(auto_follow=row[0] is not False, full_name=row[1], authority_name=row[2])

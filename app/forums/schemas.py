@@ -31,6 +31,9 @@ class Author(BaseModel):
     id: uuid.UUID | None
     handle: str | None
     full_name: str | None
+    authority_name: str | None = Field(
+        None, description="the author's authority (on posts), as named in the directory"
+    )
 
 
 # --- groups -------------------------------------------------------------------------------
@@ -68,6 +71,16 @@ class Audience(BaseModel):
     group_id: uuid.UUID | None = None
 
 
+class AudienceRead(Audience):
+    group_name: str | None = None
+    group_region: str | None = None
+    authority_count: int | None = Field(
+        None,
+        description="group audiences: the authorities whose members read the forum (those "
+        "of the group's region and of its explicit members)",
+    )
+
+
 class ForumCreate(BaseModel):
     name: Annotated[Trimmed, Field(min_length=2, max_length=120)]
     description: Annotated[str, Field(max_length=2000)] = ""
@@ -88,13 +101,17 @@ class ForumRead(BaseModel):
     id: uuid.UUID
     name: str
     description: str
-    audience: Audience
+    audience: AudienceRead
     position: int
     thread_count: int = 0
     last_activity_at: datetime | None = None
     unread_threads: int = Field(0, description="threads with posts the caller has not read")
     unread_count: int = Field(0, description="posts the caller has not read")
     following: bool = False
+    allowed_actions: list[str] = Field(
+        default_factory=list,
+        description="what the caller may do here: start_thread, follow, mark_read",
+    )
     created_at: datetime
 
 
@@ -133,6 +150,11 @@ class ThreadRead(BaseModel):
     post_count: int
     unread_count: int
     following: bool
+    allowed_actions: list[str] = Field(
+        default_factory=list,
+        description="what the caller may do to the thread: follow, reply, lock or unlock, "
+        "pin or unpin, move",
+    )
     created_at: datetime
     last_activity_at: datetime
 
@@ -206,6 +228,25 @@ class PostRead(BaseModel):
     hidden_reason: str | None = Field(
         None, description="shown to moderators and to the post's author"
     )
+    allowed_actions: list[str] = Field(
+        default_factory=list,
+        description="what the caller may do to the post: quote, edit, delete, history, flag, "
+        "hide or unhide",
+    )
+
+
+class PostPreview(BaseModel):
+    body: Body
+
+
+class RenderedBody(BaseModel):
+    body_html: str
+
+
+class Mentionable(BaseModel):
+    handle: str
+    full_name: str
+    authority_name: str | None
 
 
 class RevisionRead(BaseModel):

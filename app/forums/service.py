@@ -19,6 +19,7 @@ from app.core import audit, idempotency
 from app.core.audit import Target
 from app.core.errors import NotFound, ValidationFailed
 from app.forums import access, repository
+from app.forums.composing import mentionable_members, preview_post
 from app.forums.editing import delete_post, edit_post, get_post, list_revisions
 from app.forums.groups import (
     add_group_member,
@@ -85,7 +86,9 @@ __all__ = [
     "list_threads",
     "mark_all_read",
     "mark_thread_read",
+    "mentionable_members",
     "move_thread",
+    "preview_post",
     "remove_group_member",
     "resolve_flag",
     "search_posts",
@@ -169,7 +172,9 @@ async def create_forum(session: AsyncSession, *, actor: Actor, data: ForumCreate
         changes=audit.diff({}, _snapshot(forum)),
         authority_ids=[actor.authority_id],
     )
-    return repository.forum_read(forum)
+    return repository.forum_read(
+        actor, forum, audience=await repository.forum_audience(session, forum)
+    )
 
 
 async def update_forum(
@@ -198,13 +203,20 @@ async def update_forum(
             changes=changes,
             authority_ids=[actor.authority_id],
         )
-    return repository.forum_read(forum)
+    return repository.forum_read(
+        actor, forum, audience=await repository.forum_audience(session, forum)
+    )
 
 
 async def get_forum(session: AsyncSession, *, actor: Actor, forum_id: uuid.UUID) -> ForumRead:
     """One forum the caller may read."""
     found = await access.access_forum(session, actor, forum_id)
-    return repository.forum_read(found.forum, following=found.following)
+    return repository.forum_read(
+        actor,
+        found.forum,
+        audience=await repository.forum_audience(session, found.forum),
+        following=found.following,
+    )
 
 
 async def start_thread(
@@ -229,7 +241,7 @@ async def start_thread(
         )
         if first is not None:
             return await _thread_created(session, actor=actor, thread_id=first)
-    auto_follow, full_name = await poster_profile(session, actor.user_id)
+    profile = await poster_profile(session, actor.user_id)
     return await create_thread(
         session,
         actor=actor,
@@ -237,9 +249,10 @@ async def start_thread(
         title=data.title,
         body=data.body,
         tags=data.tags,
-        auto_follow=auto_follow,
+        auto_follow=profile.auto_follow,
         thread_id=thread_id,
-        author_name=full_name,
+        author_name=profile.full_name,
+        author_authority=profile.authority_name,
     )
 
 
@@ -289,9 +302,14 @@ async def list_posts(
     cursor: str | None,
 ) -> tuple[list[PostRead], str | None]:
     """A readable thread's posts in order, with quotes (two queries)."""
-    await access.access_thread(session, actor, thread_id)
+    found = await access.access_thread(session, actor, thread_id)
     return await repository.list_posts(
-        session, actor=actor, thread_id=thread_id, limit=limit, cursor=cursor
+        session,
+        actor=actor,
+        thread_id=thread_id,
+        thread_locked=found.thread.locked,
+        limit=limit,
+        cursor=cursor,
     )
 
 

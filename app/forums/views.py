@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from app.auth.actor import Actor
+from app.forums import rules
 from app.forums.access import is_moderator
 from app.forums.schemas import Author, PostRead, Quote
 from app.models.forums import Post
@@ -15,8 +16,13 @@ HIDDEN_HTML = '<p class="post-hidden">This post was hidden by a moderator.</p>'
 DELETED_HTML = '<p class="post-deleted">This post was deleted by its author.</p>'
 
 
-def author(user_id: uuid.UUID | None, handle: str | None, full_name: str | None) -> Author:
-    return Author(id=user_id, handle=handle, full_name=full_name)
+def author(
+    user_id: uuid.UUID | None,
+    handle: str | None,
+    full_name: str | None,
+    authority_name: str | None = None,
+) -> Author:
+    return Author(id=user_id, handle=handle, full_name=full_name, authority_name=authority_name)
 
 
 def _content_visible(
@@ -36,6 +42,8 @@ def post_read(
     *,
     author_handle: str | None,
     author_name: str | None,
+    author_authority: str | None,
+    thread_locked: bool,
     quote: Quote | None = None,
 ) -> PostRead:
     hidden = post.hidden_at is not None
@@ -49,7 +57,7 @@ def post_read(
     return PostRead(
         id=post.id,
         thread_id=post.thread_id,
-        author=author(post.author_id, author_handle, author_name),
+        author=author(post.author_id, author_handle, author_name, author_authority),
         body=body,
         body_html=body_html,
         reply_to_post_id=post.reply_to_post_id,
@@ -61,6 +69,14 @@ def post_read(
         deleted=deleted,
         hidden=hidden,
         hidden_reason=post.hidden_reason if show_reason else None,
+        allowed_actions=rules.post_actions(
+            actor,
+            author_id=post.author_id,
+            hidden=hidden,
+            deleted=deleted,
+            thread_locked=thread_locked,
+            content_visible=visible,
+        ),
     )
 
 

@@ -32,7 +32,12 @@ async def test_start_thread_and_reply_with_quote(
     )
     assert answer["body_html"] == "<p>Yes: <strong>Madrid</strong> did one last month.</p>\n"
     assert answer["reply_to_post_id"] == first["id"]
-    assert answer["author"] == {"id": str(ben.id), "handle": "ben", "full_name": ben.user.full_name}
+    assert answer["author"] == {
+        "id": str(ben.id),
+        "handle": "ben",
+        "full_name": ben.user.full_name,
+        "authority_name": None,
+    }
 
     listed = await client.get(f"{API}/threads/{thread['id']}/posts", headers=ben.headers)
     assert listed.status_code == 200

@@ -19,6 +19,8 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/forums/{forum_id}/follow"): _READERS,
     ("DELETE", "/api/v1/forums/{forum_id}/follow"): _READERS,
     ("POST", "/api/v1/forums/{forum_id}/read"): _READERS,
+    ("POST", "/api/v1/forums/{forum_id}/preview"): _POSTERS,
+    ("GET", "/api/v1/forums/{forum_id}/mentionable"): _POSTERS,
     ("GET", "/api/v1/me/forum-settings"): _READERS,
     ("PUT", "/api/v1/me/forum-settings"): _READERS,
     ("GET", "/api/v1/me/followed-threads"): _READERS,

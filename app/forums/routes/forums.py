@@ -20,6 +20,9 @@ from app.forums.schemas import (
     GroupMemberRead,
     GroupRead,
     MarkedRead,
+    Mentionable,
+    PostPreview,
+    RenderedBody,
     ThreadCreate,
     ThreadCreated,
     ThreadRead,
@@ -114,6 +117,29 @@ async def mark_forum_read(session: DbSession, actor: Reader, forum_id: uuid.UUID
     """Mark every thread of a forum read."""
     marked = await service.mark_all_read(session, actor=actor, forum_id=forum_id)
     return MarkedRead(threads_marked=marked)
+
+
+@router.post("/forums/{forum_id}/preview", response_model=RenderedBody)
+async def preview_post(
+    session: DbSession, actor: Poster, forum_id: uuid.UUID, data: PostPreview
+) -> RenderedBody:
+    """Render markdown as a post in this forum would be (`{body}` -> `{body_html}`); nothing
+    is kept."""
+    return await service.preview_post(session, actor=actor, forum_id=forum_id, body=data.body)
+
+
+@router.get("/forums/{forum_id}/mentionable", response_model=list[Mentionable])
+async def list_mentionable(
+    session: DbSession,
+    actor: Poster,
+    forum_id: uuid.UUID,
+    q: str = Query(..., min_length=1, max_length=60, description="start of a handle or name"),
+    limit: int = Query(8, ge=1, le=20),
+) -> list[Mentionable]:
+    """Members one may mention with `@handle` here: those who may read the forum."""
+    return await service.mentionable_members(
+        session, actor=actor, forum_id=forum_id, prefix=q, limit=limit
+    )
 
 
 @router.get("/me/forum-settings", response_model=ForumSettings)

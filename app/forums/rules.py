@@ -1,0 +1,109 @@
+"""Who may do what to a thread or a post they can read: the one place the forum endpoints and
+the `allowed_actions` hints of the reads take their answer from.
+
+Each `*_refusal` returns the error the endpoint raises, or None when the act is allowed; the
+action lists are built from the same functions, so a client that shows the buttons the API
+lists never offers what the endpoint would refuse (audiences are checked before: what the
+actor cannot read is a 404 and never gets this far).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission
+from app.core.errors import AppError, Conflict, Forbidden
+from app.forums.access import is_moderator
+
+
+def reply_refusal(actor: Actor, *, thread_locked: bool) -> AppError | None:
+    """Posting in a thread: the poster permission, and an unlocked thread (for everyone)."""
+    if not actor.can(Permission.FORUM_POST):
+        return Forbidden(f"Your role does not allow this ({Permission.FORUM_POST.value}).")
+    if thread_locked:
+        return Conflict("The thread is locked; it takes no new posts.", code="thread-locked")
+    return None
+
+
+def edit_refusal(
+    actor: Actor, *, author_id: uuid.UUID | None, deleted: bool, thread_locked: bool
+) -> AppError | None:
+    """Editing a post: its author or a moderator; not once deleted; a locked thread only by a
+    moderator."""
+    moderator = is_moderator(actor)
+    if author_id != actor.user_id and not moderator:
+        return Forbidden("Only the author or a moderator may edit a post.", code="not-post-author")
+    if deleted:
+        return Conflict("The post was deleted.", code="post-deleted")
+    if thread_locked and not moderator:
+        return Conflict("The thread is locked.", code="thread-locked")
+    return None
+
+
+def delete_refusal(actor: Actor, *, author_id: uuid.UUID | None) -> AppError | None:
+    """Deleting a post: its author only (moderators hide instead)."""
+    if author_id != actor.user_id:
+        return Forbidden("Only the author may delete a post.", code="not-post-author")
+    return None
+
+
+def revisions_refusal(actor: Actor, *, author_id: uuid.UUID | None) -> AppError | None:
+    """A post's history: its author and moderators."""
+    if author_id != actor.user_id and not is_moderator(actor):
+        return Forbidden("Only the author or a moderator may see a post's history.")
+    return None
+
+
+def moderates(actor: Actor) -> bool:
+    """Lock, pin, move, hide and the flag queue (the endpoints' RequirePermission)."""
+    return actor.can(Permission.FORUM_MODERATE)
+
+
+def thread_actions(actor: Actor, *, locked: bool, pinned: bool) -> list[str]:
+    """What the actor may do to a thread they can read."""
+    actions = ["follow"]
+    if reply_refusal(actor, thread_locked=locked) is None:
+        actions.append("reply")
+    if moderates(actor):
+        actions += ["unlock" if locked else "lock", "unpin" if pinned else "pin", "move"]
+    return actions
+
+
+def post_actions(
+    actor: Actor,
+    *,
+    author_id: uuid.UUID | None,
+    hidden: bool,
+    deleted: bool,
+    thread_locked: bool,
+    content_visible: bool,
+) -> list[str]:
+    """What the actor may do to a post they can read."""
+    poster = actor.can(Permission.FORUM_POST)
+    actions = []
+    if content_visible and reply_refusal(actor, thread_locked=thread_locked) is None:
+        actions.append("quote")
+    if (
+        poster
+        and edit_refusal(actor, author_id=author_id, deleted=deleted, thread_locked=thread_locked)
+        is None
+    ):
+        actions.append("edit")
+    if poster and not deleted and delete_refusal(actor, author_id=author_id) is None:
+        actions.append("delete")
+    if revisions_refusal(actor, author_id=author_id) is None:
+        actions.append("history")
+    if actor.can(Permission.FORUM_READ):
+        actions.append("flag")
+    if moderates(actor):
+        actions.append("unhide" if hidden else "hide")
+    return actions
+
+
+def forum_actions(actor: Actor) -> list[str]:
+    """What the actor may do in a forum they can read."""
+    actions = ["follow", "mark_read"]
+    if actor.can(Permission.FORUM_POST):
+        actions.insert(0, "start_thread")
+    return actions
