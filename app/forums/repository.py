@@ -65,6 +65,19 @@ def _unread_posts(actor: Actor) -> Any:
     return sa.case((col(Thread.last_post_seq) > last_read, count), else_=0)
 
 
+def _first_unread_post(actor: Actor) -> Any:
+    """The reader's first unread post of the current `Thread` row (where to resume reading)."""
+    last_read = _last_read(actor)
+    first = (
+        select(col(Post.id))
+        .where(col(Post.thread_id) == col(Thread.id), col(Post.seq) > last_read)
+        .order_by(col(Post.seq))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.case((col(Thread.last_post_seq) > last_read, first), else_=None)
+
+
 def _following_thread(actor: Actor) -> Any:
     """An explicit thread choice wins; otherwise following the forum follows its threads."""
     explicit = (
@@ -91,6 +104,7 @@ def _thread_columns(actor: Actor) -> list[Any]:
         col(User.full_name),
         _unread_posts(actor).label("unread"),
         _following_thread(actor).label("following"),
+        _first_unread_post(actor).label("first_unread"),
     ]
 
 
@@ -106,6 +120,7 @@ def _thread_read(actor: Actor, row: Any) -> ThreadRead:
         locked=thread.locked,
         post_count=thread.post_count,
         unread_count=int(row[3] or 0),
+        first_unread_post_id=row[5],
         following=bool(row[4]),
         allowed_actions=rules.thread_actions(actor, locked=thread.locked, pinned=thread.pinned),
         created_at=thread.created_at,
@@ -198,9 +213,12 @@ async def list_posts(
     thread_locked: bool,
     limit: int,
     cursor: str | None,
+    from_seq: int | None = None,
 ) -> tuple[list[PostRead], str | None]:
     """A thread's posts in order, each with its author and the post it quotes (one query)."""
     stmt = _POSTS_PAGE.where(col(Post.thread_id) == thread_id).limit(limit + 1)
+    if from_seq is not None:
+        stmt = stmt.where(col(Post.seq) >= from_seq)
     stmt = apply(stmt, (col(Post.seq),), decode_cursor(cursor, Key.int))
     rows, next_cursor = page((await session.execute(stmt)).all(), limit, key=lambda r: (r[0].seq,))
     items: list[PostRead] = []

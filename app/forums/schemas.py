@@ -149,6 +149,9 @@ class ThreadRead(BaseModel):
     locked: bool
     post_count: int
     unread_count: int
+    first_unread_post_id: uuid.UUID | None = Field(
+        None, description="where the caller left off: their first unread post, if any"
+    )
     following: bool
     allowed_actions: list[str] = Field(
         default_factory=list,

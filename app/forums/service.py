@@ -300,9 +300,23 @@ async def list_posts(
     thread_id: uuid.UUID,
     limit: int,
     cursor: str | None,
+    from_post_id: uuid.UUID | None = None,
 ) -> tuple[list[PostRead], str | None]:
-    """A readable thread's posts in order, with quotes (two queries)."""
+    """A readable thread's posts in order, with quotes (two queries; three when starting
+    from a post)."""
     found = await access.access_thread(session, actor, thread_id)
+    from_seq = None
+    if from_post_id is not None:
+        from_seq = await session.scalar(
+            select(col(Post.seq)).where(
+                col(Post.id) == from_post_id, col(Post.thread_id) == thread_id
+            )
+        )
+        if from_seq is None:
+            raise ValidationFailed(
+                "That post is not in this thread.",
+                errors=[{"field": "from_post_id", "message": "not a post of this thread"}],
+            )
     return await repository.list_posts(
         session,
         actor=actor,
@@ -310,6 +324,7 @@ async def list_posts(
         thread_locked=found.thread.locked,
         limit=limit,
         cursor=cursor,
+        from_seq=from_seq,
     )
 
 

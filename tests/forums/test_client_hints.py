@@ -215,3 +215,44 @@ async def test_mentionable_lists_only_readers_of_the_forum_by_prefix(
             f"{API}/forums/{forum.id}/mentionable", params=params, headers=ana.headers
         )
         assert bad.status_code == 422, params
+
+
+async def test_a_thread_opens_where_the_reader_left_off(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    ana = await make_member(session)
+    ben = await make_member(session)
+    forum = await make_forum(session)
+    await session.commit()
+    thread = await start_thread(client, ana, forum.id)
+    replies = [await reply(client, ana, thread["id"], f"Reply {i}") for i in range(5)]
+
+    assert (await _get(client, ana, f"/threads/{thread['id']}"))["first_unread_post_id"] is None
+    fresh = await _get(client, ben, f"/threads/{thread['id']}")
+    assert fresh["first_unread_post_id"] == thread["first_post"]["id"]
+    await client.put(
+        f"{API}/threads/{thread['id']}/read",
+        json={"last_read_post_id": replies[1]["id"]},
+        headers=ben.headers,
+    )
+    resumed = await _get(client, ben, f"/threads/{thread['id']}")
+    assert resumed["first_unread_post_id"] == replies[2]["id"]
+    listed = (await _get(client, ben, f"/forums/{forum.id}/threads"))["items"]
+    assert listed[0]["first_unread_post_id"] == replies[2]["id"]
+
+    # A page may start at a post, and its cursor carries on from there.
+    start = replies[2]["id"]
+    page = await _get(client, ben, f"/threads/{thread['id']}/posts?from_post_id={start}&limit=2")
+    assert [p["id"] for p in page["items"]] == [replies[2]["id"], replies[3]["id"]]
+    rest = await _get(
+        client, ben, f"/threads/{thread['id']}/posts?limit=2&cursor={page['next_cursor']}"
+    )
+    assert [p["id"] for p in rest["items"]] == [replies[4]["id"]]
+    other = await start_thread(client, ana, forum.id, title="Another thread")
+    wrong = await client.get(
+        f"{API}/threads/{thread['id']}/posts",
+        params={"from_post_id": other["first_post"]["id"]},
+        headers=ben.headers,
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "from_post_id"

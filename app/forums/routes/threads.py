@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
@@ -37,10 +37,18 @@ async def list_posts(
     thread_id: uuid.UUID,
     limit: Limit = 50,
     cursor: Cursor = None,
+    from_post_id: uuid.UUID | None = Query(
+        None, description="start at this post (a link to it, or the first unread one)"
+    ),
 ) -> Page[PostRead]:
     """A thread's posts in order (hidden posts show as hidden, except to moderators)."""
     items, next_cursor = await service.list_posts(
-        session, actor=actor, thread_id=thread_id, limit=limit, cursor=cursor
+        session,
+        actor=actor,
+        thread_id=thread_id,
+        limit=limit,
+        cursor=cursor,
+        from_post_id=from_post_id,
     )
     return Page(items=items, next_cursor=next_cursor)
 
