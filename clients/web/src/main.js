@@ -5,6 +5,11 @@ import { Skeleton } from './components.js';
 import { html } from './html.js';
 import { startI18n } from './i18n.js';
 import { Apply } from './pages/apply.js';
+import { AuthorityPage } from './pages/directory-authority.js';
+import { Compare } from './pages/directory-compare.js';
+import { AuthorityEdit } from './pages/directory-edit.js';
+import { Finder } from './pages/directory-finder.js';
+import { DirectorySearch } from './pages/directory-search.js';
 import { Home } from './pages/home.js';
 import { NotFound } from './pages/notfound.js';
 import { RecoveryCodes, SignIn } from './pages/signin.js';
@@ -21,6 +26,11 @@ const ROUTES = [
   { path: '/apply', page: Apply, access: 'public' },
   { path: '/verify-email', page: VerifyEmail, access: 'public' },
   { path: '/provide-information', page: ProvideInformation, access: 'public' },
+  { path: '/directory', page: DirectorySearch, access: 'member' },
+  { path: '/authorities/:id', page: AuthorityPage, access: 'member' },
+  { path: '/authorities/:id/edit', page: AuthorityEdit, access: 'member' },
+  { path: '/finder', page: Finder, access: 'member' },
+  { path: '/compare', page: Compare, access: 'member' },
 ];
 const match = useRoutes(ROUTES);
 const UNREAD_REFRESH_MS = 60_000;

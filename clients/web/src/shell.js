@@ -7,7 +7,11 @@ import { currentLocation, navigate } from './router.js';
 import { me, signOut, unreadNotifications } from './session.js';
 
 /** Navigation entries, each shown only to the roles that have its page. */
-const NAVIGATION = [{ href: '/', label: 'nav.home', show: () => true }];
+const NAVIGATION = [
+  { href: '/', label: 'nav.home', show: () => true },
+  { href: '/directory', label: 'directory.nav.directory', show: () => true },
+  { href: '/finder', label: 'directory.nav.finder', show: () => true },
+];
 
 function LanguageSwitcher() {
   return html`

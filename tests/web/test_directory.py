@@ -1,0 +1,349 @@
+"""The directory in the browser: search, an authority's page, editing by its focal point,
+reporting a failed contact, the finder (by keyboard alone) and the two-State comparison.
+
+The data is the demo directory (app/directory/demo.py), seeded through its import path.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.async_api import Locator, Page, expect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.demo.context import DemoContext
+from app.directory import demo
+from app.models.directory import Authority, ContactFailureReport
+from tests.factories import Member, make_authority, make_member
+from tests.servers import Server
+from tests.web.conftest import check_page, sign_in
+
+ITALY_MOJ = (
+    "Ministry of Justice, Directorate-General for International Affairs and Judicial Cooperation"
+)
+
+
+async def seed_directory(session: AsyncSession) -> dict[str, uuid.UUID]:
+    """The demo directory; its authorities' ids by short name ("ita", "fra", ...)."""
+    ctx = DemoContext()
+    await demo.seed(session, ctx)
+    await session.commit()
+    return ctx.authorities
+
+
+async def member_of(
+    session: AsyncSession, authority_id: uuid.UUID, *, focal_point: bool = False, name: str
+) -> Member:
+    authority = await session.get(Authority, authority_id)
+    assert authority is not None
+    member = await make_member(
+        session, authority=authority, focal_point=focal_point, full_name=name
+    )
+    await session.commit()
+    return member
+
+
+async def tab_to(page: Page, target: Locator, limit: int = 120) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user would."""
+    handle = await target.element_handle()
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("(element) => document.activeElement === element", handle):
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+async def test_finder_by_keyboard_to_the_authority_and_the_comparison(
+    web_server: Server, context, page: Page, session: AsyncSession
+) -> None:
+    ids = await seed_directory(session)
+    officer = await member_of(session, ids["bra"], name="Ana Souza")
+    await sign_in(context, session, officer)
+
+    await page.goto(web_server.http + "/finder")
+    heading = page.locator("main h1")
+
+    # 1. Requesting State: a select, chosen by typing its name.
+    await expect(heading).to_have_text("Which State is sending the request?")
+    await expect(heading).to_be_focused()
+    await check_page(page, "finder-question")
+    await page.keyboard.press("Tab")
+    await expect(page.locator("#field-answer")).to_be_focused()
+    await page.keyboard.type("Brazil")
+    await expect(page.locator("#field-answer")).to_have_value("BRA")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    assert "requesting_state=BRA" in page.url
+
+    # 2. Requested State.
+    await expect(heading).to_have_text("Which State are you asking?")
+    await expect(heading).to_be_focused()
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("Italy")
+    await expect(page.locator("#field-answer")).to_have_value("ITA")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+
+    # 3. Type of request: radios, moved through with the arrow keys.
+    await expect(heading).to_have_text("What type of request is it?")
+    await expect(heading).to_be_focused()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")
+    await expect(page.get_by_label("Extradition")).to_be_checked()
+    await page.keyboard.press("ArrowUp")
+    await expect(page.get_by_label("Mutual legal assistance")).to_be_checked()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+
+    # 4. Measure.
+    await expect(heading).to_have_text("Which measure do you ask for?")
+    await expect(heading).to_be_focused()
+    await check_page(page, "finder-measure")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("ArrowDown")
+    await expect(page.get_by_label("Freezing of assets")).to_be_checked()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+
+    # 5. Urgency.
+    await expect(heading).to_have_text("Is the request urgent?")
+    await expect(heading).to_be_focused()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")
+    await expect(page.get_by_label("Yes, it is urgent")).to_be_checked()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+
+    # The answer, with every answer kept in the address.
+    await expect(heading).to_have_text("Where to send your request")
+    for part in (
+        "requesting_state=BRA",
+        "requested_state=ITA",
+        "request_type=mla",
+        "measure=freezing",
+        "urgent=true",
+    ):
+        assert part in page.url, page.url
+    main = page.locator("main")
+    recommended = main.locator(".dir-recommended")
+    await expect(recommended.get_by_text("Address your request here")).to_be_visible()
+    await expect(recommended.get_by_role("link", name=ITALY_MOJ)).to_be_visible()
+    await expect(main.get_by_text("The requirement sheet for Freezing of assets.")).to_be_visible()
+    await expect(main.get_by_text("Court order in the requesting State")).to_be_visible()
+    await expect(
+        main.get_by_text("Treaty between Italy and Brazil on Mutual Assistance in Criminal Matters")
+    ).to_be_visible()
+    await expect(main.get_by_text("Can the Convention serve as legal basis?")).to_be_visible()
+    await expect(main.get_by_text("Advance copy by email")).to_be_visible()
+    await expect(
+        main.get_by_text("Everything in this answer was verified recently.")
+    ).to_be_visible()
+    await check_page(page, "finder-answer")
+
+    # A changed answer keeps the others and comes back to the answer.
+    change = main.get_by_role("link", name="Change Urgent")
+    await tab_to(page, change)
+    await page.keyboard.press("Enter")
+    await expect(heading).to_have_text("Is the request urgent?")
+    await expect(heading).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Yes, it is urgent")).to_be_focused()
+    await page.keyboard.press("ArrowUp")
+    await expect(page.get_by_label("No, it follows the normal procedure")).to_be_checked()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(heading).to_have_text("Where to send your request")
+    assert "urgent=false" in page.url and "measure=freezing" in page.url
+    await expect(main.get_by_text("Advance copy by email")).to_have_count(0)
+
+    # On to the authority's page.
+    await tab_to(page, recommended.get_by_role("link", name=ITALY_MOJ))
+    await page.keyboard.press("Enter")
+    await expect(heading).to_have_text(ITALY_MOJ)
+    assert page.url.endswith(f"/authorities/{ids['ita']}")
+    await expect(main.get_by_text("Office II - Mutual assistance")).to_be_visible()
+    await expect(main.get_by_text("Mutual legal assistance: Freezing of assets")).to_be_visible()
+    facts = main.get_by_role("complementary", name="At a glance")
+    await expect(facts.get_by_text("Via Arenula 70, 00186 Roma, Italy")).to_be_visible()
+    await expect(
+        main.get_by_role("link", name=re.compile("Codice di procedura penale"))
+    ).to_be_visible()
+    await expect(main.get_by_text("Visible to every vetted member of the network.")).to_be_visible()
+    # An officer who is not its focal point is offered no editing.
+    await expect(main.get_by_role("link", name="Edit this entry")).to_have_count(0)
+    await expect(
+        main.get_by_role("button", name="Confirm this entry is still accurate")
+    ).to_have_count(0)
+    await check_page(page, "authority")
+
+    # Then to the comparison of the two States.
+    await tab_to(
+        page,
+        main.get_by_role("link", name="Compare these requirements of Italy with another State"),
+    )
+    await page.keyboard.press("Enter")
+    await expect(heading).to_have_text("Compare two States")
+    await tab_to(page, page.get_by_label("Second State"))
+    await page.keyboard.type("Brazil")
+    await expect(page.get_by_label("Second State")).to_have_value("BRA")
+    await tab_to(page, page.get_by_role("button", name="Compare", exact=True))
+    await page.keyboard.press("Enter")
+    await expect(main.get_by_role("heading", name="Italy and Brazil")).to_be_visible()
+    assert "state_a=ITA" in page.url and "state_b=BRA" in page.url
+    assert "request_type=mla" in page.url
+    await expect(main.get_by_text(re.compile(r"\d+ of 10 fields differ\."))).to_be_visible()
+    languages = main.get_by_role("heading", name=re.compile("^Languages"))
+    await expect(languages).to_contain_text("Different")
+    await expect(main.get_by_role("heading", name=re.compile("^Possible"))).to_contain_text("Same")
+    await check_page(page, "compare")
+
+
+async def test_the_focal_point_edits_the_entry_and_sees_the_revision(
+    web_server: Server, context, page: Page, session: AsyncSession
+) -> None:
+    ids = await seed_directory(session)
+    focal = await member_of(session, ids["ita"], focal_point=True, name="Giulia Rossi")
+    await sign_in(context, session, focal)
+
+    await page.goto(web_server.http + f"/authorities/{ids['ita']}")
+    main = page.locator("main")
+    await expect(page.locator("main h1")).to_have_text(ITALY_MOJ)
+    await main.get_by_role("link", name="Edit this entry").click()
+    await expect(page.locator("main h1")).to_have_text("Edit a directory entry")
+    await check_page(page, "authority-edit")
+
+    # The API's field error, in the summary and by the field; nothing typed is lost.
+    await page.locator("#field-email").fill("not-an-email")
+    await page.locator("#field-office_hours").fill("Mon-Fri 08:00-17:00")
+    await main.get_by_role("button", name="Save changes").click()
+    summary = main.locator(".error-summary")
+    await expect(summary).to_be_visible()
+    await expect(
+        summary.get_by_role("link", name=re.compile("^Email: Enter an email address"))
+    ).to_be_visible()
+    await expect(main.locator("#field-email-error")).to_contain_text("Enter an email address")
+    await expect(page.locator("#field-office_hours")).to_have_value("Mon-Fri 08:00-17:00")
+    await check_page(page, "authority-edit-error")
+    await summary.get_by_role("link", name=re.compile("^Email")).click()
+    await expect(page.locator("#field-email")).to_be_focused()
+
+    await page.locator("#field-email").fill("cooperazione@giustizia.example")
+    await main.get_by_role("button", name="Save changes").click()
+    await expect(page.locator("main h1")).to_have_text(ITALY_MOJ)
+    await expect(main.get_by_text("Your changes are saved")).to_be_visible()
+
+    history = main.locator("section", has=page.get_by_role("heading", name="History of changes"))
+    latest = history.locator(".dir-revision").first
+    await expect(latest).to_contain_text("Changed")
+    await expect(latest).to_contain_text("by Giulia Rossi")
+    office = latest.locator("li", has_text="Office hours")
+    await expect(office.locator(".dir-diff-old")).to_contain_text("Before: Mon-Fri 08:30-17:30")
+    await expect(office.locator(".dir-diff-new")).to_contain_text("After: Mon-Fri 08:00-17:00")
+    email = latest.locator("li", has_text="Email")
+    await expect(email.locator(".dir-diff-new")).to_contain_text("cooperazione@giustizia.example")
+    await expect(main.get_by_text("cooperazione@giustizia.example").first).to_be_visible()
+    await check_page(page, "authority-revisions")
+
+    # Confirming the entry as it stands adds a revision without changes.
+    await main.get_by_role("button", name="Confirm this entry is still accurate").click()
+    await expect(main.get_by_text("Thank you: the entry is confirmed as accurate")).to_be_visible()
+    confirmed = history.locator(".dir-revision").first
+    await expect(confirmed).to_contain_text("Confirmed")
+    await expect(confirmed).to_contain_text("Confirmed as accurate, without changes.")
+
+
+async def test_a_member_reports_that_a_contact_failed(
+    web_server: Server, context, page: Page, session: AsyncSession
+) -> None:
+    ids = await seed_directory(session)
+    officer = await member_of(session, ids["bra"], name="Ana Souza")
+    await sign_in(context, session, officer)
+
+    await page.goto(web_server.http + f"/authorities/{ids['fra']}")
+    main = page.locator("main")
+    await expect(page.locator("main h1")).to_contain_text("Ministry of Justice, Office for")
+    form = main.locator("#report-failure")
+    await form.get_by_role("button", name="Send the report").click()
+    await expect(form.locator(".error-summary")).to_contain_text(
+        "Which contact failed: This field is required."
+    )
+    await form.get_by_label("Which contact failed").select_option(label="Email address")
+    await form.get_by_label("What happened").fill("550 5.1.1 mailbox unavailable")
+    await form.get_by_role("button", name="Send the report").click()
+    await expect(form.get_by_text("Thank you: your report is sent.")).to_be_visible()
+    await expect(main.locator(".dir-side-panel")).to_contain_text("1 report of a failed contact")
+    await check_page(page, "authority-failure-reported")
+
+    reports = (
+        (
+            await session.execute(
+                select(ContactFailureReport).where(ContactFailureReport.authority_id == ids["fra"])
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert [(r.channel, r.detail, r.reporter_user_id) for r in reports] == [
+        ("email", "550 5.1.1 mailbox unavailable", officer.id)
+    ]
+
+
+async def test_directory_search_filters_live_in_the_address(
+    web_server: Server, context, page: Page, session: AsyncSession
+) -> None:
+    ids = await seed_directory(session)
+    for n in range(26):
+        await make_authority(session, state_code="MEX", name=f"Fiscalía estatal {n:02d}")
+    officer = await member_of(session, ids["bra"], name="Ana Souza")
+    await sign_in(context, session, officer)
+
+    await page.goto(web_server.http + "/directory")
+    main = page.locator("main")
+    await expect(page.locator("main h1")).to_have_text("Directory")
+    await expect(main.get_by_role("link", name=ITALY_MOJ)).to_be_visible()
+    await check_page(page, "directory")
+
+    # Filters are a row of controls; searching writes them into the address.
+    await page.get_by_label("Search", exact=True).fill("justice")
+    await page.get_by_label("Type of request").select_option(label="Extradition")
+    await main.get_by_role("button", name="Search").click()
+    await expect(page).to_have_url(re.compile(r"/directory\?q=justice&type=extradition$"))
+    await expect(main.get_by_role("link", name="Federal Office of Justice")).to_be_visible()
+    await expect(main.get_by_text("matching: “justice”; Extradition.")).to_be_visible()
+
+    # A bookmarked view opens as it was; an empty one says why.
+    await page.goto(web_server.http + "/directory?flagged=true")
+    await expect(page.get_by_label("Only entries with a reported contact failure")).to_be_checked()
+    await expect(
+        main.get_by_role("link", name="Service for International Police Cooperation (SCIP)")
+    ).to_be_visible()
+    await expect(main.get_by_text("1 report of a failed contact")).to_be_visible()
+    await page.goto(web_server.http + "/directory?q=nowhere-to-be-found&state=ZAF")
+    await expect(main.get_by_text("No authority matches your search.")).to_be_visible()
+    await expect(
+        main.get_by_text("You searched for: “nowhere-to-be-found”; South Africa.")
+    ).to_be_visible()
+    await check_page(page, "directory-empty")
+
+    # Cursor paging.
+    await page.goto(web_server.http + "/directory?state=MEX")
+    results = main.locator(".dir-result")
+    await expect(results).to_have_count(25)
+    await main.get_by_role("button", name="Load more").click()
+    await expect(results).to_have_count(27)
+    await expect(main.get_by_role("button", name="Load more")).to_have_count(0)
+
+
+async def test_an_unknown_authority_is_the_not_found_page(
+    web_server: Server, context, page: Page, session: AsyncSession
+) -> None:
+    officer = await make_member(session)
+    await session.commit()
+    await sign_in(context, session, officer)
+    await page.goto(web_server.http + f"/authorities/{uuid.uuid4()}")
+    await expect(page.locator("main h1")).to_have_text("Page not found")
+    await page.goto(web_server.http + f"/authorities/{uuid.uuid4()}/edit")
+    await expect(page.locator("main h1")).to_have_text("Page not found")
