@@ -1,8 +1,8 @@
 """Long-running tasks each worker process runs beside the HTTP server.
 
-Each domain that needs one (audit sealing, mail sending, event listening) adds one starter
-to STARTERS: an async function taking the app and returning a `Stoppable` the lifespan stops
-on shutdown. Kept explicit, so what runs in a worker reads off one list.
+Each domain that needs one (audit sealing, mail sending, event listening) lists a starter in
+the domain manifest (app/domains.py): an async function taking the app and returning a
+`Stoppable` the lifespan stops on shutdown, in reverse order.
 """
 
 from __future__ import annotations
@@ -22,40 +22,11 @@ class Stoppable(Protocol):
 
 Starter = Callable[[FastAPI], Awaitable[Stoppable]]
 
-STARTERS: list[Starter] = []
 
-
-def _register_core_starters() -> None:
-    # Imported here, not at module top: background is imported by app.main before the domains.
-    from app.audit.tasks import start_audit_sealer
-    from app.core.mail import start_mail_sender
-    from app.notifications.background import start_notifications
-    from app.realtime.service import start_realtime
-
-    STARTERS.append(start_mail_sender)
-    from app.identity.maintenance import start_identity_maintenance
-
-    STARTERS.append(start_identity_maintenance)
-    STARTERS.append(start_realtime)
-    STARTERS.append(start_notifications)
-    STARTERS.append(start_audit_sealer)
-
-    from app.directory.staleness import start_stale_reminder
-
-    STARTERS.append(start_stale_reminder)
-
-    from app.cases.tasks import start_deadline_monitor
-
-    STARTERS.append(start_deadline_monitor)
-
-
-_register_core_starters()
-
-
-async def start_all(app: FastAPI) -> list[Stoppable]:
+async def start_all(app: FastAPI, starters: list[Starter]) -> list[Stoppable]:
     if not app.state.settings.run_background_tasks:
         return []
-    return [await starter(app) for starter in STARTERS]
+    return [await starter(app) for starter in starters]
 
 
 async def stop_all(running: list[Stoppable]) -> None:

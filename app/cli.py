@@ -3,79 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import logging
 import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from app.config import CommandError, ConfigurationError, Settings, get_settings
-from app.core.embedded_pg import EmbeddedPostgresMissing
+from app import domains
+from app.commands import CommandError, with_database
+from app.config import ConfigurationError, Settings, get_settings
 from app.core.logging import configure_logging
-from app.db import EMBEDDED_MARKER, describe_url, log_database_in_use, resolve_database
+from app.db import EMBEDDED_MARKER
+from app.demo import cli as demo_cli
 
 log = logging.getLogger("canet")
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-
-_DOMAIN_CLIS = ("app.identity.cli", "app.audit.cli", "app.directory.cli", "app.demo.cli")
-
-
-def with_database(settings: Settings, *, create: bool = False) -> tuple[str, Callable[[], None]]:
-    """The database to work on, and how to let go of it.
-
-    Only the commands that make a database (`serve`, `db upgrade`, `demo`) pass create=True.
-    Every other command needs an existing canet schema: pointed at the wrong data directory,
-    it says so in one line instead of making an empty cluster there.
-    """
-    try:
-        url, embedded = resolve_database(settings, create=create)
-    except EmbeddedPostgresMissing as exc:
-        raise CommandError(_where_to_look(settings, str(exc))) from exc
-    release = embedded.release if embedded is not None else (lambda: None)
-    log_database_in_use(url, embedded is not None)
-    if not create:
-        try:
-            has_schema = _has_schema(url)
-        except BaseException:
-            release()
-            raise
-        if not has_schema:
-            release()
-            raise CommandError(
-                f"the database at {describe_url(url)} has no canet schema yet; "
-                "run `canet db upgrade` (or `make run`) first, or point this command at the "
-                "server's database"
-            )
-    return url, release
-
-
-def _where_to_look(settings: Settings, problem: str) -> str:
-    return (
-        f"{problem} (CANET_DATA_DIR={settings.data_dir}); run this command with the "
-        "server's CANET_DATA_DIR (or from the directory whose .env sets it), or set "
-        "CANET_DATABASE_URL"
-    )
-
-
-def _has_schema(url: str) -> bool:
-    import asyncio
-
-    import asyncpg
-
-    from app.db import plain_url
-
-    async def check() -> bool:
-        connection = await asyncpg.connect(plain_url(url))
-        try:
-            found = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
-            return bool(found)
-        finally:
-            await connection.close()
-
-    return asyncio.run(check())
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -196,11 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help="show the applied revision")
     db.set_defaults(handler=cmd_db)
 
-    # Domains add their own commands (admin, audit, directory, demo) through a
-    # `register(commands)` function in app/<domain>/cli.py.
-    for module_name in _DOMAIN_CLIS:
-        if importlib.util.find_spec(module_name) is not None:
-            importlib.import_module(module_name).register(commands)
+    # The domains' own commands (admin, audit, directory), then the demo network's.
+    for register in [*domains.command_registrars(), demo_cli.register]:
+        register(commands)
 
     return parser
 

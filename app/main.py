@@ -12,10 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app import background, migrate
-from app.audit.router import router as audit_router
+from app import background, domains, migrate
 from app.auth.dependencies import current_user, current_user_allow_expired
-from app.cases.router import router as cases_router
 from app.config import Settings, get_settings
 from app.core.apidocs import docs_router
 from app.core.errors import install_error_handlers, problem_response
@@ -24,12 +22,6 @@ from app.core.middleware import EdgeMiddleware
 from app.core.openapi import install_openapi
 from app.core.webclient import client_dir, web_client_router
 from app.db import Database, database_unavailable, log_database_in_use, resolve_database
-from app.directory.router import router as directory_router
-from app.forums.router import router as forums_router
-from app.identity.router import router as identity_router
-from app.notifications.router import router as notifications_router
-from app.realtime.router import router as realtime_router
-from app.search.router import router as search_router
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +86,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             )
         else:
             app.state.db = database
-        running = await background.start_all(app)
+        running = await background.start_all(app, domains.starters())
         try:
             yield
         finally:
@@ -122,17 +114,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_openapi(app, sign_in_dependencies={current_user, current_user_allow_expired})
     app.include_router(_health_router())
     app.include_router(docs_router(openapi_url=f"{API_PREFIX}/openapi.json", title="canet API"))
-    for router in (
-        identity_router,
-        audit_router,
-        directory_router,
-        forums_router,
-        search_router,
-        cases_router,
-        realtime_router,
-        notifications_router,
-    ):
+    for router in domains.routers():
         app.include_router(router, prefix=API_PREFIX)
+    app.state.search_providers = domains.search_providers()
     # Last: its catch-all answers the client's page for every other GET outside /api.
     app.include_router(web_client_router(client_dir(), reload=settings.env == "development"))
 

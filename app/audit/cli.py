@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.commands import with_database
 from app.config import Settings
 
 Action = Callable[[Any, argparse.Namespace, Settings], Awaitable[int]]
 
 
 def _run_with_db(action: Action, args: argparse.Namespace, settings: Settings) -> int:
-    from app.cli import with_database
     from app.db import Database
 
     url, release = with_database(settings)

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
+from app.commands import with_database
 from app.config import Settings
 
 
@@ -19,7 +20,6 @@ def register(commands: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from app.cli import with_database
 
     reading = getattr(args, "demo_command", None) == "code"
     url, release = with_database(settings, create=not reading)

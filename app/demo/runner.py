@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 
 from sqlmodel import select
 
+from app import domains
 from app.config import Settings
 from app.db import Database
 from app.demo.context import DemoContext
 from app.models.identity import User
 
 log = logging.getLogger(__name__)
-
-STEPS = ("app.directory.demo", "app.identity.demo", "app.forums.demo", "app.cases.demo")
 
 
 async def has_members(database: Database) -> bool:
@@ -24,16 +21,13 @@ async def has_members(database: Database) -> bool:
 
 
 async def seed_demo(database: Database, settings: Settings) -> DemoContext:
-    """Run every available demo step; all or nothing."""
+    """Run every domain's demo step, in the manifest's order; all or nothing."""
     ctx = DemoContext()
     ctx.extra["secret_key"] = settings.resolved_secret_key()
     ctx.extra["base_url"] = settings.base_url
     async with database.transaction() as session:
-        for name in STEPS:
-            if importlib.util.find_spec(name) is None:
-                log.info("demo: %s not present, skipped", name)
-                continue
-            await importlib.import_module(name).seed(session, ctx)
+        for name, step in domains.demo_steps():
+            await step(session, ctx)
             log.info("demo: %s done", name)
     return ctx
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from app.commands import with_database
 from app.config import Settings
 
 Action = Callable[[Any, argparse.Namespace, Settings], Awaitable[int]]
@@ -41,7 +42,6 @@ def register(commands: Any) -> None:
 
 def _handler(action: Action) -> Callable[[argparse.Namespace, Settings], int]:
     def run(args: argparse.Namespace, settings: Settings) -> int:
-        from app.cli import with_database
         from app.db import Database
 
         url, release = with_database(settings)

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.commands import with_database
 from app.config import Settings
 
 
@@ -39,7 +40,6 @@ def _read_password() -> str:
 
 
 def cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
-    from app.cli import with_database
     from app.identity.passwords import problems_for
 
     password = _read_password()

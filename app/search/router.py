@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.auth.actor import Actor
 from app.auth.dependencies import RequirePermission
@@ -22,6 +22,7 @@ Searcher = Annotated[Actor, RequirePermission(Permission.SEARCH)]
 
 @router.get("/search", response_model=SearchResults)
 async def search(
+    request: Request,
     session: DbSession,
     actor: Searcher,
     q: Annotated[str, Query(min_length=1, max_length=200, description="words to find")],
@@ -46,6 +47,12 @@ async def search(
         if value is not None
     }
     hits = await service.search(
-        session, actor=actor, q=q, scope=scope, limit=limit, forum_filters=forum_filters
+        session,
+        actor=actor,
+        providers=request.app.state.search_providers,
+        q=q,
+        scope=scope,
+        limit=limit,
+        forum_filters=forum_filters,
     )
     return SearchResults(q=q, scope=scope, items=hits)

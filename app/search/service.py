@@ -1,14 +1,14 @@
 """Cross-domain search: each domain searches what the caller may read; hits are merged here.
 
-Domains expose `search_text(session, *, actor, q, limit) -> list[SearchHit]` in their
-service module; a domain without one (not yet built) simply contributes nothing.
+Domains provide `search_text(session, *, actor, q, limit) -> list[SearchHit]`, listed in the
+domain manifest (app/domains.py); create_app hands them to this module through the app's
+state, so search imports no domain.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,28 +20,15 @@ log = logging.getLogger(__name__)
 
 Scope = Literal["forums", "cases", "directory", "all"]
 SCOPES: tuple[str, ...] = ("forums", "cases", "directory")
-_MODULES = {
-    "forums": "app.forums.service",
-    "cases": "app.cases.service",
-    "directory": "app.directory.service",
-}
 
 SearchFn = Callable[..., Awaitable[list[SearchHit]]]
-
-
-def _searcher(scope: str) -> SearchFn | None:
-    try:
-        module = importlib.import_module(_MODULES[scope])
-    except ImportError:
-        return None
-    fn = getattr(module, "search_text", None)
-    return fn if callable(fn) else None
 
 
 async def search(
     session: AsyncSession,
     *,
     actor: Actor,
+    providers: Mapping[str, SearchFn],
     q: str,
     scope: Scope,
     limit: int,
@@ -54,9 +41,7 @@ async def search(
         scopes = ("forums",)
     hits: list[SearchHit] = []
     for name in scopes:
-        searcher = _searcher(name)
-        if searcher is None:
-            continue
+        searcher = providers[name]
         kwargs: dict[str, Any] = {"actor": actor, "q": q, "limit": limit}
         if name == "forums" and forum_filters:
             kwargs.update(forum_filters)

@@ -1,0 +1,127 @@
+"""The one manifest of canet's domains: what each brings to the process, listed once.
+
+A domain may bring an API router, background tasks each worker runs, `canet` subcommands, a
+step of the demo network and a search provider. Everything that assembles the process reads
+this list (create_app, the background tasks, the command line, the demo seeding, search), so
+a new domain is added here and nowhere else. Plain imports: a domain that fails to import
+fails loudly at start-up instead of silently dropping out of search or the command line.
+
+Order matters in two places: demo steps run in this order (the directory's authorities come
+before the members who belong to them), and background tasks start in this order and stop in
+reverse (realtime's hub before the notifications deriver it wakes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import cli as audit_cli
+from app.audit.router import router as audit_router
+from app.audit.tasks import start_audit_sealer
+from app.background import Starter
+from app.cases import demo as cases_demo
+from app.cases import service as cases_service
+from app.cases.router import router as cases_router
+from app.cases.tasks import start_deadline_monitor
+from app.core.mail import start_mail_sender
+from app.demo.context import DemoContext
+from app.directory import cli as directory_cli
+from app.directory import demo as directory_demo
+from app.directory import service as directory_service
+from app.directory.router import router as directory_router
+from app.directory.staleness import start_stale_reminder
+from app.forums import demo as forums_demo
+from app.forums import service as forums_service
+from app.forums.router import router as forums_router
+from app.identity import cli as identity_cli
+from app.identity import demo as identity_demo
+from app.identity.maintenance import start_identity_maintenance
+from app.identity.router import router as identity_router
+from app.notifications.background import start_notifications
+from app.notifications.router import router as notifications_router
+from app.realtime.router import router as realtime_router
+from app.realtime.service import start_realtime
+from app.search import service as search_service
+from app.search.router import router as search_router
+
+DemoStep = Callable[[AsyncSession, DemoContext], Awaitable[None]]
+RegisterCommands = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    router: APIRouter | None = None
+    starters: tuple[Starter, ...] = ()
+    commands: RegisterCommands | None = None
+    demo: DemoStep | None = None
+    search: search_service.SearchFn | None = None
+
+
+# Plumbing that is no domain's but runs in every worker like one.
+CORE_STARTERS: tuple[Starter, ...] = (start_mail_sender,)
+
+DOMAINS: tuple[Domain, ...] = (
+    Domain(
+        "directory",
+        router=directory_router,
+        starters=(start_stale_reminder,),
+        commands=directory_cli.register,
+        demo=directory_demo.seed,
+        search=directory_service.search_text,
+    ),
+    Domain(
+        "identity",
+        router=identity_router,
+        starters=(start_identity_maintenance,),
+        commands=identity_cli.register,
+        demo=identity_demo.seed,
+    ),
+    Domain(
+        "audit",
+        router=audit_router,
+        starters=(start_audit_sealer,),
+        commands=audit_cli.register,
+    ),
+    Domain(
+        "forums",
+        router=forums_router,
+        demo=forums_demo.seed,
+        search=forums_service.search_text,
+    ),
+    Domain("search", router=search_router),
+    Domain(
+        "cases",
+        router=cases_router,
+        starters=(start_deadline_monitor,),
+        demo=cases_demo.seed,
+        search=cases_service.search_text,
+    ),
+    Domain("realtime", router=realtime_router, starters=(start_realtime,)),
+    Domain("notifications", router=notifications_router, starters=(start_notifications,)),
+)
+
+
+def routers() -> list[APIRouter]:
+    return [d.router for d in DOMAINS if d.router is not None]
+
+
+def starters() -> list[Starter]:
+    return [*CORE_STARTERS, *(s for d in DOMAINS for s in d.starters)]
+
+
+def command_registrars() -> list[RegisterCommands]:
+    return [d.commands for d in DOMAINS if d.commands is not None]
+
+
+def demo_steps() -> list[tuple[str, DemoStep]]:
+    return [(d.name, d.demo) for d in DOMAINS if d.demo is not None]
+
+
+def search_providers() -> dict[str, search_service.SearchFn]:
+    return {d.name: d.search for d in DOMAINS if d.search is not None}

@@ -1,0 +1,43 @@
+"""The domain manifest is the one place that assembles the process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from app import domains
+from app.cli import build_parser
+from app.main import API_PREFIX
+from app.search.service import SCOPES
+
+APP = Path(__file__).resolve().parents[1] / "app"
+
+
+def test_every_domain_with_a_router_is_in_the_manifest() -> None:
+    packages = {p.parent.name for p in APP.glob("*/router.py")}
+    assert packages == {d.name for d in domains.DOMAINS if d.router is not None}
+
+
+def test_every_search_scope_has_a_provider() -> None:
+    assert set(domains.search_providers()) == set(SCOPES)
+
+
+def test_demo_steps_seed_authorities_before_their_members() -> None:
+    names = [name for name, _ in domains.demo_steps()]
+    assert names.index("directory") < names.index("identity") < names.index("cases")
+
+
+def test_the_app_mounts_every_manifest_router(app: FastAPI) -> None:
+    mounted = {context.path_format for context in iter_route_contexts(app.routes)}
+    for router in domains.routers():
+        own = {API_PREFIX + context.path_format for context in iter_route_contexts(router.routes)}
+        assert own <= mounted
+    assert app.state.search_providers == domains.search_providers()
+
+
+def test_the_command_line_has_every_domains_commands() -> None:
+    parser = build_parser()
+    choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"serve", "db", "admin", "audit", "directory", "demo"} <= set(choices)
