@@ -248,10 +248,19 @@ async def list_posts(
 
 
 async def list_forums(
-    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    limit: int,
+    cursor: str | None,
+    forum_id: uuid.UUID | None = None,
 ) -> tuple[list[ForumRead], str | None]:
-    """The forums the caller may read, with thread counts, activity and unread counts."""
+    """The forums the caller may read (or the one `forum_id`), with thread counts, activity
+    and unread counts."""
     reads = aliased(ReadState, name="r")
+    forums = select(col(Forum.id)).where(readable_forum_clause(actor))
+    if forum_id is not None:
+        forums = forums.where(col(Forum.id) == forum_id)
     per_forum = (
         sa.select(
             col(Thread.forum_id).label("forum_id"),
@@ -278,7 +287,7 @@ async def list_forums(
             reads,
             sa.and_(col(reads.thread_id) == col(Thread.id), col(reads.user_id) == actor.user_id),
         )
-        .where(col(Thread.forum_id).in_(select(col(Forum.id)).where(readable_forum_clause(actor))))
+        .where(col(Thread.forum_id).in_(forums))
         .group_by(col(Thread.forum_id))
         .subquery("per_forum")
     )
@@ -303,6 +312,8 @@ async def list_forums(
         .order_by(col(Forum.position).asc(), col(Forum.name).asc(), col(Forum.id).asc())
         .limit(limit + 1)
     )
+    if forum_id is not None:
+        stmt = stmt.where(col(Forum.id) == forum_id)
     stmt = apply(
         stmt,
         (col(Forum.position), col(Forum.name), col(Forum.id)),

@@ -256,3 +256,22 @@ async def test_a_thread_opens_where_the_reader_left_off(
     )
     assert wrong.status_code == 422
     assert wrong.json()["errors"][0]["field"] == "from_post_id"
+
+
+async def test_one_forum_reads_with_the_counts_of_the_list(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    ana = await make_member(session)
+    ben = await make_member(session)
+    forum = await make_forum(session)
+    await make_forum(session)
+    await session.commit()
+    thread = await start_thread(client, ana, forum.id)
+    await reply(client, ana, thread["id"], "Another post")
+    await client.put(f"{API}/forums/{forum.id}/follow", headers=ben.headers)
+
+    one = await _get(client, ben, f"/forums/{forum.id}")
+    listed = next(f for f in (await _get(client, ben, "/forums"))["items"] if f["id"] == one["id"])
+    assert one == listed
+    assert (one["thread_count"], one["unread_threads"], one["unread_count"]) == (1, 1, 2)
+    assert one["following"] is True and one["last_activity_at"] is not None
