@@ -4,6 +4,9 @@ import { useEffect, useRef } from '../vendor/preact-hooks.mjs';
 import { Skeleton } from './components.js';
 import { html } from './html.js';
 import { startI18n } from './i18n.js';
+import { ChangePassword, ForgotPassword, ResetPassword } from './pages/account-password.js';
+import { Profile } from './pages/account-profile.js';
+import { Search } from './pages/account-search.js';
 import { Apply } from './pages/apply.js';
 import { AuthorityPage } from './pages/directory-authority.js';
 import { Compare } from './pages/directory-compare.js';
@@ -26,6 +29,13 @@ const ROUTES = [
   { path: '/apply', page: Apply, access: 'public' },
   { path: '/verify-email', page: VerifyEmail, access: 'public' },
   { path: '/provide-information', page: ProvideInformation, access: 'public' },
+  { path: '/search', page: Search, access: 'member' },
+  { path: '/profile', page: Profile, access: 'member' },
+  // Where a notification of no particular subject points (app/notifications/service.py).
+  { path: '/me', page: Profile, access: 'member' },
+  { path: '/settings/password', page: ChangePassword, access: 'member' },
+  { path: '/forgot-password', page: ForgotPassword, access: 'public' },
+  { path: '/reset-password', page: ResetPassword, access: 'public' },
   { path: '/directory', page: DirectorySearch, access: 'member' },
   { path: '/authorities/:id', page: AuthorityPage, access: 'member' },
   { path: '/authorities/:id/edit', page: AuthorityEdit, access: 'member' },

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from '../vendor/preact-hooks.mjs';
 import { html } from './html.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
+import { SearchBox } from './pages/account-search.js';
 import { currentLocation, navigate } from './router.js';
 import { me, signOut, unreadNotifications } from './session.js';
 
@@ -69,6 +70,7 @@ function ProfileMenu({ member }) {
             <p class="meta">${member.email}</p>
             ${member.authority ? html`<p class="meta">${member.authority.name}</p>` : null}
             <p class="meta">${t('shell.roles')} ${member.roles.map((r) => t(`role.${r}`)).join(', ')}</p>
+            <p><a href="/profile" onClick=${() => setOpen(false)}>${t('account.menu.profile')}</a></p>
             <button type="button" class="button" onClick=${leave}>${t('shell.signOut')}</button>
           </div>`
         : null}
@@ -90,6 +92,7 @@ export function Shell({ children, bare = false }) {
             onClick=${() => setMenuOpen(!menuOpen)}>${t('shell.menu')}</button>`
         : null}
       <a class="brand" href="/">canet<span class="brand-sub">${t('shell.tagline')}</span></a>
+      ${member ? html`<${SearchBox} />` : null}
       <div class="topbar-tools">
         ${member ? html`<${Bell} />` : null}
         <${LanguageSwitcher} />

@@ -1,7 +1,10 @@
-// Home: what needs the member's attention (unread notifications, forums with unread posts).
+// Home: what needs the member's attention: unread notifications, followed threads with
+// unread posts, cases under way by status, directory entries to re-verify, forums.
+// Each section asks the API; a section the member's roles have no use for answers 403 and
+// is left out, so the page never decides by itself who sees what.
 import { useEffect, useState } from '../../vendor/preact-hooks.mjs';
 import { api } from '../api.js';
-import { Page, Skeleton, problemMessage } from '../components.js';
+import { Button, Page, Skeleton, problemMessage } from '../components.js';
 import { html } from '../html.js';
 import { formatDate, formatDateTime, relativeTime, t } from '../i18n.js';
 import { isClientRoute } from '../router.js';
@@ -94,6 +97,159 @@ function Forums() {
   return html`<section aria-labelledby="forums-heading"><h2 id="forums-heading">${t('home.forums')}</h2>${content}</section>`;
 }
 
+const FOLLOWED_PAGE = 10;
+
+function FollowedThreads() {
+  const [items, setItems] = useState(null);
+  const [next, setNext] = useState(null);
+  const [hidden, setHidden] = useState(false);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const fetchPage = (cursor) => api('GET', '/me/followed-threads', { query: { limit: FOLLOWED_PAGE, cursor } });
+  useEffect(() => {
+    fetchPage(null)
+      .then((page) => {
+        setItems(page.items);
+        setNext(page.next_cursor);
+      })
+      .catch((problem) => (problem.status === 403 ? setHidden(true) : setError(problem)));
+  }, []);
+  const loadMore = async () => {
+    setBusy(true);
+    try {
+      const page = await fetchPage(next);
+      setItems([...items, ...page.items]);
+      setNext(page.next_cursor);
+    } catch (problem) {
+      setError(problem);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (hidden) return null;
+  let content;
+  if (error) content = html`<p role="alert">${problemMessage(error)}</p>`;
+  else if (!items) content = html`<${Skeleton} rows=${3} />`;
+  else if (items.length === 0) content = html`<p class="empty">${t('account.home.followedNone')}</p>`;
+  else {
+    content = html`
+      <ul class="items followed-threads">
+        ${items.map(
+          (thread) => html`<li key=${thread.id}>
+            <span>
+              <${MaybeLink} href=${`/threads/${thread.id}`}>${thread.title}<//>
+              <span class="meta"> · ${thread.forum_name} · <${When} iso=${thread.last_activity_at} /></span>
+            </span>
+            ${thread.unread_count > 0
+              ? html`<span class="badge">${t('account.home.threadUnread', { count: thread.unread_count })}</span>`
+              : html`<span class="meta">${t('home.forumNoUnread')}</span>`}
+          </li>`,
+        )}
+      </ul>
+      ${next
+        ? html`<div class="actions"><${Button} type="button" class="button secondary" busy=${busy} onClick=${loadMore}>${t('account.home.loadMore')}<//></div>`
+        : null}
+    `;
+  }
+  return html`<section aria-labelledby="followed-heading"><h2 id="followed-heading">${t('account.home.followed')}</h2>${content}</section>`;
+}
+
+function MyCases() {
+  const [counts, setCounts] = useState(null);
+  const [hidden, setHidden] = useState(false);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api('GET', '/cases/counts')
+      .then(setCounts)
+      .catch((problem) => (problem.status === 403 ? setHidden(true) : setError(problem)));
+  }, []);
+  if (hidden) return null; // no case work in this member's roles
+  let content;
+  if (error) content = html`<p role="alert">${problemMessage(error)}</p>`;
+  else if (!counts) content = html`<${Skeleton} rows=${2} />`;
+  else if (counts.open === 0) content = html`<p class="empty">${t('account.home.casesNone')}</p>`;
+  else {
+    const statusLabel = (status) => {
+      const key = `account.home.caseStatus.${status}`;
+      const label = t(key);
+      return label === key ? status : label;
+    };
+    content = html`
+      <p>${t('account.home.casesOpen', { count: counts.open })}</p>
+      <ul class="items case-counts">
+        ${Object.entries(counts.by_status).map(
+          ([status, count]) => html`<li key=${status}>
+            <a href=${`/cases?status=${encodeURIComponent(status)}`}>${statusLabel(status)}</a>
+            <span class="count-figure">${t('account.home.caseCount', { count })}</span>
+          </li>`,
+        )}
+        ${counts.overdue > 0
+          ? html`<li key="overdue">
+              <a href="/cases?overdue=true">${t('account.home.casesOverdue')}</a>
+              <span class="badge badge-overdue">${t('account.home.caseCount', { count: counts.overdue })}</span>
+            </li>`
+          : null}
+      </ul>
+    `;
+  }
+  return html`<section aria-labelledby="cases-heading"><h2 id="cases-heading">${t('account.home.cases')}</h2>${content}</section>`;
+}
+
+/** Directory entries of the member's authority that are due for re-verification. */
+function Reverify({ member }) {
+  const [entries, setEntries] = useState(null);
+  const [error, setError] = useState(null);
+  const authority = member.authority;
+  useEffect(() => {
+    if (!authority || !member.focal_point) return;
+    Promise.all([
+      api('GET', `/authorities/${authority.id}`),
+      api('GET', `/states/${authority.state_code}/requirements`).catch(() => ({ items: [] })),
+    ])
+      .then(([entry, sheets]) => {
+        const found = [];
+        // The API says who may verify the entry (allowed_actions) and whether it is stale.
+        if (entry.stale && (entry.allowed_actions || []).includes('verify')) {
+          found.push({ key: entry.id, href: `/authorities/${entry.id}`, name: entry.name, verified: entry.last_verified_at });
+        }
+        for (const sheet of sheets.items || []) {
+          if (!sheet.stale) continue;
+          const typeKey = `account.home.requestType.${sheet.request_type}`;
+          const type = t(typeKey) === typeKey ? sheet.request_type : t(typeKey);
+          found.push({
+            key: sheet.id,
+            href: `/states/${sheet.state_code}/requirements/${sheet.request_type}`,
+            name: t('account.home.sheet', { type, measure: sheet.measure ? ` · ${sheet.measure}` : '' }),
+            verified: sheet.last_verified_at,
+          });
+        }
+        setEntries(found);
+      })
+      .catch(setError);
+  }, [authority && authority.id]);
+  if (!authority || !member.focal_point) return null;
+  let content;
+  if (error) content = html`<p role="alert">${problemMessage(error)}</p>`;
+  else if (!entries) content = html`<${Skeleton} rows=${2} />`;
+  else if (entries.length === 0) content = html`<p class="empty">${t('account.home.reverifyNone')}</p>`;
+  else {
+    content = html`
+      <p>${t('account.home.reverifyIntro')}</p>
+      <ul class="items">
+        ${entries.map(
+          (entry) => html`<li key=${entry.key}>
+            <${MaybeLink} href=${entry.href}>${entry.name}<//>
+            <span class="meta">${entry.verified
+              ? t('account.home.lastVerified', { date: formatDate(entry.verified) })
+              : t('account.home.neverVerified')}</span>
+          </li>`,
+        )}
+      </ul>
+    `;
+  }
+  return html`<section aria-labelledby="reverify-heading"><h2 id="reverify-heading">${t('account.home.reverify')}</h2>${content}</section>`;
+}
+
 export function Home() {
   const member = me.value;
   useEffect(() => {
@@ -112,6 +268,9 @@ export function Home() {
           })}</p></div>`
         : null}
       <${Notifications} />
+      <${FollowedThreads} />
+      <${MyCases} />
+      <${Reverify} member=${member} />
       <${Forums} />
     <//>
   `;

@@ -39,6 +39,7 @@ function Credentials({ onChallenge, notice }) {
           onInput=${setPassword} error=${fields.password} autocomplete="current-password" />
         <div class="actions">
           <${Button} type="submit" busy=${busy}>${t('signIn.continue')}<//>
+          <a href="/forgot-password">${t('account.forgot.link')}</a>
         </div>
       </form>
       <h2>${t('signIn.newHere')}</h2>
@@ -213,6 +214,12 @@ export function SignIn() {
     setChallenge(null);
     setRestartedBecause(problem);
   };
+  useEffect(() => {
+    // Each step is a new page for the member (and a screen reader): start at its heading.
+    if (!challenge && !restartedBecause) return;
+    const heading = document.querySelector('main h1');
+    if (heading) heading.focus();
+  }, [challenge, restartedBecause]);
   if (challenge && challenge.status === 'mfa_enrollment_required') {
     return html`<${Enrollment} challenge=${challenge} onRestart=${restart}
       onEnrolled=${async (codes) => {
