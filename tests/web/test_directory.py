@@ -277,6 +277,16 @@ async def test_a_member_reports_that_a_contact_failed(
     await expect(main.locator(".dir-side-panel")).to_contain_text("1 report of a failed contact")
     await check_page(page, "authority-failure-reported")
 
+    # The page in French, from the directory's own catalog.
+    await page.get_by_label("Language", exact=True).select_option("fr")
+    await expect(
+        main.get_by_role("heading", name="Signaler qu’un contact a échoué")
+    ).to_be_visible()
+    await expect(main.locator(".dir-side-panel")).to_contain_text(
+        "1 signalement de contact en échec"
+    )
+    await check_page(page, "authority-fr")
+
     reports = (
         (
             await session.execute(
@@ -300,7 +310,10 @@ async def test_directory_search_filters_live_in_the_address(
     officer = await member_of(session, ids["bra"], name="Ana Souza")
     await sign_in(context, session, officer)
 
-    await page.goto(web_server.http + "/directory")
+    await page.goto(web_server.http + "/")
+    navigation = page.get_by_role("navigation", name="Main")
+    await expect(navigation.get_by_role("link", name="Finder")).to_be_visible()
+    await navigation.get_by_role("link", name="Directory").click()
     main = page.locator("main")
     await expect(page.locator("main h1")).to_have_text("Directory")
     await expect(main.get_by_role("link", name=ITALY_MOJ)).to_be_visible()
@@ -321,6 +334,12 @@ async def test_directory_search_filters_live_in_the_address(
         main.get_by_role("link", name="Service for International Police Cooperation (SCIP)")
     ).to_be_visible()
     await expect(main.get_by_text("1 report of a failed contact")).to_be_visible()
+    await page.goto(web_server.http + "/directory?stale=true&region=Africa")
+    nigeria = main.locator(
+        ".dir-result", has_text="Federal Ministry of Justice, Central Authority Unit"
+    )
+    await expect(nigeria.get_by_text("Out of date")).to_be_visible()
+    await expect(main.locator(".dir-result")).to_have_count(1)
     await page.goto(web_server.http + "/directory?q=nowhere-to-be-found&state=ZAF")
     await expect(main.get_by_text("No authority matches your search.")).to_be_visible()
     await expect(
@@ -334,6 +353,7 @@ async def test_directory_search_filters_live_in_the_address(
     await expect(results).to_have_count(25)
     await main.get_by_role("button", name="Load more").click()
     await expect(results).to_have_count(27)
+    await expect(results.nth(25).get_by_role("link")).to_be_focused()
     await expect(main.get_by_role("button", name="Load more")).to_have_count(0)
 
 

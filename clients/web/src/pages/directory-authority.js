@@ -90,7 +90,7 @@ function Contacts({ authority }) {
                 <strong>${c.name}</strong>${c.position ? html`<br /><span class="meta">${c.position}</span>` : null}
                 ${c.email ? html`<br /><a href=${`mailto:${c.email}`}>${c.email}</a>` : null}
                 ${c.phone ? html`<br />${c.phone}` : null}
-                ${c.languages && c.languages.length ? html`<br />${t('directory.languages')}: ${languageList(c.languages)}` : null}
+                ${c.languages && c.languages.length ? html`<br />${t('directory.languagesList', { languages: languageList(c.languages) })}` : null}
               </li>`,
             )}
           </ul>`}

@@ -203,11 +203,11 @@ function EditForm({ entry, states }) {
   };
   for (const name of TEXT_FIELDS) labels[name] = t(`directory.field.${name}`);
   values.contacts.forEach((_, i) => {
-    for (const f of CONTACT_FIELDS) labels[`contacts.${i}.${f}`] = `${t('directory.edit.contactN', { n: i + 1 })}: ${t(`directory.contact.${f}`)}`;
+    for (const f of CONTACT_FIELDS) labels[`contacts.${i}.${f}`] = t('directory.edit.partOf', { group: t('directory.edit.contactN', { n: i + 1 }), field: t(`directory.contact.${f}`) });
   });
   values.law_links.forEach((_, i) => {
-    labels[`law_links.${i}.title`] = `${t('directory.edit.lawN', { n: i + 1 })}: ${t('directory.law.title')}`;
-    labels[`law_links.${i}.url`] = `${t('directory.edit.lawN', { n: i + 1 })}: ${t('directory.law.url')}`;
+    labels[`law_links.${i}.title`] = t('directory.edit.partOf', { group: t('directory.edit.lawN', { n: i + 1 }), field: t('directory.law.title') });
+    labels[`law_links.${i}.url`] = t('directory.edit.partOf', { group: t('directory.edit.lawN', { n: i + 1 }), field: t('directory.law.url') });
   });
   // Field errors by the element they point at; others go in the summary on their own.
   const fields = {};

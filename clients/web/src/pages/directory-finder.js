@@ -307,9 +307,12 @@ function Result({ answers, states }) {
         <h2 id="stale-heading">${t('directory.finder.staleTitle')}</h2>
         ${answer.stale.length
           ? html`<ul class="dir-plain">${answer.stale.map(
-              (item) => html`<li key=${item.id}><${StaleBadge} stale=${true} /> ${staleNames(item)}: ${item.last_verified_at
-                ? t('directory.finder.staleSince', { date: formatDate(item.last_verified_at) })
-                : t('directory.verified.never')}</li>`,
+              (item) => html`<li key=${item.id}><${StaleBadge} stale=${true} /> ${t('directory.finder.staleItem', {
+                what: staleNames(item),
+                when: item.last_verified_at
+                  ? t('directory.finder.staleSince', { date: formatDate(item.last_verified_at) })
+                  : t('directory.verified.never'),
+              })}</li>`,
             )}</ul>`
           : html`<p>${t('directory.finder.nothingStale')}</p>`}
       </section>

@@ -121,9 +121,9 @@ function Result({ authority }) {
       <p class="meta">${authority.state_name}${authority.types.length ? ` · ${authority.types.map(typeLabel).join(', ')}` : ''}</p>
       ${authority.snippet ? html`<p class="dir-snippet" dangerouslySetInnerHTML=${{ __html: authority.snippet }}></p>` : null}
       <p>
-        ${authority.languages.length ? html`<span>${t('directory.languages')}: ${languageList(authority.languages)}</span>` : null}
+        ${authority.languages.length ? html`<span>${t('directory.languagesList', { languages: languageList(authority.languages) })}</span>` : null}
         ${authority.channels.length
-          ? html`<span class="dir-sep">${t('directory.channels')}: ${authority.channels.map(channelLabel).join(', ')}</span>`
+          ? html`<span class="dir-sep">${t('directory.channelsList', { channels: authority.channels.map(channelLabel).join(', ') })}</span>`
           : null}
       </p>
       <${Verified} iso=${authority.last_verified_at} stale=${authority.stale} />
@@ -163,12 +163,22 @@ export function DirectorySearch() {
     };
   }, [key]);
 
+  // After "Load more", focus goes to the first new result (the button may be gone).
+  const [focusFrom, setFocusFrom] = useState(null);
+  useEffect(() => {
+    if (focusFrom === null) return;
+    const links = document.querySelectorAll('.dir-result h3 a');
+    if (links[focusFrom]) links[focusFrom].focus();
+    setFocusFrom(null);
+  }, [focusFrom]);
+
   const loadMore = async () => {
     setBusy(true);
     try {
       const page = await fetchPage(next);
       setItems([...items, ...page.items]);
       setNext(page.next_cursor);
+      if (page.items.length) setFocusFrom(items.length);
     } catch (problem) {
       setError(problem);
     } finally {
