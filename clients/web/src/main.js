@@ -14,6 +14,7 @@ import { AuthorityEdit } from './pages/directory-edit.js';
 import { Finder } from './pages/directory-finder.js';
 import { DirectorySearch } from './pages/directory-search.js';
 import { Home } from './pages/home.js';
+import { NotificationSettings, Notifications } from './pages/live-notifications.js';
 import { NotFound } from './pages/notfound.js';
 import { RecoveryCodes, SignIn } from './pages/signin.js';
 import { ProvideInformation, VerifyEmail } from './pages/verify.js';
@@ -41,6 +42,8 @@ const ROUTES = [
   { path: '/authorities/:id/edit', page: AuthorityEdit, access: 'member' },
   { path: '/finder', page: Finder, access: 'member' },
   { path: '/compare', page: Compare, access: 'member' },
+  { path: '/notifications', page: Notifications, access: 'member' },
+  { path: '/settings/notifications', page: NotificationSettings, access: 'member' },
 ];
 const match = useRoutes(ROUTES);
 const UNREAD_REFRESH_MS = 60_000;

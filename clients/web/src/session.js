@@ -2,11 +2,15 @@
 // API's HttpOnly cookie: nothing about it is kept in web storage or the URL.
 import { signal } from '../vendor/signals.mjs';
 import { api, mayHaveSession, whenUnauthorized } from './api.js';
+import { startLive, stopLive, whenSessionEnds } from './live.js';
 
 export const me = signal(null);
 /** 'unknown' until /me answers, then 'signed-in' or 'signed-out'. */
 export const sessionState = signal('unknown');
-/** Why the member was signed out, shown on the sign-in page: null | 'ended' | 'signed-out'. */
+/**
+ * Why the member was signed out, shown on the sign-in page: null | 'ended' | 'signed-out' |
+ * 'revoked' (the server ended the session: an administrator, another window, a suspension).
+ */
 export const signedOutReason = signal(null);
 export const unreadNotifications = signal(0);
 /** The recovery codes of a just-finished enrollment: shown once, before anything else. */
@@ -19,6 +23,7 @@ export function onSignOut(reset) {
 }
 
 export function clearClientState(reason = null) {
+  stopLive();
   me.value = null;
   unreadNotifications.value = 0;
   pendingRecoveryCodes.value = null;
@@ -36,6 +41,10 @@ whenUnauthorized(() => {
   if (sessionState.value === 'signed-in') clearClientState('ended');
 });
 
+whenSessionEnds(() => {
+  if (sessionState.value === 'signed-in') clearClientState('revoked');
+});
+
 export async function loadMe() {
   if (!mayHaveSession()) {
     clearClientState(null);
@@ -45,6 +54,7 @@ export async function loadMe() {
     me.value = await api('GET', '/me', { anonymous: true });
     sessionState.value = 'signed-in';
     signedOutReason.value = null;
+    startLive();
     refreshUnread();
   } catch (error) {
     if (error.status === 401) {

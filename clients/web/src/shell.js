@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from '../vendor/preact-hooks.mjs';
 import { html } from './html.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
 import { SearchBox } from './pages/account-search.js';
+import { LiveStatus } from './live-status.js';
 import { currentLocation, navigate } from './router.js';
 import { me, signOut, unreadNotifications } from './session.js';
 
@@ -28,7 +29,7 @@ function LanguageSwitcher() {
 function Bell() {
   const count = unreadNotifications.value;
   return html`
-    <a class="bell" href="/#notifications">
+    <a class="bell" href="/notifications">
       ${t('shell.notifications')}
       <span class="count" aria-hidden="true">${count}</span>
       <span class="visually-hidden">${t('shell.unreadCount', { count })}</span>
@@ -111,7 +112,7 @@ export function Shell({ children, bare = false }) {
             </ul>
           </nav>`
         : null}
-      <main id="main" tabindex="-1">${children}</main>
+      <main id="main" tabindex="-1"><${LiveStatus} />${children}</main>
     </div>
     <footer class="site-footer">
       <a href="/docs">${t('shell.apiDocs')}</a>
