@@ -408,3 +408,34 @@ async def test_notifications_list_moves_live_and_settings_are_saved(
     assert saved["preferences"]["case_message"] == "digest"
     await page.reload()
     await expect(mentions.get_by_label("Off")).to_be_checked()
+
+
+async def test_the_client_says_it_is_offline_and_catches_up_when_back(
+    web_server: Server, context: BrowserContext, page: Page, session: AsyncSession
+) -> None:
+    forum = await make_forum(session)
+    author = await make_member(session)
+    member = await make_member(session, handle="olu.offline")
+    await session.commit()
+    await sign_in(context, session, member)
+    async with Cable(web_server) as cable, Api(web_server) as api:
+        frames = Frames(page)
+        await page.goto(cable.origin + "/notifications")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
+        await frames.ready()
+        banner = page.get_by_role("status").filter(has_text="The connection dropped")
+        await expect(banner).to_have_count(0)
+
+        cable.sever()
+        await expect(banner).to_be_visible(timeout=WAIT)
+        await check_page(page, "live-offline")
+        thread = await api.thread(author, forum.id, "While you were away", "Hello @olu.offline")
+        cable.mend()
+
+        await expect(banner).to_have_count(0, timeout=WAIT)
+        mention = page.get_by_role("link", name="You were mentioned in a forum post")
+        await expect(mention).to_have_count(1, timeout=WAIT)
+        assert f"/threads/{thread['id']}#post-" in (await mention.get_attribute("href") or "")
+        await expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_contain_text(
+            "1"
+        )
