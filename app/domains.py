@@ -1,7 +1,9 @@
 """The one manifest of canet's domains: what each brings to the process, listed once.
 
 A domain may bring an API router, background tasks each worker runs, `canet` subcommands, a
-step of the demo network and a search provider. Everything that assembles the process reads
+step of the demo network, a search provider, and its events module (who may receive its
+events and which notifications they make, registered with app.core.event_rules when the
+module is imported; listing it here is what imports it). Everything that assembles the process reads
 this list (create_app, the background tasks, the command line, the demo seeding, search), so
 a new domain is added here and nowhere else. Plain imports: a domain that fails to import
 fails loudly at start-up instead of silently dropping out of search or the command line.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter
@@ -25,6 +28,7 @@ from app.audit.router import router as audit_router
 from app.audit.tasks import start_audit_sealer
 from app.background import Starter
 from app.cases import demo as cases_demo
+from app.cases import events as cases_events
 from app.cases import service as cases_service
 from app.cases.router import router as cases_router
 from app.cases.tasks import start_deadline_monitor
@@ -32,14 +36,17 @@ from app.core.mail import start_mail_sender
 from app.demo.context import DemoContext
 from app.directory import cli as directory_cli
 from app.directory import demo as directory_demo
+from app.directory import events as directory_events
 from app.directory import service as directory_service
 from app.directory.router import router as directory_router
 from app.directory.staleness import start_stale_reminder
 from app.forums import demo as forums_demo
+from app.forums import events as forums_events
 from app.forums import service as forums_service
 from app.forums.router import router as forums_router
 from app.identity import cli as identity_cli
 from app.identity import demo as identity_demo
+from app.identity import events as identity_events
 from app.identity.maintenance import start_identity_maintenance
 from app.identity.router import router as identity_router
 from app.notifications.background import start_notifications
@@ -61,6 +68,7 @@ class Domain:
     commands: RegisterCommands | None = None
     demo: DemoStep | None = None
     search: search_service.SearchFn | None = None
+    events: ModuleType | None = None
 
 
 # Plumbing that is no domain's but runs in every worker like one.
@@ -74,6 +82,7 @@ DOMAINS: tuple[Domain, ...] = (
         commands=directory_cli.register,
         demo=directory_demo.seed,
         search=directory_service.search_text,
+        events=directory_events,
     ),
     Domain(
         "identity",
@@ -81,6 +90,7 @@ DOMAINS: tuple[Domain, ...] = (
         starters=(start_identity_maintenance,),
         commands=identity_cli.register,
         demo=identity_demo.seed,
+        events=identity_events,
     ),
     Domain(
         "audit",
@@ -93,6 +103,7 @@ DOMAINS: tuple[Domain, ...] = (
         router=forums_router,
         demo=forums_demo.seed,
         search=forums_service.search_text,
+        events=forums_events,
     ),
     Domain("search", router=search_router),
     Domain(
@@ -101,6 +112,7 @@ DOMAINS: tuple[Domain, ...] = (
         starters=(start_deadline_monitor,),
         demo=cases_demo.seed,
         search=cases_service.search_text,
+        events=cases_events,
     ),
     Domain("realtime", router=realtime_router, starters=(start_realtime,)),
     Domain("notifications", router=notifications_router, starters=(start_notifications,)),

@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +27,27 @@ from app.core.journal import AuditRow, queue_of
 from app.models.base import utcnow
 
 if TYPE_CHECKING:
-    from app.auth.actor import Actor
     from app.db import Database
+
+
+class Actor(Protocol):
+    """Who acts, as the audit log records it (app.auth.actor.Actor is one; core knows no auth)."""
+
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def handle(self) -> str | None: ...
+    @property
+    def full_name(self) -> str | None: ...
+    @property
+    def session_id(self) -> uuid.UUID | None: ...
+    @property
+    def client_ip(self) -> str | None: ...
+    @property
+    def user_agent(self) -> str | None: ...
+    @property
+    def request_id(self) -> str | None: ...
+
 
 Outcome = Literal["success", "denied", "failed"]
 

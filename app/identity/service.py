@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.auth.permissions import ROLE_PERMISSIONS, Permission
 from app.models.directory import Authority
 from app.models.identity import User
 
@@ -64,3 +66,15 @@ async def directory_entries(
         .order_by(col(User.handle))
     )
     return [(user, authority) for user, authority in rows]
+
+
+async def active_member_ids_with(session: AsyncSession, permission: Permission) -> list[uuid.UUID]:
+    """Active members whose roles grant `permission` (moderators, vetting reviewers...)."""
+    roles = [role.value for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+    rows = await session.execute(
+        select(col(User.id)).where(
+            col(User.status) == "active",
+            col(User.roles).overlap(sa.cast(sa.literal(roles), col(User.roles).type)),  # type: ignore[attr-defined]
+        )
+    )
+    return list(rows.scalars())

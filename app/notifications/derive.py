@@ -23,14 +23,13 @@ from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.config import Settings
-from app.core import events
+from app.core import event_rules, events
+from app.core.event_rules import Batch, Planned, StoredEvent
 from app.core.events import Audience
 from app.core.mail import Mail, enqueue_mails
 from app.db import Database
 from app.models.identity import User
 from app.models.notifications import Notification, NotificationPreferences
-from app.notifications.kinds import TYPES
-from app.notifications.rules import RULES, Planned, StoredEvent, prefetch
 
 log = logging.getLogger(__name__)
 
@@ -127,19 +126,17 @@ async def deliver(
         ).scalars()
     }
     prefs = await mode_of(session, list(users))
+    types = event_rules.notification_types()
     wanted: list[tuple[User, Planned, str]] = []
     for item in unique:
         user = users.get(item.user_id)
-        if user is None or item.type not in TYPES:
+        if user is None or item.type not in types:
             continue
-        mode = prefs.get(user.id, {}).get(item.type) or TYPES[item.type][0]
+        mode = prefs.get(user.id, {}).get(item.type) or types[item.type].default
         if mode == "off":
             continue
-        if item.thread_id is not None:
-            from app.forums import service as forums_service
-
-            if not await forums_service.can_read_thread(session, _actor(user), item.thread_id):
-                continue
+        if item.recheck is not None and not await _may_still_see(session, user, item.recheck):
+            continue
         wanted.append((user, item, mode))
     if not wanted:
         return 0
@@ -181,6 +178,15 @@ async def deliver(
     return len(made)
 
 
+async def _may_still_see(session: AsyncSession, user: User, recheck: tuple[str, uuid.UUID]) -> bool:
+    subject, subject_id = recheck
+    check = event_rules.read_check_for(subject)
+    if check is None:
+        log.warning("no read check for %r: notification withheld", subject)
+        return False  # fail closed: a rule asked for a check nobody declared
+    return await check(session, _actor(user), subject_id)
+
+
 # Arrays in, one row per recipient; a re-run of the same event makes nothing twice.
 _INSERT_NOTIFICATIONS = text(
     """
@@ -212,9 +218,11 @@ async def derive_pending(database: Database, settings: Settings) -> int | None:
             return None
         rows = (await session.execute(_EVENTS, {"after": after, "limit": BATCH})).all()
         stored = [StoredEvent(int(r[0]), r[1], r[2], r[3], dict(r[4] or {})) for r in rows]
-        batch = await prefetch(session, stored)
+        batch = Batch()
+        for load in event_rules.prefetchers():
+            await load(session, stored, batch)
         for event in stored:
-            rule = RULES.get(event.name)
+            rule = event_rules.rule_for(event.name)
             if rule is None:
                 continue
             try:

@@ -14,7 +14,7 @@ from app.core.mail import enqueue_mail
 from app.db import Database
 from app.models.identity import User
 from app.models.notifications import Notification, NotificationPreferences
-from app.notifications.kinds import TYPES
+from app.notifications.kinds import descriptions
 
 DIGEST_HOUR_UTC = 7
 DIGEST_LOCK = 7_201_003
@@ -27,7 +27,8 @@ def digest_due_since(now: datetime, hour: int = DIGEST_HOUR_UTC) -> datetime:
 
 
 def digest_body(counts: Counter[str], base_url: str) -> str:
-    lines = [f"- {count} x {TYPES[kind][1]}" for kind, count in sorted(counts.items())]
+    described = descriptions()
+    lines = [f"- {count} x {described.get(kind, kind)}" for kind, count in sorted(counts.items())]
     return (
         "Your daily canet digest -- sign in to read.\n\n"
         + "\n".join(lines)

@@ -16,7 +16,7 @@ from app.core.audit import Target
 from app.core.errors import ValidationFailed
 from app.core.pagination import Key, apply, decode_cursor, page
 from app.models.notifications import Notification, NotificationPreferences
-from app.notifications.kinds import TYPES, default_modes
+from app.notifications.kinds import default_modes, descriptions
 from app.notifications.schemas import (
     MarkReadResult,
     NotificationPage,
@@ -112,12 +112,11 @@ async def get_preferences(session: AsyncSession, *, actor: Actor) -> Preferences
     """The caller's mode per notification type (defaults filled in)."""
     assert actor.user_id is not None
     stored = await session.get(NotificationPreferences, actor.user_id)
-    modes = default_modes() | {
-        k: v for k, v in (stored.modes if stored else {}).items() if k in TYPES
-    }
+    defaults = default_modes()
+    modes = defaults | {k: v for k, v in (stored.modes if stored else {}).items() if k in defaults}
     return Preferences(
         preferences=modes,
-        types={name: text for name, (_, text) in TYPES.items()},
+        types=descriptions(),
     )
 
 
@@ -126,7 +125,7 @@ async def set_preferences(
 ) -> Preferences:
     """Change the caller's mode for some notification types."""
     assert actor.user_id is not None
-    unknown = sorted(set(changes) - set(TYPES))
+    unknown = sorted(set(changes) - set(default_modes()))
     if unknown:
         raise ValidationFailed(
             errors=[
@@ -147,7 +146,8 @@ async def set_preferences(
     )
     if stored is not None:
         await session.refresh(stored)
-    after = default_modes() | {k: v for k, v in merged.items() if k in TYPES}
+    defaults = default_modes()
+    after = defaults | {k: v for k, v in merged.items() if k in defaults}
     await audit.record(
         session,
         actor=actor,
@@ -158,5 +158,5 @@ async def set_preferences(
     )
     return Preferences(
         preferences=after,
-        types={name: text for name, (_, text) in TYPES.items()},
+        types=descriptions(),
     )

@@ -1,9 +1,11 @@
 """Who may receive an event, decided at send time against current permissions.
 
-Decisions are made per audience for all connected members at once: a case's participants
-are read once per case event, and a forum's readers with one query over the members' current
-rows (the forums domain's audience rule as a WHERE clause). Nothing is cached: a member
-removed from a case or a group stops receiving its events with the very next event.
+Decisions are made per audience for all connected members at once. Audiences that need only
+the members' own rows (the member themself, moderators, an authority's members) are decided
+here; every other kind belongs to a domain, which declares who may receive it in its
+events.py (app.core.event_rules): a case's participants, a forum's readers. Nothing is
+cached: a member removed from a case or a group stops receiving its events with the very
+next event.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
+from app.core import event_rules
 from app.db import Database
 from app.realtime.stream import Audience, StreamEvent
 
@@ -79,47 +81,10 @@ class AccessPolicy:
         target = _uuid(ident)
         if target is None:
             return set()
-        if kind == "case":
-            return await self._case_members(session, target, receivers)
-        if kind in ("thread", "forum"):
-            return await self._forum_members(session, kind, target, receivers)
-        log.warning("event audience kind %r is unknown; delivered to nobody", kind)
-        return set()
-
-    async def _case_members(
-        self, session: AsyncSession, case_id: uuid.UUID, receivers: list[Actor]
-    ) -> set[uuid.UUID]:
-        candidates = [a for a in receivers if a.can(Permission.CASE_ACCESS)]
-        if not candidates:
+        resolver = event_rules.audience_resolver(kind)
+        if resolver is None:
+            log.warning("event audience kind %r is unknown; delivered to nobody", kind)
             return set()
-        from app.cases import service as cases_service
-
-        participants = set(await cases_service.participant_user_ids(session, case_id))
-        return {a.user_id for a in candidates if a.user_id in participants and a.user_id}
-
-    async def _forum_members(
-        self, session: AsyncSession, kind: str, target: uuid.UUID, receivers: list[Actor]
-    ) -> set[uuid.UUID]:
         if not receivers:
             return set()
-        from app.forums.access import member_reads_forum_clause
-        from app.models.forums import Forum, Thread
-        from app.models.identity import User
-
-        # Two queries per forum or thread, whatever the number of connected members: the
-        # forum's audience rule as a WHERE clause over the members' current rows.
-        if kind == "thread":
-            forum = await session.scalar(
-                select(Forum)
-                .join(Thread, col(Thread.forum_id) == col(Forum.id))
-                .where(col(Thread.id) == target)
-            )
-        else:
-            forum = await session.get(Forum, target)
-        if forum is None:
-            return set()
-        ids = [a.user_id for a in receivers if a.user_id is not None]
-        readers = await session.execute(
-            select(col(User.id)).where(col(User.id).in_(ids), member_reads_forum_clause(forum))
-        )
-        return set(readers.scalars())
+        return await resolver(session, target, receivers)

@@ -1,0 +1,164 @@
+"""The cases' events: who may receive them, and which notifications they make.
+
+Registered with app.core.event_rules on import (the domain manifest imports this module).
+Only a case's participants ever hear of it. Titles carry the network reference and never
+content: no message text, no names of persons, no file names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.auth.permissions import Permission
+from app.cases import service as cases_service
+from app.core import event_rules
+from app.core.event_rules import Batch, Planned, StoredEvent
+from app.models.cases import Case, CaseAttachment, CaseMessage, CaseParticipant, CaseTimelineEntry
+from app.models.identity import User
+
+# Batch.facts: case id -> its participants. The same for every event of one batch (one
+# transaction, one "now"), and a busy case has many events in a batch.
+_PARTICIPANTS = "cases.participants"
+_TRANSITION_TYPES = {"submit": "case_received", "acknowledge": "case_acknowledged"}
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+async def case_audience(
+    session: AsyncSession, case_id: uuid.UUID, receivers: Sequence[Actor]
+) -> set[uuid.UUID]:
+    """The receivers who take part in the case now (read once per event, never cached)."""
+    candidates = [a for a in receivers if a.can(Permission.CASE_ACCESS)]
+    if not candidates:
+        return set()
+    participants = set(await cases_service.participant_user_ids(session, case_id))
+    return {a.user_id for a in candidates if a.user_id in participants and a.user_id}
+
+
+async def case_event(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
+    case_id = _uuid(event.data.get("case_id"))
+    if case_id is None:
+        return []
+    case = await session.get(Case, case_id)
+    if case is None:
+        return []
+    ref = case.reference
+    ids: dict[str, Any] = {k: str(v) for k, v in event.data.items() if k.endswith("_id")}
+    actor_id: uuid.UUID | None = None
+    if event.name == "case.message.created":
+        message = await session.get(CaseMessage, _uuid(event.data.get("message_id")))
+        actor_id = message.author_id if message else None
+        kind, title = "case_message", f"New message in case {ref}"
+    elif event.name == "case.attachment.created":
+        attachment = await session.get(CaseAttachment, _uuid(event.data.get("attachment_id")))
+        actor_id = attachment.uploaded_by if attachment else None
+        kind, title = "case_message", f"New attachment in case {ref}"
+    elif event.name == "case.transitioned":
+        entry = await session.get(CaseTimelineEntry, _uuid(event.data.get("entry_id")))
+        if entry is None:
+            return []
+        actor_id = entry.actor_user_id
+        action = entry.action or ""
+        if action == "report_delay":
+            kind, title = "case_cannot_meet", f"A deadline of case {ref} cannot be met"
+        elif "deadline" in entry.kind or "overdue" in entry.kind:
+            kind, title = "case_deadline", f"Deadline notice for case {ref}"
+        elif action in _TRANSITION_TYPES:
+            kind = _TRANSITION_TYPES[action]
+            title = f"New case {ref} received" if action == "submit" else f"Case {ref} acknowledged"
+        else:
+            status = (entry.to_status or case.status).replace("_", " ")
+            kind, title = "case_status", f"Case {ref} is now {status}"
+    elif event.name.startswith("case.deadline"):
+        kind, title = "case_deadline", f"Deadline notice for case {ref}"
+    else:
+        return []
+    known: dict[uuid.UUID, list[uuid.UUID]] = batch.facts.setdefault(_PARTICIPANTS, {})
+    participants = known.get(case_id)
+    if participants is None:
+        participants = await cases_service.participant_user_ids(session, case_id)
+        known[case_id] = participants
+    recipients = [u for u in participants if u != actor_id]
+    planned = [
+        Planned(user_id, kind, "case", str(case_id), title, f"/cases/{case_id}", ids)
+        for user_id in recipients
+    ]
+    if kind == "case_received":
+        # Only the requested side receives the case; for the requesting side it is a status.
+        requested = set(
+            (
+                await session.execute(
+                    select(col(User.id)).where(
+                        col(User.id).in_(recipients),
+                        col(User.authority_id) == case.requested_authority_id,
+                    )
+                )
+            ).scalars()
+        )
+        for item in planned:
+            if item.user_id not in requested:
+                item.type, item.title = "case_status", f"Case {ref} is now submitted"
+    return planned
+
+
+async def case_invitation(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
+    recipient = _uuid(event.audience_id) if event.audience_kind == "user" else None
+    case_id = _uuid(event.data.get("case_id"))
+    if recipient is None or case_id is None:
+        return []
+    case = await session.get(Case, case_id)
+    role = await session.scalar(
+        select(col(CaseParticipant.role)).where(
+            col(CaseParticipant.case_id) == case_id, col(CaseParticipant.user_id) == recipient
+        )
+    )
+    # An invitation already ended (or a member who lost access) makes no notification.
+    if (
+        case is None
+        or role is None
+        or not await cases_service.is_participant(session, recipient, case_id)
+    ):
+        return []
+    ref = case.reference
+    title = (
+        f"You were invited to follow case {ref}"
+        if role == "observer"
+        else f"You were assigned to case {ref}"
+    )
+    ids = {"case_id": str(case_id)}
+    return [
+        Planned(recipient, "case_invitation", "case", str(case_id), title, f"/cases/{case_id}", ids)
+    ]
+
+
+event_rules.audience("case", case_audience)
+for _name in (
+    "case.transitioned",
+    "case.message.created",
+    "case.attachment.created",
+    "case.deadline.near",
+    "case.deadline.passed",
+):
+    event_rules.rule(_name, case_event)
+event_rules.rule("case.participant.invited", case_invitation)
+for _type, _mode, _description in (
+    ("case_received", "email", "a case submitted to your authority"),
+    ("case_acknowledged", "email", "a case of yours was acknowledged"),
+    ("case_message", "email", "a new message or attachment in a case"),
+    ("case_status", "email", "a case changed status"),
+    ("case_deadline", "email", "a case deadline is near or has passed"),
+    ("case_cannot_meet", "email", "the requested side cannot meet a deadline"),
+    ("case_invitation", "email", "you were invited to follow or assigned to a case"),
+):
+    event_rules.notification_type(_type, _mode, _description)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Domain-free plumbing: errors, the journal, events, pagination, mail, the edge."""

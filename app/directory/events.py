@@ -1,0 +1,95 @@
+"""The directory's events: which notifications they make.
+
+Registered with app.core.event_rules on import (the domain manifest imports this module).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Permission
+from app.core import event_rules
+from app.core.event_rules import Batch, Planned, StoredEvent
+from app.directory.revisions import focal_points_of
+from app.identity import service as identity_service
+from app.models.directory import Authority, ContactFailureReport, RequirementSheet
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+async def _focal_points(session: AsyncSession, authority_id: uuid.UUID) -> list[uuid.UUID]:
+    return [u.id for u in (await focal_points_of(session, [authority_id]))[authority_id]]
+
+
+async def entry_stale(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
+    authority_id = _uuid(event.audience_id) if event.audience_kind == "authority" else None
+    authority = await session.get(Authority, authority_id) if authority_id else None
+    if authority is None:
+        return []
+    ids = {k: str(v) for k, v in event.data.items() if k.endswith("_id")}
+    sheet_id = _uuid(event.data.get("sheet_id"))
+    if sheet_id is not None:
+        sheet = await session.get(RequirementSheet, sheet_id)
+        if sheet is None:
+            return []
+        subject_type, subject_id = "sheet", str(sheet.id)
+        title = f"The {sheet.request_type} requirement sheet of {sheet.state_code} needs verifying"
+        path = f"/states/{sheet.state_code}/requirements/{sheet.request_type}"
+    else:
+        subject_type, subject_id = "authority", str(authority.id)
+        title = f"The directory entry of {authority.name} needs verifying"
+        path = f"/authorities/{authority.id}"
+    return [
+        Planned(user_id, "directory_stale", subject_type, subject_id, title, path, ids)
+        for user_id in await _focal_points(session, authority.id)
+    ]
+
+
+async def contact_failed(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
+    authority_id = _uuid(event.data.get("authority_id"))
+    report_id = _uuid(event.data.get("report_id"))
+    authority = await session.get(Authority, authority_id) if authority_id else None
+    report = await session.get(ContactFailureReport, report_id) if report_id else None
+    if authority is None or report is None or report.resolved_at is not None:
+        return []
+    focal = await _focal_points(session, authority.id)
+    if event.audience_kind == "authority" and event.audience_id == str(authority.id):
+        recipients = focal
+    elif event.audience_kind == "moderators":
+        # A moderator who is also the authority's focal point hears through the authority.
+        skip = set(focal)
+        moderators = await identity_service.active_member_ids_with(
+            session, Permission.FORUM_MODERATE
+        )
+        recipients = [u for u in moderators if u not in skip]
+    else:
+        return []
+    ids = {"authority_id": str(authority.id), "report_id": str(report.id)}
+    title = f"A contact of {authority.name} was reported as failing"
+    path = f"/authorities/{authority.id}"
+    return [
+        Planned(
+            user_id, "directory_contact_failed", "authority", str(authority.id), title, path, ids
+        )
+        for user_id in recipients
+        if user_id != report.reporter_user_id
+    ]
+
+
+event_rules.rule("directory.stale", entry_stale)
+event_rules.rule("directory.contact_failed", contact_failed)
+# Focal points are mailed the reminder itself by the directory: in-app by default.
+event_rules.notification_type(
+    "directory_stale", "in_app", "a directory entry of your authority needs verifying"
+)
+event_rules.notification_type(
+    "directory_contact_failed", "email", "a contact of an authority was reported as failing"
+)
