@@ -13,6 +13,10 @@ import { Compare } from './pages/directory-compare.js';
 import { AuthorityEdit } from './pages/directory-edit.js';
 import { Finder } from './pages/directory-finder.js';
 import { DirectorySearch } from './pages/directory-search.js';
+import { Forums } from './pages/forums-list.js';
+import { ForumPage } from './pages/forums-forum.js';
+import { FlagQueue } from './pages/forums-moderation.js';
+import { ThreadPage } from './pages/forums-thread.js';
 import { Home } from './pages/home.js';
 import { NotificationSettings, Notifications } from './pages/live-notifications.js';
 import { NotFound } from './pages/notfound.js';
@@ -30,6 +34,11 @@ const ROUTES = [
   { path: '/apply', page: Apply, access: 'public' },
   { path: '/verify-email', page: VerifyEmail, access: 'public' },
   { path: '/provide-information', page: ProvideInformation, access: 'public' },
+  { path: '/forums', page: Forums, access: 'member' },
+  { path: '/forums/:id', page: ForumPage, access: 'member' },
+  { path: '/forums/:forum_id/threads/:id', page: ThreadPage, access: 'member' },
+  { path: '/threads/:id', page: ThreadPage, access: 'member' },
+  { path: '/moderation/flags', page: FlagQueue, access: 'member' },
   { path: '/search', page: Search, access: 'member' },
   { path: '/profile', page: Profile, access: 'member' },
   // Where a notification of no particular subject points (app/notifications/service.py).

@@ -11,8 +11,10 @@ import { me, signOut, unreadNotifications } from './session.js';
 /** Navigation entries, each shown only to the roles that have its page. */
 const NAVIGATION = [
   { href: '/', label: 'nav.home', show: () => true },
+  { href: '/forums', label: 'forums.nav.forums', show: (m) => m.roles.some((r) => r !== 'auditor') },
   { href: '/directory', label: 'directory.nav.directory', show: () => true },
   { href: '/finder', label: 'directory.nav.finder', show: () => true },
+  { href: '/moderation/flags', label: 'forums.nav.moderation', show: (m) => m.roles.includes('moderator') },
 ];
 
 function LanguageSwitcher() {
