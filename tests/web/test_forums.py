@@ -109,6 +109,17 @@ async def test_a_liaison_magistrate_follows_a_thread_and_reads_it(
     await page.get_by_role("link", name="Forums", exact=True).first.click()
     await expect(page.get_by_text("No unread posts")).to_be_visible()
 
+    # In French, and right to left in Arabic (whose catalog falls back to English here).
+    await page.get_by_label("Language").select_option("fr")
+    await expect(page.get_by_text("Ouvert à tout le réseau")).to_be_visible()
+    await expect(page.get_by_text("Aucun message non lu")).to_be_visible()
+    await check_page(page, "forums-fr")
+    await page.get_by_label("Langue").select_option("ar")
+    await expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    await page.get_by_role("link", name="Extradition practice").click()
+    await expect(page.locator(".thread-row")).to_have_count(1)
+    await check_page(page, "forum-ar")
+
 
 async def test_an_outsider_gets_the_not_found_page_for_a_restricted_thread(
     web_server: Server, context: BrowserContext, page: Page, session: AsyncSession

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from '../../vendor/preact-ho
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { formatDateTime, relativeTime, t } from '../i18n.js';
+import { subscribe } from '../live.js';
 
 /** "12 March 2026 at 14:05 CET (3 days ago)": the date in full, the relative time beside it. */
 export function When({ iso }) {
@@ -115,4 +116,27 @@ export function LoadMore({ paged, label }) {
     <button type="button" class="button secondary" aria-busy=${paged.busy ? 'true' : undefined}
       disabled=${paged.busy} onClick=${paged.loadMore}>${label}</button>
   </div>`;
+}
+
+const REFRESH_DELAY_MS = 800;
+
+/**
+ * Calls refresh() shortly after live events of `types` for which `concerns(data)` holds, and
+ * after a reset; a burst of events makes one refresh.
+ */
+export function useLiveRefresh(types, concerns, refresh, key) {
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  useEffect(() => {
+    let timer = null;
+    const stop = subscribe(types, (message) => {
+      if (message.event !== 'reset' && !concerns(message.data || {})) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => latest.current(), REFRESH_DELAY_MS);
+    });
+    return () => {
+      stop();
+      clearTimeout(timer);
+    };
+  }, [key]);
 }

@@ -6,11 +6,22 @@ import { Button, ErrorSummary, Field, Page, Skeleton, fieldErrors, problemMessag
 import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
-import { Audience, AuthorLine, LoadMore, ThreadBadges, When, unreadSummary, useForum, usePaged } from './forums-common.js';
+import {
+  Audience,
+  AuthorLine,
+  LoadMore,
+  ThreadBadges,
+  When,
+  unreadSummary,
+  useForum,
+  useLiveRefresh,
+  usePaged,
+} from './forums-common.js';
 import { MarkdownEditor } from './forums-editor.js';
 import { NotFound } from './notfound.js';
 
 const THREAD_FIELDS = ['title', 'body'];
+const THREADS_PAGE = 25;
 
 function ThreadRow({ forumId, thread }) {
   const replies = Math.max(0, thread.post_count - 1);
@@ -73,12 +84,24 @@ function NewThread({ forum, onCancel }) {
 export function ForumPage({ params }) {
   const forumId = params.id;
   const { forum, error, reload: reloadForum, setForum } = useForum(forumId);
-  const load = useCallback((cursor) => api('GET', `/forums/${forumId}/threads`, { query: { limit: 25, cursor } }), [forumId]);
+  const load = useCallback((cursor) => api('GET', `/forums/${forumId}/threads`, { query: { limit: THREADS_PAGE, cursor } }), [forumId]);
   const threads = usePaged(load, forumId);
   const [writing, setWriting] = useState(false);
   const [notice, setNotice] = useState('');
   const [actionError, setActionError] = useState(null);
   const newButton = useRef(null);
+  const [stale, setStale] = useState(false);
+  useLiveRefresh(
+    ['post.created', 'thread.created', 'thread.locked'],
+    (data) => data.forum_id === forumId,
+    () => {
+      reloadForum();
+      // One page is refreshed in place; with more loaded, the member chooses when.
+      if ((threads.items || []).length <= THREADS_PAGE) threads.reload();
+      else setStale(true);
+    },
+    forumId,
+  );
 
   if (error && error.status === 404) return html`<${NotFound} />`;
   if (error) return html`<${Page} title=${t('forums.title')}><p role="alert">${problemMessage(error)}</p><//>`;
@@ -147,6 +170,13 @@ export function ForumPage({ params }) {
           }} />`
         : null}
       <h2 class="visually-hidden">${t('forums.threadsLabel')}</h2>
+      ${stale
+        ? html`<p class="notice">${t('forums.newActivity')}
+            <button type="button" class="link-button" onClick=${() => {
+              setStale(false);
+              threads.reload();
+            }}>${t('forums.showLatest')}</button></p>`
+        : null}
       ${list}
     <//>
   `;

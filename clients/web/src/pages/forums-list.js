@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { Page, Skeleton, problemMessage } from '../components.js';
 import { html } from '../html.js';
 import { t } from '../i18n.js';
-import { Audience, LoadMore, When, unreadSummary, usePaged } from './forums-common.js';
+import { Audience, LoadMore, When, unreadSummary, useLiveRefresh, usePaged } from './forums-common.js';
 
 const loadForums = (cursor) => api('GET', '/forums', { query: { limit: 50, cursor } });
 
@@ -32,6 +32,8 @@ function ForumRow({ forum }) {
 
 export function Forums() {
   const paged = usePaged(loadForums, 'forums');
+  // Counts move as posts and threads are written (the events name only what the member reads).
+  useLiveRefresh(['post.created', 'thread.created'], () => true, () => paged.reload(), 'forums');
   const [notice, setNotice] = useState(null);
   const [error, setError] = useState(null);
   const markAllRead = async () => {
