@@ -439,3 +439,106 @@ async def test_the_client_says_it_is_offline_and_catches_up_when_back(
         await expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_contain_text(
             "1"
         )
+
+
+# --- journeys on the thread page: two people, one reading while the other writes ------------
+
+
+async def open_thread(page: Page, origin: str, thread: dict[str, Any]) -> None:
+    frames = Frames(page)
+    await page.goto(f"{origin}/threads/{thread['id']}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(thread["title"])
+    # Live from here on: what is posted now reaches this page by the socket, not the load.
+    await frames.ready()
+
+
+async def reply_in_page(page: Page, text: str) -> None:
+    await page.get_by_label("Your reply").fill(text)
+    await page.get_by_role("button", name="Post the reply").click()
+    await expect(page.get_by_text("Your reply is posted.")).to_be_visible()
+
+
+def post_saying(page: Page, text: str) -> Any:
+    return page.locator("#thread-posts article.post", has_text=text)
+
+
+async def test_a_reply_appears_for_the_reader_and_a_mention_raises_the_badge(
+    web_server: Server, browser: Any, context: BrowserContext, page: Page, session: AsyncSession
+) -> None:
+    forum = await make_forum(session, name="Mutual legal assistance: practice")
+    writer = await make_member(session, handle="ada.writer", full_name="Ada Writer")
+    reader = await make_member(session, handle="bruno.reader", full_name="Bruno Reader")
+    await session.commit()
+    async with Api(web_server) as api:
+        thread = await api.thread(
+            writer, forum.id, "Video hearings: which platform?", "Which platform do you accept?"
+        )
+    # Bruno reads the thread in his browser.
+    await sign_in(context, session, reader)
+    await open_thread(page, web_server.http, thread)
+    await page.evaluate("document.documentElement.dataset.sameDocument = 'yes'")
+    badge = page.get_by_role("link", name=re.compile("^Notifications")).locator(".count")
+    await expect(badge).to_have_text("0")
+
+    # Ada replies from hers.
+    other = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        await sign_in(other, session, writer)
+        writer_page = await other.new_page()
+        await open_thread(writer_page, web_server.http, thread)
+        await reply_in_page(writer_page, "We use the court's own platform; a test call first.")
+
+        await expect(post_saying(page, "the court's own platform")).to_have_count(1, timeout=WAIT)
+        await expect(page.locator("#thread-live")).to_contain_text("1 new post")
+        await expect(badge).to_have_text("0")
+        await check_page(page, "thread-live-reply")
+
+        await reply_in_page(writer_page, "@bruno.reader could you share your checklist?")
+        await expect(post_saying(page, "could you share your checklist")).to_have_count(
+            1, timeout=WAIT
+        )
+        await expect(badge).to_have_text("1", timeout=WAIT)
+    finally:
+        await other.close()
+    # The same document all along: nothing was reloaded.
+    assert await page.evaluate("document.documentElement.dataset.sameDocument") == "yes"
+    await expect(post_saying(page, "could you share your checklist")).to_have_count(1)
+
+
+async def test_posts_made_while_the_reader_was_cut_off_appear_once_each(
+    web_server: Server, browser: Any, context: BrowserContext, page: Page, session: AsyncSession
+) -> None:
+    forum = await make_forum(session)
+    writer = await make_member(session, full_name="Ada Writer")
+    reader = await make_member(session, full_name="Bruno Reader")
+    await session.commit()
+    async with Api(web_server) as api:
+        thread = await api.thread(writer, forum.id, "Freezing orders", "Who has done one lately?")
+    await sign_in(context, session, reader)
+    other = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        await sign_in(other, session, writer)
+        writer_page = await other.new_page()
+        await open_thread(writer_page, web_server.http, thread)
+        async with Cable(web_server) as cable:
+            # Bruno's browser reaches the server through a line the test can cut.
+            await open_thread(page, cable.origin, thread)
+            await reply_in_page(writer_page, "Before the cut: we did one in March.")
+            await expect(post_saying(page, "Before the cut")).to_have_count(1, timeout=WAIT)
+
+            cable.sever()
+            banner = page.get_by_role("status").filter(has_text="The connection dropped")
+            await expect(banner).to_be_visible(timeout=WAIT)
+            await check_page(page, "thread-offline")
+            meanwhile = [f"While you were away, point {n}." for n in range(1, 4)]
+            for text in meanwhile:
+                await reply_in_page(writer_page, text)
+            cable.mend()
+
+            await expect(banner).to_have_count(0, timeout=WAIT)
+            for text in meanwhile:
+                await expect(post_saying(page, text)).to_have_count(1, timeout=WAIT)
+            await expect(post_saying(page, "Before the cut")).to_have_count(1)
+            await expect(page.locator("#thread-posts article.post")).to_have_count(5)
+    finally:
+        await other.close()
