@@ -136,6 +136,7 @@ LISTINGS: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
     ("/users", "moderator", {}, ("str", "uuid")),
     ("/vetting/applications", "moderator", {}, ("datetime", "uuid")),
     ("/notifications", "officer", {}, ("datetime", "uuid")),
+    ("/me/followed-threads", "officer", {}, ("bool", "datetime", "uuid")),
 ]
 
 

@@ -77,6 +77,9 @@ class Hub:
         # Called when a `session.revoked` event passes (the session monitor re-checks).
         self.on_session_event: list[Callable[[StreamEvent], None]] = []
         self.delivered = 0
+        # Long-polls waiting for the head to move: a gauge for operators, and the point a
+        # test waits for before publishing, instead of sleeping.
+        self.waiting = 0
         # The ring holds every event with a position above this.
         self._ring_floor = 0
         self._wake = asyncio.Event()
@@ -118,8 +121,12 @@ class Hub:
         if self.position > position:
             return
         advanced = self._advanced
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(advanced.wait(), timeout=seconds)
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(advanced.wait(), timeout=seconds)
+        finally:
+            self.waiting -= 1
 
     async def _run(self) -> None:
         while True:

@@ -206,10 +206,18 @@ async def test_upload_size_limit_and_missing_file(
             url, files={"file": ("big.pdf", PDF, "application/pdf")}, headers=net.fr.headers
         )
         assert too_big.status_code == 413
-        nothing = await client.post(url, data={"handling_code": "H0"}, headers=net.fr.headers)
-        assert nothing.status_code in (400, 422)
-        not_multipart = await client.post(url, json={"a": 1}, headers=net.fr.headers)
-        assert not_multipart.status_code == 400
+        # A multipart body without its file part: the field is missing (422).
+        nothing = await client.post(
+            url, files={"handling_code": (None, "H0")}, headers=net.fr.headers
+        )
+        assert nothing.status_code == 422
+        assert nothing.json()["errors"] == [
+            {"field": "file", "message": "a multipart `file` is required"}
+        ]
+        # Not multipart at all (a form or JSON body): the request itself is wrong (400).
+        for other in ({"data": {"handling_code": "H0"}}, {"json": {"a": 1}}):
+            not_multipart = await client.post(url, headers=net.fr.headers, **other)  # type: ignore[arg-type]
+            assert not_multipart.status_code == 400
     assert (await session.execute(select(CaseAttachment))).scalars().all() == []
     leftovers = list((small.data_dir / "attachments").rglob("*.part"))
     assert leftovers == []

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from app.auth.actor import Actor
 from app.core.errors import Conflict
 from app.core.pagination import encode_cursor
 from app.db import Database
 from app.forums import posting
-from app.forums.access import ThreadAccess
 from app.models.forums import Thread
 from tests.factories import make_forum, make_forum_group, make_member
 from tests.forums.helpers import API, audit_entries, events, reply, start_thread
@@ -244,35 +245,48 @@ async def test_flag_queue(client: httpx.AsyncClient, session: AsyncSession) -> N
 
 
 async def test_a_lock_racing_a_reply_wins(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    db: Database,
-    monkeypatch: pytest.MonkeyPatch,
+    client: httpx.AsyncClient, session: AsyncSession, db: Database
 ) -> None:
     """A reply that passed the lock check just before a moderator locked the thread is still
-    refused: the final counter UPDATE only matches an unlocked thread."""
+    refused: the final counter UPDATE only matches an unlocked thread.
+
+    A real race between two sessions: the moderator's lock is written but not committed, the
+    reply checks the thread (still unlocked in its snapshot) and then waits on the row; the
+    lock commits, and the reply's UPDATE, re-checked against the committed row, matches
+    nothing."""
     ana = await make_member(session)
-    moderator = await make_member(session, roles=["moderator"])
     forum = await make_forum(session)
     await session.commit()
     thread = await start_thread(client, ana, forum.id)
-    await client.post(f"{API}/threads/{thread['id']}/lock", headers=moderator.headers)
-
-    real = posting.access_thread
-
-    async def seen_before_the_lock(s: AsyncSession, actor: Actor, thread_id: uuid.UUID):  # type: ignore[no-untyped-def]
-        found = await real(s, actor, thread_id)
-        t = found.thread
-        stale = Thread(id=t.id, forum_id=t.forum_id, title=t.title, tags=t.tags, locked=False)
-        return ThreadAccess(thread=stale, forum=found.forum, auto_follow=True)
-
-    monkeypatch.setattr(posting, "access_thread", seen_before_the_lock)
-    async with db.sessionmaker() as racing:
+    thread_id = uuid.UUID(thread["id"])
+    async with db.sessionmaker() as moderator, db.sessionmaker() as racing:
+        await moderator.execute(
+            sa.update(Thread).where(col(Thread.id) == thread_id).values(locked=True)
+        )
+        attempt = asyncio.create_task(
+            posting.create_post(racing, actor=ana.actor, thread_id=thread_id, body="late")
+        )
+        async with asyncio.timeout(10):
+            while not await _someone_waits_on_a_lock(db):
+                assert not attempt.done(), "the reply did not wait for the thread row"
+                await asyncio.sleep(0.02)
+        await moderator.commit()
         with pytest.raises(Conflict):
-            await posting.create_post(racing, actor=ana.actor, thread_id=thread["id"], body="late")
+            await attempt
         await racing.rollback()
     posts = (await client.get(f"{API}/threads/{thread['id']}/posts", headers=ana.headers)).json()
     assert len(posts["items"]) == 1
+
+
+async def _someone_waits_on_a_lock(db: Database) -> bool:
+    async with db.engine.connect() as conn:
+        waiting = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)
 
 
 async def test_garbage_cursors_are_400(client: httpx.AsyncClient, session: AsyncSession) -> None:

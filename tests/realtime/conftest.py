@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,6 +54,9 @@ def _restore_realtime_config(app: FastAPI) -> Any:
     service.config = saved
 
 
+BARRIER = "test.barrier"
+
+
 class Client:
     """A socket client that keeps every message it receives."""
 
@@ -72,12 +76,21 @@ class Client:
     async def events(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         return [await self.next_event(timeout) for _ in range(count)]
 
-    async def nothing_more(self, within: float = 0.5, *, but: tuple[str, ...] = ()) -> None:
-        """Assert no event (other than those named in `but`) arrives within `within` seconds."""
-        with contextlib.suppress(TimeoutError):
-            while True:
-                message = await self.next(within)
-                assert message["type"] != "event" or message["event"] in but, message
+    async def nothing_before_barrier(
+        self, db: Database, user_id: uuid.UUID, *, but: tuple[str, ...] = ()
+    ) -> None:
+        """Assert that no event (other than those named in `but`) reached this client.
+
+        A deterministic barrier instead of a quiet period: a marker event is published to
+        this member alone, after everything the test published before; a client receives
+        events in position order, so whatever it was sent before comes before the marker.
+        """
+        await publish(db, BARRIER, {}, Audience.of("user", user_id))
+        while True:
+            message = await self.next_event()
+            if message["event"] == BARRIER:
+                return
+            assert message["event"] in but, message
 
     async def closed_with(self, timeout: float = 5.0) -> int | None:
         with contextlib.suppress(Exception):

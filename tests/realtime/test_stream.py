@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +53,9 @@ async def test_writers_never_wait_for_the_sequencer(db: Database) -> None:
         await holder.execute(text("ROLLBACK"))
 
 
-async def test_long_poll(client: httpx.AsyncClient, db: Database, session: AsyncSession) -> None:
+async def test_long_poll(
+    app: FastAPI, client: httpx.AsyncClient, db: Database, session: AsyncSession
+) -> None:
     member = await make_member(session)
     other = await make_member(session)
     await session.commit()
@@ -86,8 +89,12 @@ async def test_long_poll(client: httpx.AsyncClient, db: Database, session: Async
             headers=auth,
         )
     )
-    await asyncio.sleep(0.2)
-    assert not waiting.done()
+    # Published only once the poll is parked waiting for the head to move.
+    hub = app.state.realtime.hub
+    async with asyncio.timeout(5):
+        while hub.waiting == 0:
+            assert not waiting.done(), waiting.result().json()
+            await asyncio.sleep(0.01)
     await publish(db, "later", {}, Audience.of("user", member.id))
     later = (await asyncio.wait_for(waiting, 5)).json()
     assert [e["event"] for e in later["events"]] == ["later"]

@@ -40,9 +40,9 @@ async def test_event_reaches_only_its_audience(live_url: str, db: Database, sess
         assert isinstance(first["id"], int) and first["id"] > a.ready["last_id"]
         hidden = await m.next_event()
         assert hidden["event"] == "post.hidden" and hidden["id"] > first["id"]
-        await a.nothing_more(0.3)
-        await b.nothing_more(0.3)
-        await m.nothing_more(0.1)
+        await a.nothing_before_barrier(db, alice.id)
+        await b.nothing_before_barrier(db, bob.id)
+        await m.nothing_before_barrier(db, moderator.id)
 
 
 async def test_unknown_audience_and_missing_case_go_to_nobody(
@@ -140,7 +140,7 @@ async def test_resume_after_100_missed_events(
         assert got[100]["event"] == "live"
         ids = [e["id"] for e in got]
         assert ids == sorted(set(ids))
-        await client.nothing_more(0.3)
+        await client.nothing_before_barrier(db, member.id)
 
 
 async def test_resume_with_separate_message_and_no_duplicates(
@@ -252,7 +252,7 @@ async def test_role_change_applies_at_send_time(
         await session.commit()
         await realtime.monitor.recheck()
         await publish(db, "flagged-again", {}, Audience.of("moderators"))
-        await client.nothing_more(0.4)
+        await client.nothing_before_barrier(db, moderator.id)
 
 
 async def test_killing_the_listening_connection_loses_nothing(
@@ -280,7 +280,7 @@ async def test_killing_the_listening_connection_loses_nothing(
             await publish(db, "stream", {"n": n}, to_member)
         got = await client.events(60, timeout=3)
         assert [e["data"]["n"] for e in got] == list(range(60))
-        await client.nothing_more(0.3)
+        await client.nothing_before_barrier(db, member.id)
     assert realtime.listener.reconnects >= reconnects + 2
 
 
