@@ -148,6 +148,51 @@ async def test_an_outsider_gets_the_not_found_page_for_a_restricted_thread(
     await check_page(page, "forum-not-found")
 
 
+async def test_a_member_starts_a_thread_and_follows_a_forum(
+    web_server: Server, context: BrowserContext, page: Page, session: AsyncSession
+) -> None:
+    ana = await make_member(session, full_name="Ana Silva")
+    group = await make_forum_group(session, name="Lusophone authorities", members=[ana])
+    forum = await make_forum(session, name="Lusophone practice", audience="group", group=group)
+    await session.commit()
+    await sign_in(context, session, ana)
+    await page.goto(f"{web_server.http}/forums/{forum.id}")
+    await expect(page.get_by_text("Working group: Lusophone authorities")).to_be_visible()
+    await expect(page.get_by_text("No one has started a thread here yet.")).to_be_visible()
+
+    await page.get_by_role("button", name="Follow this forum").click()
+    await expect(page.get_by_role("button", name="Stop following this forum")).to_be_visible()
+    await page.get_by_role("button", name="New thread").click()
+    await expect(page.get_by_label("Title")).to_be_focused()
+    await page.get_by_role("button", name="Start the thread").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    await expect(
+        summary.get_by_role("link", name="Title: Enter a title of at least 3")
+    ).to_be_visible()
+    await expect(
+        summary.get_by_role("link", name="First post: Write the first post")
+    ).to_be_visible()
+    await check_page(page, "new-thread-errors")
+    await page.get_by_label("Title").fill("Translations of freezing orders")
+    await page.get_by_label("First post").fill("Which *language* do you accept?")
+    await page.get_by_role("button", name="Start the thread").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Translations of freezing orders"
+    )
+    await expect(page.locator("#thread-posts .post-body em")).to_have_text("language")
+    await expect(page.get_by_role("button", name="Stop following this thread")).to_be_visible()
+    await (
+        page.get_by_role("navigation", name="You are here")
+        .get_by_role("link", name="Lusophone practice")
+        .click()
+    )
+    row = page.locator(".thread-row").filter(has_text="Translations of freezing orders")
+    await expect(row.get_by_text("All posts read")).to_be_visible()
+    await page.get_by_role("button", name="Mark this forum as read").click()
+    await expect(page.get_by_text("Every thread of this forum is marked as read.")).to_be_visible()
+    await check_page(page, "forum-followed")
+
+
 async def test_a_member_replies_previews_edits_and_quotes(
     web_server: Server, context: BrowserContext, page: Page, session: AsyncSession
 ) -> None:
@@ -189,7 +234,7 @@ async def test_a_member_replies_previews_edits_and_quotes(
     # A failed reply keeps its text and says why (an empty body is refused by the API).
     await reply.fill("   ")
     await page.get_by_role("button", name="Post the reply").click()
-    await expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    await expect(page.get_by_role("alert")).to_contain_text("Write your reply before posting it.")
     await expect(reply).to_have_value("   ")
     await reply.fill("")
 

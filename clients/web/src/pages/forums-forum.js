@@ -62,6 +62,9 @@ function NewThread({ forum, onCancel }) {
   };
   const labels = { title: t('forums.newThread.titleLabel'), body: t('forums.newThread.bodyLabel') };
   const fields = fieldErrors(error, THREAD_FIELDS);
+  // The API's wording for a too short value is written for developers; say what to do.
+  if (fields.title && /at least/.test(fields.title)) fields.title = t('forums.newThread.titleTooShort');
+  if (fields.body && /at least/.test(fields.body)) fields.body = t('forums.newThread.bodyEmpty');
   return html`
     <section class="panel new-thread" aria-labelledby="new-thread-heading">
       <h2 id="new-thread-heading" tabindex="-1">${t('forums.newThread.heading')}</h2>
@@ -71,7 +74,7 @@ function NewThread({ forum, onCancel }) {
           onInput=${setTitle} error=${fields.title} autocomplete="off" />
         <${MarkdownEditor} id="body" label=${labels.body} value=${body} onInput=${setBody}
           forumId=${forum.id} error=${fields.body} />
-        <p class="meta">${t('forums.newThread.audience')} <${Audience} audience=${forum.audience} /></p>
+        <div class="meta"><p>${t('forums.newThread.audience')}</p><${Audience} audience=${forum.audience} /></div>
         <div class="actions">
           <${Button} type="submit" busy=${busy}>${busy ? t('forums.newThread.sending') : t('forums.newThread.submit')}<//>
           <button type="button" class="link-button" onClick=${onCancel}>${t('forums.cancel')}</button>

@@ -94,6 +94,7 @@ export function ReplyBox({ thread, forum, onPosted, handle }) {
     }
   };
   const fields = fieldErrors(error, ['body']);
+  if (fields.body && /at least/.test(fields.body)) fields.body = t('forums.reply.empty');
   return html`
     <section class="reply" aria-labelledby="reply-heading">
       <h2 id="reply-heading">${t('forums.reply.heading')}</h2>
