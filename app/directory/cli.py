@@ -119,9 +119,9 @@ async def _remind(database: Any, args: argparse.Namespace, settings: Settings) -
     from app.directory.staleness import remind_stale
 
     async with database.transaction() as session:
-        done = await remind_stale(session, base_url=settings.base_url)
+        done = await remind_stale(session)
     print(
-        f"reminded: {len(done.authorities)} authorities, {len(done.sheets)} sheets, "
-        f"{done.mails} mails queued"
+        f"reminded: {len(done.authorities)} authorities, {len(done.sheets)} sheets "
+        "(their focal points are notified, by mail if they chose it)"
     )
     return 0

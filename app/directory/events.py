@@ -86,9 +86,9 @@ async def contact_failed(session: AsyncSession, event: StoredEvent, batch: Batch
 
 event_rules.rule("directory.stale", entry_stale)
 event_rules.rule("directory.contact_failed", contact_failed)
-# Focal points are mailed the reminder itself by the directory: in-app by default.
+# Mailed by default: the reminder is the whole point (and the only mail about it).
 event_rules.notification_type(
-    "directory_stale", "in_app", "a directory entry of your authority needs verifying"
+    "directory_stale", "email", "a directory entry of your authority needs verifying"
 )
 event_rules.notification_type(
     "directory_contact_failed", "email", "a contact of an authority was reported as failing"

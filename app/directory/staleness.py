@@ -1,10 +1,13 @@
 """Stale entries: remind focal points of authorities and sheets nobody verified for too long.
 
 An entry is stale when `last_verified_at` is older than `stale_after_days` (default 365) or
-missing. `remind_stale` mails each focal point concerned, publishes a `directory.stale` event
-for the authority and notes `stale_reminded_at`, so a reminder repeats at most every
-`remind_every_days`. It runs hourly in one worker (a transaction-level advisory lock keeps
-the others out) and on demand with `canet directory remind-stale`.
+missing. `remind_stale` publishes a `directory.stale` event for the authority (for a sheet,
+for every authority of its State) and notes `stale_reminded_at`; the notifications deriver
+turns the event into each focal point's notification, mailed or not as the member chose
+(app/directory/events.py), so a reminder is mailed once, by the one mail path. A reminder
+repeats at most every `remind_every_days`. It runs hourly in one worker (a
+transaction-level advisory lock keeps the others out) and on demand with
+`canet directory remind-stale`.
 """
 
 from __future__ import annotations
@@ -25,11 +28,8 @@ from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
 from app.core.events import Audience
-from app.core.mail import enqueue_mail
-from app.directory.revisions import focal_points_of
 from app.directory.settings import DirectorySettings, get_directory_settings
 from app.models.directory import Authority, RequirementSheet
-from app.models.identity import User
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -46,7 +46,6 @@ _LOCK_KEY = 0x63616E6574_0005  # "canet" + the directory's migration number
 class Reminders:
     authorities: list[uuid.UUID] = field(default_factory=list)
     sheets: list[uuid.UUID] = field(default_factory=list)
-    mails: int = 0
 
 
 def _due(column: Any, stale_before: datetime) -> sa.ColumnElement[bool]:
@@ -56,7 +55,6 @@ def _due(column: Any, stale_before: datetime) -> sa.ColumnElement[bool]:
 async def remind_stale(
     session: AsyncSession,
     *,
-    base_url: str,
     now: datetime | None = None,
     settings: DirectorySettings | None = None,
 ) -> Reminders:
@@ -111,22 +109,7 @@ async def remind_stale(
         )
         for authority_id, code in rows:
             state_authorities.setdefault(code, []).append(authority_id)
-    focal = await focal_points_of(
-        session,
-        list({a.id for a in authorities} | {i for ids in state_authorities.values() for i in ids}),
-    )
-
     for authority in authorities:
-        done.mails += await _mail(
-            session,
-            focal[authority.id],
-            subject=f"Please verify the directory entry of {authority.name}",
-            body=(
-                f"The directory entry of {authority.name} was last verified "
-                f"{_when(authority.last_verified_at)}. Please check it and save it, or confirm "
-                f"it is still correct:\n\n{base_url}/authorities/{authority.id}\n"
-            ),
-        )
         authority.stale_reminded_at = now
         session.add(authority)
         await events.publish(
@@ -145,19 +128,6 @@ async def remind_stale(
         done.authorities.append(authority.id)
 
     for sheet in sheets:
-        recipients = [u for a in state_authorities.get(sheet.state_code, []) for u in focal[a]]
-        measure = f" ({sheet.measure})" if sheet.measure else ""
-        done.mails += await _mail(
-            session,
-            recipients,
-            subject=f"Please verify the {sheet.request_type} requirement sheet of "
-            f"{sheet.state_code}",
-            body=(
-                f"The {sheet.request_type}{measure} requirement sheet of {sheet.state_code} was "
-                f"last verified {_when(sheet.last_verified_at)}. Please check it:\n\n"
-                f"{base_url}/states/{sheet.state_code}/requirements/{sheet.request_type}\n"
-            ),
-        )
         sheet.stale_reminded_at = now
         session.add(sheet)
         for authority_id in state_authorities.get(sheet.state_code, []):
@@ -179,35 +149,18 @@ async def remind_stale(
     return done
 
 
-def _when(at: datetime | None) -> str:
-    return f"on {at:%d %B %Y}" if at else "never"
-
-
-async def _mail(session: AsyncSession, users: list[User], *, subject: str, body: str) -> int:
-    for user in users:
-        await enqueue_mail(
-            session,
-            to=user.email,
-            subject=subject,
-            body=f"Dear {user.full_name},\n\n{body}\nThank you.\n",
-            kind="directory.stale",
-        )
-    return len(users)
-
-
-async def run_once(database: Database, *, base_url: str) -> Reminders | None:
+async def run_once(database: Database) -> Reminders | None:
     """One reminder pass in its own transaction, unless another worker holds the lock."""
     async with database.transaction() as session:
         locked = await session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(_LOCK_KEY)))
         if not locked:
             return None
-        return await remind_stale(session, base_url=base_url)
+        return await remind_stale(session)
 
 
 class StaleReminder:
-    def __init__(self, database: Database, base_url: str, interval: float) -> None:
+    def __init__(self, database: Database, interval: float) -> None:
         self.database = database
-        self.base_url = base_url
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
 
@@ -219,7 +172,7 @@ class StaleReminder:
             # Wait first: a worker that restarts often must not remind on every start.
             await asyncio.sleep(self.interval)
             try:
-                await run_once(self.database, base_url=self.base_url)
+                await run_once(self.database)
             except Exception:
                 log.exception("directory staleness pass failed; retrying later")
 
@@ -233,7 +186,6 @@ class StaleReminder:
 async def start_stale_reminder(app: FastAPI) -> StaleReminder:
     reminder = StaleReminder(
         app.state.db,
-        app.state.settings.base_url,
         get_directory_settings().reminder_interval_seconds,
     )
     reminder.start()
