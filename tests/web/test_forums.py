@@ -3,12 +3,13 @@ not-found page for restricted threads, the keyboard, live posts and a thread of 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Route, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -230,6 +231,38 @@ async def test_a_member_replies_previews_edits_and_quotes(
     await expect(mine.locator(".post-body strong")).to_have_text("March")
     await expect(mine.get_by_text("Bureau de l'entraide")).to_be_visible()
     await expect(reply).to_have_value("")
+
+    # Until the API answers, the reply says "sending"; if the network fails, the text stays.
+    release = asyncio.Event()
+    fail = False
+
+    async def hold(route: Route) -> None:
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        await release.wait()
+        if fail:
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/threads/*/posts", hold)
+    await reply.fill("Held back for a moment.")
+    await page.get_by_role("button", name="Post the reply").click()
+    await expect(page.get_by_text("Sending your reply…")).to_be_visible()
+    await expect(_post(page, "Held back for a moment.")).to_have_count(0)
+    release.set()
+    await expect(_post(page, "Held back for a moment.")).to_be_visible()
+    release.clear()
+    fail = True
+    await reply.fill("This one will not get through.")
+    await page.get_by_role("button", name="Post the reply").click()
+    await expect(page.get_by_text("Sending your reply…")).to_be_visible()
+    release.set()
+    await expect(page.get_by_role("alert")).to_contain_text("The server could not be reached")
+    await expect(reply).to_have_value("This one will not get through.")
+    await expect(_post(page, "This one will not get through.")).to_have_count(0)
+    await page.unroute("**/api/v1/threads/*/posts")
 
     # A failed reply keeps its text and says why (an empty body is refused by the API).
     await reply.fill("   ")
