@@ -17,7 +17,9 @@ from app.core.audit import Target
 from app.core.errors import BadRequest, NotFound, TooManyRequests, ValidationFailed
 from app.core.mail import enqueue_mail
 from app.identity import passwords, throttling
+from app.identity.login import THROTTLED, Refusal
 from app.identity.mails import SIGNATURE, link
+from app.identity.profile import FieldRefusal
 from app.identity.secrets import hash_token, new_token
 from app.identity.sessions import revoke_all_sessions, revoke_session
 from app.models.identity import OneTimeToken, User, UserSession
@@ -108,18 +110,38 @@ async def reset_password(session: AsyncSession, *, token: str, password: str, ac
     )
 
 
-async def change_password(session: AsyncSession, *, current: str, new: str, actor: Actor) -> None:
-    """The member changes their own password; their other sessions end."""
+async def change_password(
+    session: AsyncSession, *, current: str, new: str, actor: Actor
+) -> FieldRefusal | None:
+    """The member changes their own password; their other sessions end.
+
+    A wrong current password is returned as a refusal, not raised: the request then commits,
+    so the failure counts against the account (as at sign-in) and its audit entry is kept.
+    Whoever holds a stolen session cannot guess the password here without limit.
+    """
     user = await session.get(User, actor.user_id)
     if user is None:
         raise NotFound("No such member.")
+    key = throttling.account_key(user.email)
+    block = await throttling.current_block(session, [key])
+    if block is not None:
+        headers = {"Retry-After": str(block.retry_after)}
+        return FieldRefusal(
+            Refusal(429, "too-many-attempts", THROTTLED, headers), "current_password"
+        )
     ok, _ = await passwords.verify_password(current, user.password_hash)
     if not ok:
-        await throttling.record_failure(session, [throttling.account_key(user.email)])
-        raise ValidationFailed(
-            "The current password is wrong.",
-            errors=[{"field": "current_password", "message": "The current password is wrong."}],
+        await throttling.record_failure(session, [key])
+        await audit.record(
+            session,
+            actor=actor,
+            action="auth.password.change_refused",
+            target=Target("user", user.id),
+            outcome="denied",
+            authority_ids=[user.authority_id],
         )
+        wrong = Refusal(422, "invalid-current_password", "The current password is wrong.")
+        return FieldRefusal(wrong, "current_password")
     # Named as the request names it, so that a form can show the message by that field.
     _check(new, user, field="new_password")
     user.password_hash = await passwords.hash_password(new)
@@ -138,3 +160,4 @@ async def change_password(session: AsyncSession, *, current: str, new: str, acto
     await audit.record(
         session, actor=actor, action="auth.password.changed", target=Target("user", user.id)
     )
+    return None

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from passlib.hash import argon2
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from app.identity import passwords
+from app.identity import passwords, throttling
+from app.models.audit import AuditEntry
+from app.models.identity import LoginThrottle
+from tests.factories import make_member
 from tests.identity.helpers import PASSWORD, audit_actions, enrolled_user
 
 
@@ -116,3 +123,43 @@ async def test_password_reset_and_change(client: httpx.AsyncClient, session: Asy
     assert (await client.get("/api/v1/me", headers=bearer(here))).status_code == 200
     actions = await audit_actions(session)
     assert "auth.password_reset.completed" in actions and "auth.password.changed" in actions
+
+
+async def test_wrong_current_passwords_count_and_are_kept(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # The refusal is returned, not raised: the request commits, so each wrong guess counts
+    # against the account and stays in the audit log (a stolen session cannot guess freely).
+    member = await make_member(session)
+    await session.commit()
+
+    async def attempt() -> httpx.Response:
+        return await client.post(
+            "/api/v1/me/password",
+            json={"current_password": "not my password at all", "new_password": "x" * 20},
+            headers=member.headers,
+        )
+
+    for _ in range(3):  # the account's free failures
+        r = await attempt()
+        assert r.status_code == 422
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["errors"][0]["field"] == "current_password"
+    key = throttling.account_key(member.user.email)
+    throttle = await session.get(LoginThrottle, key)
+    assert throttle is not None and throttle.failures == 3
+    refused = (
+        (
+            await session.execute(
+                select(AuditEntry).where(col(AuditEntry.action) == "auth.password.change_refused")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert len(refused) == 3
+    # A blocked account is refused before the password is even checked.
+    throttle.blocked_until = datetime.now(UTC) + timedelta(minutes=5)
+    await session.commit()
+    r = await attempt()
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 60

@@ -86,12 +86,14 @@ async def revoke_my_session(
 
 @router.post("/me/password", status_code=204)
 async def change_my_password(
-    body: PasswordChangeIn, actor: CurrentUser, session: DbSession
+    body: PasswordChangeIn, request: Request, actor: CurrentUser, session: DbSession
 ) -> Response:
     """Change my password (the current one is required); my other sessions end."""
-    await password_change.change_password(
+    refused = await password_change.change_password(
         session, current=body.current_password, new=body.new_password, actor=actor
     )
+    if refused is not None:
+        return field_refusal_response(request, refused)
     return Response(status_code=204)
 
 
@@ -127,14 +129,18 @@ async def regenerate_recovery_codes(
         actor=actor,
     )
     if isinstance(outcome, profile.FieldRefusal):
-        refusal = outcome.refusal
-        return problem_response(
-            request,
-            status=refusal.status,
-            code=refusal.code,
-            title="Invalid input" if refusal.status == 422 else "Too many requests",
-            detail=refusal.detail,
-            errors=[{"field": outcome.field, "message": refusal.detail}],
-            headers=refusal.headers,
-        )
+        return field_refusal_response(request, outcome)
     return RecoveryCodesOut(recovery_codes=outcome)
+
+
+def field_refusal_response(request: Request, refused: profile.FieldRefusal) -> JSONResponse:
+    refusal = refused.refusal
+    return problem_response(
+        request,
+        status=refusal.status,
+        code=refusal.code,
+        title="Invalid input" if refusal.status == 422 else "Too many requests",
+        detail=refusal.detail,
+        errors=[{"field": refused.field, "message": refusal.detail}],
+        headers=refusal.headers,
+    )
