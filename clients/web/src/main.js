@@ -13,6 +13,7 @@ import { Compare } from './pages/directory-compare.js';
 import { AuthorityEdit } from './pages/directory-edit.js';
 import { Finder } from './pages/directory-finder.js';
 import { DirectorySearch } from './pages/directory-search.js';
+import { SheetEdit, SheetPage } from './pages/directory-sheet.js';
 import { Forums } from './pages/forums-list.js';
 import { ForumPage } from './pages/forums-forum.js';
 import { FlagQueue } from './pages/forums-moderation.js';
@@ -51,6 +52,9 @@ const ROUTES = [
   { path: '/authorities/:id/edit', page: AuthorityEdit, access: 'member' },
   { path: '/finder', page: Finder, access: 'member' },
   { path: '/compare', page: Compare, access: 'member' },
+  // A State's requirement sheet (?measure= for a measure's own): the staleness reminders' link.
+  { path: '/states/:code/requirements/:request_type', page: SheetPage, access: 'member' },
+  { path: '/states/:code/requirements/:request_type/edit', page: SheetEdit, access: 'member' },
   { path: '/notifications', page: Notifications, access: 'member' },
   { path: '/settings/notifications', page: NotificationSettings, access: 'member' },
 ];
