@@ -10,14 +10,14 @@ from __future__ import annotations
 import uuid
 from typing import NoReturn
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
-from app.core import audit
+from app.core import refusal as core_refusal
 from app.core.audit import Target
 from app.core.errors import Forbidden, NotFound
-from app.directory.constants import AuthorityAction
+from app.directory.constants import AuthorityAction, SheetAction
 from app.models.directory import (
     Authority,
     ContactFailureReport,
@@ -83,6 +83,13 @@ async def can_edit_state_sheets(session: AsyncSession, actor: Actor, state_code:
     return await actor_state_code(session, actor) == state_code
 
 
+async def sheet_actions(session: AsyncSession, actor: Actor, state_code: str) -> list[SheetAction]:
+    """What the actor may do to a State's sheets, by the rule PUT and verify apply."""
+    if not await can_edit_state_sheets(session, actor, state_code):
+        return []
+    return ["edit", "verify"]
+
+
 async def refuse(
     session: AsyncSession,
     *,
@@ -92,20 +99,15 @@ async def refuse(
     message: str,
     authority_ids: list[uuid.UUID | None] | None = None,
 ) -> NoReturn:
-    """Audit a refused write in its own transaction (the request's rolls back), then 403."""
-    bind = session.bind
-    if isinstance(bind, AsyncEngine):
-        async with AsyncSession(bind, expire_on_commit=False) as separate:
-            await audit.record(
-                separate,
-                actor=actor,
-                action=action,
-                target=target,
-                outcome="denied",
-                authority_ids=authority_ids or [],
-            )
-            await separate.commit()
-    raise Forbidden(message)
+    """403 for a refused write, its denial audited through app.core.refusal."""
+    await core_refusal.refuse(
+        session,
+        Forbidden(message),
+        actor=actor,
+        action=action,
+        target=target,
+        authority_ids=authority_ids or [],
+    )
 
 
 async def access_authority(

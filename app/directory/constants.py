@@ -53,6 +53,8 @@ TREATY_KINDS: tuple[str, ...] = get_args(TreatyKind)
 
 # What a caller may do to an entry (AuthorityRead.allowed_actions).
 AuthorityAction = Literal["edit", "verify", "change_state"]
+# What a caller may do to a requirement sheet (RequirementSheetDetail.allowed_actions).
+SheetAction = Literal["edit", "verify"]
 
 FailureChannel = Literal["email", "phone", "fax", "website", "address", "other"]
 

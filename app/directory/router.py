@@ -26,8 +26,8 @@ from app.directory.schemas import (
     ContactFailureRead,
     ContactFailureResolve,
     FinderAnswer,
+    RequirementSheetDetail,
     RequirementSheetFields,
-    RequirementSheetRead,
     RevisionRead,
     SheetComparison,
     SheetList,
@@ -36,8 +36,6 @@ from app.directory.schemas import (
     TreatyFields,
     TreatyRead,
 )
-from app.directory.settings import get_directory_settings
-from app.directory.views import sheet_read
 
 router = APIRouter(tags=["directory"])
 
@@ -262,8 +260,9 @@ async def read_requirement_sheet(
     code: str,
     request_type: AuthorityType,
     measure: MeasureQuery = None,
-) -> RequirementSheetRead:
-    """The sheet of this request type and measure (no measure: the general sheet)."""
+) -> RequirementSheetDetail:
+    """The sheet of this request type and measure (no measure: the general sheet), with
+    what the caller may do to it."""
     return await service.read_sheet(
         session, actor=actor, state_code=code, request_type=request_type, measure=measure
     )
@@ -282,9 +281,9 @@ async def put_requirement_sheet(
     request_type: AuthorityType,
     body: RequirementSheetFields,
     measure: MeasureQuery = None,
-) -> RequirementSheetRead:
+) -> RequirementSheetDetail:
     """Create or replace a sheet (admin or a focal point of the state); saving verifies it."""
-    sheet, created = await service.put_sheet(
+    _, created = await service.put_sheet(
         session,
         actor=actor,
         state_code=code,
@@ -293,7 +292,9 @@ async def put_requirement_sheet(
         data=body,
     )
     response.status_code = 201 if created else 200
-    return sheet_read(sheet, get_directory_settings().stale_before())
+    return await service.read_sheet(
+        session, actor=actor, state_code=code, request_type=request_type, measure=measure
+    )
 
 
 @router.post(
@@ -306,12 +307,14 @@ async def verify_requirement_sheet(
     code: str,
     request_type: AuthorityType,
     measure: MeasureQuery = None,
-) -> RequirementSheetRead:
+) -> RequirementSheetDetail:
     """Confirm a sheet is still correct (admin or a focal point of the state)."""
-    sheet = await service.verify_sheet(
+    await service.verify_sheet(
         session, actor=actor, state_code=code, request_type=request_type, measure=measure
     )
-    return sheet_read(sheet, get_directory_settings().stale_before())
+    return await service.read_sheet(
+        session, actor=actor, state_code=code, request_type=request_type, measure=measure
+    )
 
 
 @router.get("/requirement-sheets/{sheet_id}/revisions", summary="Changes to a requirement sheet.")

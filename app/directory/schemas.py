@@ -17,6 +17,7 @@ from app.directory.constants import (
     Channel,
     FailureChannel,
     Requirement,
+    SheetAction,
     TreatyKind,
 )
 
@@ -233,6 +234,13 @@ class RequirementSheetRead(BaseModel):
     last_verified_by: uuid.UUID | None
     stale: bool
     updated_at: datetime
+
+
+class RequirementSheetDetail(RequirementSheetRead):
+    allowed_actions: list[SheetAction] = Field(
+        description="what the caller may do to this sheet: `edit` (PUT), `verify` "
+        "(POST .../verify); empty for readers only"
+    )
 
 
 class SheetList(BaseModel):

@@ -19,6 +19,7 @@ from app.directory.revisions import record_revision
 from app.directory.schemas import (
     ComparedField,
     ComparedState,
+    RequirementSheetDetail,
     RequirementSheetFields,
     RequirementSheetRead,
     SheetComparison,
@@ -66,15 +67,19 @@ async def read_sheet(
     state_code: str,
     request_type: str,
     measure: str | None,
-) -> RequirementSheetRead:
-    """One sheet: exactly this request type and measure (null measure: the general sheet)."""
+) -> RequirementSheetDetail:
+    """One sheet: exactly this request type and measure (null measure: the general sheet),
+    with what the caller may do to it."""
     if not access.can_read(actor):
         raise NotFound("Not found.")
     state = await _state(session, state_code)
     sheet = await find_sheet(session, state.code, request_type, measure)
     if sheet is None:
         raise NotFound("No requirement sheet for this request type and measure.")
-    return sheet_read(sheet, get_directory_settings().stale_before())
+    return RequirementSheetDetail(
+        **sheet_read(sheet, get_directory_settings().stale_before()).model_dump(),
+        allowed_actions=await access.sheet_actions(session, actor, state.code),
+    )
 
 
 async def _authorize_sheet_write(session: AsyncSession, actor: Actor, state: State) -> None:

@@ -206,3 +206,49 @@ async def test_compare_two_states(client: httpx.AsyncClient, session: AsyncSessi
         headers=reader.headers,
     )
     assert response.status_code == 404
+
+
+async def test_allowed_actions_say_what_the_writes_accept(
+    client: httpx.AsyncClient, session: AsyncSession
+):
+    fra = await make_authority(session, state_code="FRA")
+    # Sheets are the State's: a focal point of any authority of France may write them.
+    other_fra = await make_authority(session, state_code="FRA")
+    ita = await make_authority(session, state_code="ITA")
+    await make_requirement_sheet(session, state_code="FRA", request_type="mla")
+    readers = {
+        "officer": await make_member(session, authority=fra),
+        "other state's focal point": await make_member(session, authority=ita, focal_point=True),
+        "moderator": await make_member(session, roles=["moderator"]),
+        "focal point": await make_member(session, authority=fra, focal_point=True),
+        "focal point of another authority of the state": await make_member(
+            session, authority=other_fra, focal_point=True
+        ),
+        "admin": await make_member(session, roles=["admin"]),
+    }
+    await session.commit()
+    url = "/api/v1/states/FRA/requirements/mla"
+    expected = {
+        "officer": [],
+        "other state's focal point": [],
+        "moderator": [],
+        "focal point": ["edit", "verify"],
+        "focal point of another authority of the state": ["edit", "verify"],
+        "admin": ["edit", "verify"],
+    }
+    for who, member in readers.items():
+        read = await client.get(url, headers=member.headers)
+        assert read.status_code == 200, who
+        actions = read.json()["allowed_actions"]
+        assert actions == expected[who], who
+        # Each action shown is one the API accepts, and each one not shown it refuses.
+        edited = await client.put(url, json={**SHEET, "notes": who}, headers=member.headers)
+        assert (edited.status_code == 200) == ("edit" in actions), who
+        verified = await client.post(f"{url}/verify", headers=member.headers)
+        assert (verified.status_code == 200) == ("verify" in actions), who
+        if edited.status_code == 200:
+            # The writes' own answers carry the same field.
+            assert edited.json()["allowed_actions"] == actions
+            assert verified.json()["allowed_actions"] == actions
+        else:
+            assert edited.status_code == verified.status_code == 403, who
