@@ -25,6 +25,12 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def sheet_path(state_code: str, request_type: str, measure: str | None = None) -> str:
+    """The client's page of a requirement sheet: a measure's own sheet, not the general one."""
+    path = f"/states/{state_code}/requirements/{request_type}"
+    return f"{path}?measure={measure}" if measure else path
+
+
 async def _focal_points(session: AsyncSession, authority_id: uuid.UUID) -> list[uuid.UUID]:
     return [u.id for u in (await focal_points_of(session, [authority_id]))[authority_id]]
 
@@ -41,8 +47,18 @@ async def entry_stale(session: AsyncSession, event: StoredEvent, batch: Batch) -
         if sheet is None:
             return []
         subject_type, subject_id = "sheet", str(sheet.id)
-        title = f"The {sheet.request_type} requirement sheet of {sheet.state_code} needs verifying"
-        path = f"/states/{sheet.state_code}/requirements/{sheet.request_type}"
+        measure = f" ({sheet.measure})" if sheet.measure else ""
+        title = (
+            f"The {sheet.request_type}{measure} requirement sheet of {sheet.state_code} "
+            "needs verifying"
+        )
+        # A sheet is known by its State, type and measure: the notification's link is built
+        # from them (app/notifications/service.py), the mail's from `path`.
+        key = {"state_code": sheet.state_code, "request_type": sheet.request_type}
+        if sheet.measure:
+            key["measure"] = sheet.measure
+        ids.update(key)
+        path = sheet_path(**key)
     else:
         subject_type, subject_id = "authority", str(authority.id)
         title = f"The directory entry of {authority.name} needs verifying"

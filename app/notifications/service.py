@@ -36,6 +36,12 @@ def _url(n: Notification) -> str:
         return f"/vetting/applications/{n.subject_id}"
     if n.subject_type == "post":
         return "/moderation/flags"
+    if n.subject_type == "authority":
+        return f"/authorities/{n.subject_id}"
+    if n.subject_type == "sheet" and data.get("state_code") and data.get("request_type"):
+        # The directory puts a sheet's key in the data (app/directory/events.py).
+        path = f"/states/{data['state_code']}/requirements/{data['request_type']}"
+        return f"{path}?measure={data['measure']}" if data.get("measure") else path
     return "/me"
 
 

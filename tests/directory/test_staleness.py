@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.core import journal
 from app.db import Database
 from app.directory.settings import DirectorySettings
@@ -17,6 +18,7 @@ from app.models.directory import Authority
 from app.models.events import Event
 from app.models.mail import OutgoingMail
 from tests.factories import make_authority, make_member, make_requirement_sheet
+from tests.notifications.conftest import settle
 
 
 async def test_reminders_go_to_focal_points_once(session: AsyncSession) -> None:
@@ -97,3 +99,35 @@ async def test_verification_clears_stale_flag(
     await session.refresh(authority)
     refreshed = await session.get(Authority, authority.id)
     assert refreshed is not None and refreshed.stale_reminded_at is None
+
+
+async def test_stale_reminders_link_to_the_entry_and_to_that_very_sheet(
+    client: httpx.AsyncClient, session: AsyncSession, db: Database, settings: Settings
+) -> None:
+    old = datetime.now(UTC) - timedelta(days=400)
+    authority = await make_authority(session, state_code="FRA")
+    authority.last_verified_at = old
+    session.add(authority)
+    focal = await make_member(session, authority=authority, focal_point=True)
+    await make_requirement_sheet(session, state_code="FRA", request_type="mla")
+    await make_requirement_sheet(
+        session, state_code="FRA", request_type="mla", measure="freezing", last_verified_at=old
+    )
+    await session.commit()
+    async with db.transaction() as tx:
+        await remind_stale(tx)
+    await settle(db, settings)
+    listed = await client.get("/api/v1/notifications", headers=focal.headers)
+    links = {n["title"]: n["url"] for n in listed.json()["items"]}
+    # Not the general sheet of the type, which is up to date: the one that is stale.
+    assert links == {
+        f"The directory entry of {authority.name} needs verifying": f"/authorities/{authority.id}",
+        "The mla (freezing) requirement sheet of FRA needs verifying": (
+            "/states/FRA/requirements/mla?measure=freezing"
+        ),
+    }
+    # The mails the notifications make (email by default) carry the same links.
+    async with db.sessionmaker() as s:
+        bodies = (await s.execute(select(OutgoingMail.body))).scalars().all()
+    assert any(f"/authorities/{authority.id}" in body for body in bodies)
+    assert any("/states/FRA/requirements/mla?measure=freezing" in body for body in bodies)
