@@ -108,20 +108,20 @@ async def _export(db: Any, args: argparse.Namespace, settings: Settings) -> int:
     await maybe_checkpoint(db, load_signing_key(settings), every=timedelta(0))
     filters = EventFilters(since=args.since, until=args.until)
     plan = await plan_export(db, filters, args.format)
-    await audit.record_separately(
-        db,
-        actor=Actor.system(),
-        action="audit.exported",
-        target=Target("audit_log"),
-        outcome="success",
-        details={
-            "via": "cli",
-            "filters": filters.describe(),
-            "format": args.format,
-            "first_seq": plan.first_seq,
-            "last_seq": plan.last_seq,
-        },
-    )
+    async with db.transaction() as session:
+        await audit.record(
+            session,
+            actor=Actor.system(),
+            action="audit.exported",
+            target=Target("audit_log"),
+            details={
+                "via": "cli",
+                "filters": filters.describe(),
+                "format": args.format,
+                "first_seq": plan.first_seq,
+                "last_seq": plan.last_seq,
+            },
+        )
     # A command-line tool: blocking writes to the output are what we want here.
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115, ASYNC230
     try:

@@ -22,26 +22,25 @@ from app.audit.schemas import (
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser
 from app.auth.permissions import Permission
-from app.core import audit
 from app.core.errors import Forbidden
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
+from app.core.refusal import refuse
 from app.db import DbSession
 
 router = APIRouter(tags=["audit"])
 
 
-async def _auditor(request: Request, actor: CurrentUser) -> Actor:
-    # An attempt to read the audit log by anyone else is itself worth an entry; the
-    # request's transaction rolls back with the 403, so it is written separately.
+async def _auditor(request: Request, session: DbSession, actor: CurrentUser) -> Actor:
+    # An attempt to read the audit log by anyone else is itself worth an entry.
     if not actor.can(Permission.AUDIT_READ):
-        await audit.record_separately(
-            request.app.state.db,
+        await refuse(
+            session,
+            Forbidden("Only auditors may read the audit log."),
             actor=actor,
             action="audit.access.denied",
             target=service.AUDIT_LOG,
             details={"method": request.method, "path": request.url.path},
         )
-        raise Forbidden("Only auditors may read the audit log.")
     return actor
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,9 @@ from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role
-from app.core.errors import NotFound
+from app.core.audit import Target
+from app.core.errors import AppError, NotFound
+from app.core.refusal import refuse
 from app.models.base import utcnow
 from app.models.cases import Case, CaseParticipant
 
@@ -163,5 +165,22 @@ async def load_case(
     case, participant = row[0], row[1]
     side = case_side(case, actor, participant, utcnow())
     if side is None:
-        raise CaseNotVisible(case.id)
+        await deny(session, actor, CaseNotVisible(case.id), case_id=case.id)
     return CaseView(case=case, side=side, participant=participant)
+
+
+async def deny(
+    session: AsyncSession, actor: Actor, error: AppError, *, case_id: uuid.UUID | None
+) -> NoReturn:
+    """Refuse an action on a case (or on case figures): audited as `case.access.denied`.
+
+    A 404 for a case that does not exist is not a refusal and is not recorded; a case that
+    exists but is not the caller's answers the same 404, and that probe is recorded.
+    """
+    await refuse(
+        session,
+        error,
+        actor=actor,
+        action="case.access.denied",
+        target=Target("case", case_id) if case_id is not None else None,
+    )

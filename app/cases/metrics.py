@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role
+from app.cases.access import deny
 from app.cases.constants import CASE_STATUSES, CONVENTION_BASES, OPEN_STATUSES, OUTCOME_STATUSES
 from app.cases.schemas import CaseMetrics, CaseStats, PairStats, Percentiles
 from app.cases.service.common import today
@@ -107,7 +108,10 @@ async def case_metrics(
     until: datetime | None = None,
 ) -> CaseMetrics:
     """Counts by status, turnaround percentiles, overdue, refusal grounds, Convention share."""
-    scope = _check_scope(actor, authority_id)
+    try:
+        scope = _check_scope(actor, authority_id)
+    except Forbidden as refused:
+        await deny(session, actor, refused, case_id=None)
     # An officer's figures count only the cases they may see: a case restricted to its
     # assigned officers is not counted for their unassigned colleagues (its existence, outcome
     # and refusal ground would show in a pair's figures). Focal points see restricted cases.

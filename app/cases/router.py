@@ -1,7 +1,7 @@
 """HTTP endpoints of the cases domain (thin: parse, call one service function, shape).
 
 Every route under /cases/{case_id} answers 404 to anyone who may not see the case, whatever
-their role; a refusal on a case that exists is audited (case.access.denied) by CaseRoute.
+their role; a refusal on a case that exists is audited (case.access.denied) where it is made.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
 from app.cases import export, metrics
 from app.cases import service as cases_service
-from app.cases.access import CaseNotVisible
+from app.cases.access import CaseNotVisible, deny
 from app.cases.constants import CaseStatus, CaseType, Urgency
 from app.cases.crypto import Vault
-from app.cases.routing import CaseRoute
 from app.cases.schemas import (
     AttachmentRead,
     Box,
@@ -52,16 +51,16 @@ from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
 from app.models.cases import Case
 
-router = APIRouter(tags=["cases"], route_class=CaseRoute)
+router = APIRouter(tags=["cases"])
 
 
 async def case_actor(request: Request, session: DbSession, actor: CurrentUser) -> Actor:
     # Not 403: to a member without case access every case answers like a missing one. If it
-    # exists, the probe is still audited as a denial (CaseRoute records CaseNotVisible).
+    # exists, the probe is still audited as a denial.
     if not actor.can(Permission.CASE_ACCESS):
         case_id = _uuid_or_none(request.path_params.get("case_id"))
         if case_id is not None and await session.get(Case, case_id) is not None:
-            raise CaseNotVisible(case_id)
+            await deny(session, actor, CaseNotVisible(case_id), case_id=case_id)
         raise NotFound("No such case.")
     return actor
 

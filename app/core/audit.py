@@ -2,8 +2,8 @@
 
 Called inside the transaction of the action it records, so the entry commits or rolls back
 with it and the action fails if the entry cannot be written. Refusals (a 403/404 on
-something that exists, a failed sign-in) happen in transactions that roll back, so
-`record_separately` writes those in a transaction of their own.
+something that exists) happen in transactions that roll back, so they go through
+app.core.refusal, which writes their entry in a transaction of its own and then raises.
 
 Entries never hold secrets or content: keys that name a password, token, secret, code or
 message body are redacted before the row is built.
@@ -27,7 +27,7 @@ from app.core.journal import AuditRow, queue_of
 from app.models.base import utcnow
 
 if TYPE_CHECKING:
-    from app.db import Database
+    pass
 
 
 class Actor(Protocol):
@@ -133,31 +133,6 @@ async def record(
         authority_ids=authority_ids,
     )
     queue_of(session.sync_session).audit.append(row)
-
-
-async def record_separately(
-    database: Database,
-    *,
-    actor: Actor | None,
-    action: str,
-    target: Target | None,
-    outcome: Outcome = "denied",
-    changes: Mapping[str, Any] | None = None,
-    details: Mapping[str, Any] | None = None,
-    authority_ids: Iterable[uuid.UUID | None] = (),
-) -> None:
-    """Append an entry in its own transaction: for refusals whose request rolls back."""
-    async with database.transaction() as session:
-        await record(
-            session,
-            actor=actor,
-            action=action,
-            target=target,
-            outcome=outcome,
-            changes=changes,
-            details=details,
-            authority_ids=authority_ids,
-        )
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

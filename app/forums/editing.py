@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +12,10 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
+from app.core.errors import AppError, Forbidden
 from app.core.events import Audience
 from app.core.markdown import render_markdown
+from app.core.refusal import refuse
 from app.forums import rules
 from app.forums.access import access_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
@@ -68,7 +71,7 @@ async def edit_post(
         thread_locked=thread.locked,
     )
     if refusal is not None:
-        raise refusal
+        await _refuse(session, refusal, actor=actor, action="forum.post.edit", post_id=post.id)
     if body != post.body:
         old_mentions = set(post.mentioned_user_ids or [])
         mentioned = await resolve_mentions(session, extract_handles(body), access.forum)
@@ -135,7 +138,7 @@ async def delete_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID
     post = access.post
     refusal = rules.delete_refusal(actor, author_id=post.author_id)
     if refusal is not None:
-        raise refusal
+        await _refuse(session, refusal, actor=actor, action="forum.post.delete", post_id=post.id)
     if post.deleted_at is not None:
         return
     post.deleted_at = utcnow()
@@ -164,7 +167,7 @@ async def list_revisions(
     post = access.post
     refusal = rules.revisions_refusal(actor, author_id=post.author_id)
     if refusal is not None:
-        raise refusal
+        await _refuse(session, refusal, actor=actor, action="forum.post.revisions", post_id=post.id)
     rows = (
         (
             await session.execute(
@@ -198,3 +201,13 @@ async def list_revisions(
         )
     )
     return revisions
+
+
+async def _refuse(
+    session: AsyncSession, refusal: AppError, *, actor: Actor, action: str, post_id: uuid.UUID
+) -> NoReturn:
+    # Only a refused permission is an audited denial; a conflict (a locked thread, a deleted
+    # post) is the state of things, not an attempt to overstep.
+    if isinstance(refusal, Forbidden):
+        await refuse(session, refusal, actor=actor, action=action, target=Target("post", post_id))
+    raise refusal

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.cases import drafting, timeline
-from app.cases.access import CaseView, load_case, readable_clause
+from app.cases.access import CaseView, deny, load_case, readable_clause
 from app.cases.constants import OPEN_STATUSES
 from app.cases.schemas import (
     CaseCounts,
@@ -53,7 +53,9 @@ async def create_case(
 ) -> CaseRead:
     """Open a draft case from the actor's authority to the requested authority."""
     if not actor.can(Permission.CASE_CREATE) or actor.authority_id is None:
-        raise Forbidden("Only officers of an authority open cases.")
+        await deny(
+            session, actor, Forbidden("Only officers of an authority open cases."), case_id=None
+        )
     assert actor.user_id is not None
     case_id = uuid.uuid4()
     first = await idempotency.claim(
@@ -220,7 +222,7 @@ async def update_case(
     case = view.case
     changed = set(data.model_fields_set)
     if view.side == "observer":
-        raise Forbidden("Observers do not edit cases.")
+        await deny(session, actor, Forbidden("Observers do not edit cases."), case_id=case.id)
     if view.side == "requested":
         allowed = {"requested_reference"}
     elif case.status == "draft":
@@ -229,7 +231,8 @@ async def update_case(
         allowed = {"requesting_reference"}
     refused = changed - allowed
     if refused and view.side == "requested":
-        raise Forbidden("The requested side records only its own reference.")
+        wrong = Forbidden("The requested side records only its own reference.")
+        await deny(session, actor, wrong, case_id=case.id)
     if refused:
         raise Conflict(
             f"Only a draft can be edited ({', '.join(sorted(refused))}).", code="not-a-draft"

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
+from app.cases.access import deny
 from app.cases.constants import HANDLING_CODES
 from app.cases.schemas import MessageCreate, MessageRead
 from app.cases.service.cases import open_case
@@ -67,7 +68,9 @@ async def post_message(
     view = await open_case(session, actor=actor, case_id=case_id)
     case = view.case
     if data.kind == "consultation" and not view.is_party:
-        raise Forbidden("Consultations are between the two sides.")
+        await deny(
+            session, actor, Forbidden("Consultations are between the two sides."), case_id=case.id
+        )
     message_id = uuid.uuid4()
     first = await idempotency.claim(
         session,

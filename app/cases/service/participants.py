@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
 from app.cases import timeline
-from app.cases.access import CaseView, active_participation
+from app.cases.access import CaseView, active_participation, deny
 from app.cases.schemas import ParticipantCreate, ParticipantRead
 from app.cases.service.cases import open_case
 from app.core import audit, events
@@ -57,7 +57,8 @@ async def invite_participant(
     view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
     case = view.case
     if not _may_manage(view, actor):
-        raise Forbidden("Only a focal point or an assigned officer of the case invites.")
+        refused = Forbidden("Only a focal point or an assigned officer of the case invites.")
+        await deny(session, actor, refused, case_id=case.id)
     user = await session.get(User, data.user_id)
     if user is None or user.status != "active":
         raise ValidationFailed(errors=[{"field": "user_id", "message": "no such active member"}])
@@ -141,7 +142,8 @@ async def remove_participant(
     """End an invitation or an assignment now."""
     view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
     if not _may_manage(view, actor):
-        raise Forbidden("Only a focal point or an assigned officer of the case removes.")
+        refused = Forbidden("Only a focal point or an assigned officer of the case removes.")
+        await deny(session, actor, refused, case_id=case_id)
     now = utcnow()
     participant = await session.scalar(
         select(CaseParticipant).where(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.cases import drafting, timeline
-from app.cases.access import CaseView
+from app.cases.access import CaseView, deny
 from app.cases.lifecycle import RULES, Rule, check_transition
 from app.cases.schemas import CaseRead, TransitionRequest
 from app.cases.service.cases import open_case
@@ -27,9 +27,14 @@ async def transition_case(
     """Take `request.action` on the case: 403 for the wrong side, 409 from the wrong status."""
     view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
     case = view.case
-    if view.side == "observer":
-        raise Forbidden("Observers follow a case; only its two sides move it.", code="wrong-side")
-    rule = check_transition(request.action, side=view.side, status=case.status)
+    try:
+        if view.side == "observer":
+            raise Forbidden(
+                "Observers follow a case; only its two sides move it.", code="wrong-side"
+            )
+        rule = check_transition(request.action, side=view.side, status=case.status)
+    except Forbidden as wrong_side:
+        await deny(session, actor, wrong_side, case_id=case.id)
     before = audit_snapshot(case)
     now = utcnow()
     details: dict[str, object] = {"action": request.action}

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from app.core.audit import Target
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
 from app.forums import service
-from app.forums.routes.common import Moderator, Poster, Reader, audit_refusal
+from app.forums.routes.common import Moderator, Poster, Reader
 from app.forums.schemas import (
     FlagCreate,
     FlagRead,
@@ -34,30 +33,25 @@ async def get_post(session: DbSession, actor: Reader, post_id: uuid.UUID) -> Pos
 
 @router.patch("/posts/{post_id}", response_model=PostRead)
 async def edit_post(
-    request: Request, session: DbSession, actor: Poster, post_id: uuid.UUID, data: PostUpdate
+    session: DbSession, actor: Poster, post_id: uuid.UUID, data: PostUpdate
 ) -> PostRead:
     """Edit a post (its author, or a moderator); the previous version becomes a revision."""
-    async with audit_refusal(request, actor, "forum.post.edit", Target("post", post_id)):
-        return await service.edit_post(session, actor=actor, post_id=post_id, body=data.body)
+    return await service.edit_post(session, actor=actor, post_id=post_id, body=data.body)
 
 
 @router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_post(
-    request: Request, session: DbSession, actor: Poster, post_id: uuid.UUID
-) -> Response:
+async def delete_post(session: DbSession, actor: Poster, post_id: uuid.UUID) -> Response:
     """Delete one's own post (it stays in the thread, marked deleted)."""
-    async with audit_refusal(request, actor, "forum.post.delete", Target("post", post_id)):
-        await service.delete_post(session, actor=actor, post_id=post_id)
+    await service.delete_post(session, actor=actor, post_id=post_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/posts/{post_id}/revisions", response_model=list[RevisionRead])
 async def list_revisions(
-    request: Request, session: DbSession, actor: Reader, post_id: uuid.UUID
+    session: DbSession, actor: Reader, post_id: uuid.UUID
 ) -> list[RevisionRead]:
     """Every version of a post (its author and moderators)."""
-    async with audit_refusal(request, actor, "forum.post.revisions", Target("post", post_id)):
-        return await service.list_revisions(session, actor=actor, post_id=post_id)
+    return await service.list_revisions(session, actor=actor, post_id=post_id)
 
 
 @router.post("/posts/{post_id}/hide", response_model=PostRead)
