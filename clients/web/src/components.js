@@ -120,3 +120,31 @@ export function Skeleton({ rows = 3 }) {
     (_, i) => html`<div class="skeleton" key=${i}></div>`,
   )}</div>`;
 }
+
+const ENTITY = /&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi;
+const NAMED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function unescape(text) {
+  return text.replace(ENTITY, (whole, name) => {
+    const lower = name.toLowerCase();
+    if (lower in NAMED) return NAMED[lower];
+    const code = lower.startsWith('#x') ? Number.parseInt(lower.slice(2), 16) : Number.parseInt(lower.slice(1), 10);
+    return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * The API's snippet (HTML-escaped text with matches in <mark>...</mark>) as text and <mark>
+ * elements. It is never parsed as HTML: split on the two tags, every piece rendered as text,
+ * so nothing else in a snippet can ever become markup.
+ */
+export function snippetParts(snippet) {
+  const parts = [];
+  let marked = false;
+  for (const piece of String(snippet || '').split(/(<mark>|<\/mark>)/)) {
+    if (piece === '<mark>') marked = true;
+    else if (piece === '</mark>') marked = false;
+    else if (piece) parts.push({ text: unescape(piece), marked });
+  }
+  return parts;
+}

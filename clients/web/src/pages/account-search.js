@@ -3,7 +3,7 @@
 // a search can be bookmarked, shared and gone back to.
 import { useEffect, useRef, useState } from '../../vendor/preact-hooks.mjs';
 import { api } from '../api.js';
-import { Button, Page, Skeleton, problemMessage } from '../components.js';
+import { Button, Page, Skeleton, problemMessage, snippetParts } from '../components.js';
 import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { currentLocation, navigate } from '../router.js';
@@ -70,33 +70,8 @@ export function SearchBox() {
   `;
 }
 
-const ENTITY = /&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi;
-const NAMED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function unescape(text) {
-  return text.replace(ENTITY, (whole, name) => {
-    const lower = name.toLowerCase();
-    if (lower in NAMED) return NAMED[lower];
-    const code = lower.startsWith('#x') ? Number.parseInt(lower.slice(2), 16) : Number.parseInt(lower.slice(1), 10);
-    return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
-
-/**
- * The API's snippet (HTML-escaped text with matches in <mark>...</mark>) as text and <mark>
- * elements. It is never parsed as HTML: split on the two tags, every piece rendered as text,
- * so nothing else in a snippet can ever become markup.
- */
-export function snippetParts(snippet) {
-  const parts = [];
-  let marked = false;
-  for (const piece of String(snippet || '').split(/(<mark>|<\/mark>)/)) {
-    if (piece === '<mark>') marked = true;
-    else if (piece === '</mark>') marked = false;
-    else if (piece) parts.push({ text: unescape(piece), marked });
-  }
-  return parts;
-}
+// The snippet splitter is shared (components.js); tests/web/test_account.py imports it from here.
+export { snippetParts };
 
 function Snippet({ text }) {
   return html`<p class="search-snippet">${snippetParts(text).map((part, i) =>

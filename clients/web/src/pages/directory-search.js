@@ -3,7 +3,7 @@
 // and shared; the list pages through the API's cursor with "Load more".
 import { useEffect, useState } from '../../vendor/preact-hooks.mjs';
 import { api } from '../api.js';
-import { Button, Field, Page, Skeleton, problemMessage } from '../components.js';
+import { Button, Field, Page, Skeleton, problemMessage, snippetParts } from '../components.js';
 import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { currentLocation, navigate } from '../router.js';
@@ -119,7 +119,9 @@ function Result({ authority }) {
         ? html`<p class="dir-original">${authority.name_original}</p>`
         : null}
       <p class="meta">${authority.state_name}${authority.types.length ? ` · ${authority.types.map(typeLabel).join(', ')}` : ''}</p>
-      ${authority.snippet ? html`<p class="dir-snippet" dangerouslySetInnerHTML=${{ __html: authority.snippet }}></p>` : null}
+      ${authority.snippet
+        ? html`<p class="dir-snippet">${snippetParts(authority.snippet).map((part, i) => (part.marked ? html`<mark key=${i}>${part.text}</mark>` : part.text))}</p>`
+        : null}
       <p>
         ${authority.languages.length ? html`<span>${t('directory.languagesList', { languages: languageList(authority.languages) })}</span>` : null}
         ${authority.channels.length
