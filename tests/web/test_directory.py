@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from playwright.async_api import Locator, Page, expect
-from sqlalchemy import select
+from playwright.async_api import Browser, Locator, Page, expect
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import Database
 from app.demo.context import DemoContext
 from app.directory import demo
-from app.models.directory import Authority, ContactFailureReport
+from app.directory.staleness import remind_stale
+from app.models.directory import Authority, ContactFailureReport, RequirementSheet
 from tests.factories import Member, make_authority, make_member
+from tests.notifications.conftest import notifications_of
 from tests.servers import Server
 from tests.web.conftest import check_page, sign_in
 
@@ -164,7 +168,7 @@ async def test_finder_by_keyboard_to_the_authority_and_the_comparison(
     await page.keyboard.press("Enter")
     await expect(heading).to_have_text(ITALY_MOJ)
     assert page.url.endswith(f"/authorities/{ids['ita']}")
-    await expect(main.get_by_text("Office II - Mutual assistance")).to_be_visible()
+    await expect(main.get_by_text("Office II - Mutual assistance", exact=True)).to_be_visible()
     await expect(main.get_by_text("Mutual legal assistance: Freezing of assets")).to_be_visible()
     facts = main.get_by_role("complementary", name="At a glance")
     await expect(facts.get_by_text("Via Arenula 70, 00186 Roma, Italy")).to_be_visible()
@@ -326,6 +330,10 @@ async def test_directory_search_filters_live_in_the_address(
     await expect(page).to_have_url(re.compile(r"/directory\?q=justice&type=extradition$"))
     await expect(main.get_by_role("link", name="Federal Office of Justice")).to_be_visible()
     await expect(main.get_by_text("matching: “justice”; Extradition.")).to_be_visible()
+    # The matched words are <mark>ed; snippets are built as text, so nothing else is markup.
+    snippets = main.locator(".dir-snippet")
+    await expect(snippets.locator("mark").first).to_have_text(re.compile("^justice$", re.I))
+    assert await snippets.locator(":not(mark)").count() == 0
 
     # A bookmarked view opens as it was; an empty one says why.
     await page.goto(web_server.http + "/directory?flagged=true")
@@ -367,3 +375,142 @@ async def test_an_unknown_authority_is_the_not_found_page(
     await expect(page.locator("main h1")).to_have_text("Page not found")
     await page.goto(web_server.http + f"/authorities/{uuid.uuid4()}/edit")
     await expect(page.locator("main h1")).to_have_text("Page not found")
+
+
+async def test_a_focal_point_confirms_a_stale_sheet_from_its_reminder(
+    web_server: Server, browser: Browser, context, page: Page, session: AsyncSession, db: Database
+) -> None:
+    ids = await seed_directory(session)
+    focal = await member_of(session, ids["fra"], focal_point=True, name="Claire Martin")
+    colleague = await member_of(session, ids["fra"], name="Luc Bernard")
+    # France's sheet for searches and seizures has not been confirmed for over a year.
+    await session.execute(
+        update(RequirementSheet)
+        .where(
+            RequirementSheet.state_code == "FRA",
+            RequirementSheet.request_type == "mla",
+            RequirementSheet.measure == "search_and_seizure",
+        )
+        .values(last_verified_at=datetime.now(UTC) - timedelta(days=400))
+    )
+    await session.commit()
+    async with db.transaction() as tx:
+        reminded = await remind_stale(tx)
+    assert len(reminded.sheets) == 2  # France's, and Nigeria's from the demo (no focal point)
+    await notifications_of(db, focal.id, count=1, timeout=20)  # the server's deriver made it
+    await sign_in(context, session, focal)
+
+    # The reminder's link opens that very sheet (its measure), said to be out of date.
+    await page.goto(web_server.http + "/notifications")
+    await page.get_by_role(
+        "link", name="The mla (search_and_seizure) requirement sheet of FRA needs verifying"
+    ).click()
+    heading = page.locator("main h1")
+    main = page.locator("main")
+    await expect(heading).to_have_text("Mutual legal assistance: Search and seizure")
+    assert page.url.endswith("/states/FRA/requirements/mla?measure=search_and_seizure")
+    await expect(main.get_by_text("Requirement sheet of France")).to_be_visible()
+    await expect(main.locator(".dir-verified").get_by_text("Out of date")).to_be_visible()
+    await expect(main.locator(".dir-facts")).to_contain_text(
+        "Investigating judge (juge d'instruction)"
+    )
+    others = main.get_by_role("navigation", name="Sheets of France for this type of request")
+    await expect(others.get_by_role("link", name="General requirements")).to_be_visible()
+    await expect(others.locator("[aria-current=page]")).to_have_text("Search and seizure")
+    await check_page(page, "sheet-stale")
+
+    # Confirming it as it stands: no longer out of date, and the history says who and when.
+    await main.get_by_role("button", name="Confirm this sheet is still accurate").click()
+    await expect(
+        main.get_by_text("Thank you: the sheet is confirmed as accurate on")
+    ).to_be_visible()
+    await expect(main.get_by_text("Out of date")).to_have_count(0)
+    history = main.locator("section", has=page.get_by_role("heading", name="History of changes"))
+    confirmed = history.locator(".dir-revision").first
+    await expect(confirmed).to_contain_text("Confirmed")
+    await expect(confirmed).to_contain_text("by Claire Martin")
+    await expect(confirmed).to_contain_text("Confirmed as accurate, without changes.")
+    await check_page(page, "sheet-confirmed")
+    sheet = (
+        await session.execute(
+            select(RequirementSheet).where(
+                RequirementSheet.state_code == "FRA",
+                RequirementSheet.measure == "search_and_seizure",
+            )
+        )
+    ).scalar_one()
+    await session.refresh(sheet)
+    assert sheet.last_verified_by == focal.id
+
+    # Editing: the API's field error in the summary and by the field, nothing typed lost.
+    await main.get_by_role("link", name="Edit this sheet").click()
+    await expect(heading).to_have_text("Edit a requirement sheet")
+    await expect(page.locator("#field-languages")).to_have_value("fr")
+    await check_page(page, "sheet-edit")
+    await page.locator("#field-languages").fill("French")
+    await page.locator("#field-usual_execution_time").fill("2 to 5 months")
+    await main.get_by_role("button", name="Save changes").click()
+    summary = main.locator(".error-summary")
+    await expect(
+        summary.get_by_role("link", name=re.compile("^Languages: Enter two-letter language codes"))
+    ).to_be_visible()
+    await expect(main.locator("#field-languages-error")).to_contain_text("two-letter")
+    await expect(page.locator("#field-usual_execution_time")).to_have_value("2 to 5 months")
+    await check_page(page, "sheet-edit-error")
+    await page.locator("#field-languages").fill("fr, en")
+    await main.get_by_role("button", name="Save changes").click()
+    await expect(heading).to_have_text("Mutual legal assistance: Search and seizure")
+    await expect(main.get_by_text("Your changes are saved")).to_be_visible()
+    changed = history.locator(".dir-revision").first
+    await expect(changed).to_contain_text("Changed")
+    timing = changed.locator("li", has_text="Usual time to execute")
+    await expect(timing.locator(".dir-diff-old")).to_contain_text("3 to 6 months")
+    await expect(timing.locator(".dir-diff-new")).to_contain_text("2 to 5 months")
+    languages = changed.locator(".dir-diff > li", has_text="Languages")
+    await expect(languages.locator(".dir-diff-new")).to_contain_text("English")
+
+    # Another member of the authority reads the sheet, from a link or directly, and is
+    # offered neither editing nor confirming.
+    other = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        await sign_in(other, session, colleague)
+        reader = await other.new_page()
+        reader_main = reader.locator("main")
+        await reader.goto(web_server.http + f"/authorities/{ids['fra']}")
+        await reader_main.get_by_role(
+            "link", name="Mutual legal assistance: Search and seizure"
+        ).click()
+        await expect(reader.locator("main h1")).to_have_text(
+            "Mutual legal assistance: Search and seizure"
+        )
+        await expect(reader_main.get_by_text("2 to 5 months").first).to_be_visible()
+        await expect(reader_main.get_by_role("link", name="Edit this sheet")).to_have_count(0)
+        await expect(
+            reader_main.get_by_role("button", name="Confirm this sheet is still accurate")
+        ).to_have_count(0)
+        await check_page(reader, "sheet-reader")
+        await reader.goto(
+            web_server.http + "/states/FRA/requirements/mla/edit?measure=search_and_seizure"
+        )
+        await expect(reader_main.get_by_text("You cannot edit this sheet.")).to_be_visible()
+        await expect(reader_main.locator("form")).to_have_count(0)
+
+        # From the comparison to a State's sheet.
+        await reader.goto(web_server.http + "/compare?state_a=FRA&state_b=ITA&request_type=mla")
+        await reader_main.get_by_role("link", name="Open the requirement sheet of Italy").click()
+        await expect(reader.locator("main h1")).to_have_text(
+            "Mutual legal assistance: general requirements"
+        )
+        assert reader.url.endswith("/states/ITA/requirements/mla")
+
+        # A State, type or measure without a sheet is the not-found page.
+        for path in (
+            "/states/XXX/requirements/mla",
+            "/states/FRA/requirements/mla?measure=interception",
+            "/states/FRA/requirements/nonsense",
+            "/states/DEU/requirements/extradition",
+        ):
+            await reader.goto(web_server.http + path)
+            await expect(reader.locator("main h1")).to_have_text("Page not found")
+    finally:
+        await other.close()

@@ -27,6 +27,7 @@ import {
   useStates,
   yesNo,
 } from './directory-common.js';
+import { Revisions } from './directory-revisions.js';
 
 /** A message for the next view of an authority's page (e.g. "Your changes are saved"). */
 export const authorityNotice = signal(null);
@@ -141,7 +142,7 @@ function Sheets({ authority, sheets }) {
           <p><a href=${`/compare?state_a=${authority.state_code}&request_type=${type}`}>${t('directory.authority.compareLink', {
             state: authority.state_name,
           })}</a></p>
-          ${list.map((sheet) => html`<${SheetFacts} key=${sheet.id} sheet=${sheet} headingLevel=${4} names=${names} />`)}
+          ${list.map((sheet) => html`<${SheetFacts} key=${sheet.id} sheet=${sheet} headingLevel=${4} names=${names} linked=${true} />`)}
         </div>
       `,
     );
@@ -182,119 +183,14 @@ function LegalBasis({ authority, treaties, states }) {
   `;
 }
 
-/** A revision's value in words: lists joined, contacts and links summarised, empties said. */
-function ValueText({ field, value }) {
-  if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
-    return html`<span class="meta">${t('directory.revisions.empty')}</span>`;
-  }
-  if (typeof value === 'boolean') return yesNo(value);
-  if (Array.isArray(value)) {
-    const word = { types: typeLabel, channels: channelLabel, languages: languageName }[field] || String;
-    const parts = value.map((item) =>
-      item && typeof item === 'object'
-        ? Object.values(item)
-            .filter((v) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))
-            .map((v) => (Array.isArray(v) ? v.join(', ') : String(v)))
-            .join(' · ')
-        : word(item),
-    );
-    return parts.length > 1 ? html`<ul class="dir-plain">${parts.map((p, i) => html`<li key=${i}>${p}</li>`)}</ul>` : parts[0];
-  }
-  if (typeof value === 'object') return JSON.stringify(value);
-  return html`<span class="dir-long-text">${String(value)}</span>`;
-}
-
 function fieldName(field) {
   const key = `directory.field.${field}`;
   const text = t(key);
   return text === key ? field : text;
 }
 
-function actionName(action) {
-  const key = `directory.revisions.action.${action}`;
-  const text = t(key);
-  return text === key ? action : text;
-}
-
-// Creations and imports set every field at once: their values are folded away.
-const FIRST_ENTRY = new Set(['created', 'imported']);
-
-function Diff({ changes }) {
-  return html`
-    <ul class="dir-diff">
-      ${changes.map(
-        ([field, change]) => html`<li key=${field}>
-          <span class="dir-diff-field">${fieldName(field)}</span>
-          <div class="dir-diff-values">
-            <div class="dir-diff-old"><span class="dir-diff-label">${t('directory.revisions.before')}</span> <del><${ValueText} field=${field} value=${change.old} /></del></div>
-            <div class="dir-diff-new"><span class="dir-diff-label">${t('directory.revisions.after')}</span> <ins><${ValueText} field=${field} value=${change.new} /></ins></div>
-          </div>
-        </li>`,
-      )}
-    </ul>
-  `;
-}
-
-function Revisions({ authorityId, round }) {
-  const [items, setItems] = useState(null);
-  const [next, setNext] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const fetchPage = (cursor) => api('GET', `/authorities/${authorityId}/revisions`, { query: { limit: 10, cursor } });
-  useEffect(() => {
-    fetchPage(null)
-      .then((page) => {
-        setItems(page.items);
-        setNext(page.next_cursor);
-      })
-      .catch(setError);
-  }, [authorityId, round]);
-  const more = async () => {
-    setBusy(true);
-    try {
-      const page = await fetchPage(next);
-      setItems([...items, ...page.items]);
-      setNext(page.next_cursor);
-    } catch (problem) {
-      setError(problem);
-    } finally {
-      setBusy(false);
-    }
-  };
-  let content;
-  if (error) content = html`<p role="alert">${problemMessage(error)}</p>`;
-  else if (!items) content = html`<${Skeleton} rows=${3} />`;
-  else if (items.length === 0) content = html`<p class="empty">${t('directory.revisions.none')}</p>`;
-  else {
-    content = html`
-      <ol class="dir-timeline">
-        ${items.map((revision) => {
-          const changes = Object.entries(revision.changes || {});
-          return html`<li key=${revision.id} class="dir-revision">
-            <p class="dir-revision-head">
-              <strong>${actionName(revision.action)}</strong>
-              ${' '}${revision.actor ? t('directory.revisions.by', { name: revision.actor.full_name }) : t('directory.revisions.bySystem')}
-              ${' · '}<${When} iso=${revision.created_at} withTime=${true} />
-            </p>
-            ${changes.length === 0
-              ? html`<p class="meta">${t('directory.revisions.noChanges')}</p>`
-              : FIRST_ENTRY.has(revision.action)
-                ? html`<details><summary>${t('directory.revisions.showInitial', { count: changes.length })}</summary>
-                    <${Diff} changes=${changes} /></details>`
-                : html`<${Diff} changes=${changes} />`}
-          </li>`;
-        })}
-      </ol>
-      ${next ? html`<div class="actions"><${Button} type="button" class="button secondary" busy=${busy} onClick=${more}>${t('directory.revisions.more')}<//></div>` : null}
-    `;
-  }
-  return html`
-    <section aria-labelledby="revisions-heading">
-      <h2 id="revisions-heading">${t('directory.revisions.title')}</h2>
-      ${content}
-    </section>
-  `;
-}
+// A revision's values of these fields in words.
+const REVISION_WORDS = { types: typeLabel, channels: channelLabel, languages: languageName };
 
 const FAILURE_FIELDS = ['channel', 'detail'];
 
@@ -424,7 +320,7 @@ export function AuthorityPage({ params }) {
             ? html`<section aria-labelledby="notes-heading"><h2 id="notes-heading">${t('directory.field.notes')}</h2><${Rendered} html=${entry.notes_html} /></section>`
             : null}
           <${ReportFailure} authority=${entry} onReported=${() => authority.reload()} />
-          <${Revisions} authorityId=${entry.id} round=${round} />
+          <${Revisions} path=${`/authorities/${entry.id}/revisions`} round=${round} fieldName=${fieldName} words=${REVISION_WORDS} />
         </div>
         <${SidePanel} authority=${entry} />
       </div>

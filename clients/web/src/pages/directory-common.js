@@ -33,6 +33,16 @@ export const MEASURES = [
   'temporary_transfer',
   'other',
 ];
+export const REQUIREMENTS = [
+  'dual_criminality',
+  'certified_translation',
+  'original_signed_request',
+  'issued_by_judicial_authority',
+  'reciprocity_assurance',
+  'specialty_undertaking',
+  'confidentiality_undertaking',
+  'court_order_in_requesting_state',
+];
 export const FAILURE_CHANNELS = ['email', 'phone', 'fax', 'website', 'address', 'other'];
 
 /** A value of a vocabulary in words; the raw value where the catalog lacks it. */
@@ -179,14 +189,23 @@ function Row({ term, children }) {
   return html`<div class="dir-fact"><dt>${term}</dt><dd>${children}</dd></div>`;
 }
 
-/** One requirement sheet, every field in words (empty fields are said to be empty). */
-export function SheetFacts({ sheet, headingLevel = 3, title = null, names = null }) {
+/** The client's page of a requirement sheet: /states/FRA/requirements/mla?measure=freezing. */
+export function sheetAddress(sheet, suffix = '') {
+  const path = `/states/${sheet.state_code}/requirements/${sheet.request_type}${suffix}`;
+  return sheet.measure ? `${path}?measure=${encodeURIComponent(sheet.measure)}` : path;
+}
+
+/** One requirement sheet, every field in words (empty fields are said to be empty); with
+ * `linked`, its title links to the sheet's own page (history, confirming, editing);
+ * `showVerified: false` where the page says when it was verified already. */
+export function SheetFacts({ sheet, headingLevel = 3, title = null, names = null, linked = false, showVerified = true }) {
   const Heading = `h${headingLevel}`;
   const none = html`<span class="meta">${t('directory.notStated')}</span>`;
+  const heading = title || sheetTitle(sheet);
   return html`
     <section class="dir-sheet" aria-labelledby=${`sheet-${sheet.id}`}>
-      <${Heading} id=${`sheet-${sheet.id}`}>${title || sheetTitle(sheet)}<//>
-      <${Verified} iso=${sheet.last_verified_at} stale=${sheet.stale} />
+      <${Heading} id=${`sheet-${sheet.id}`}>${linked ? html`<a href=${sheetAddress(sheet)}>${heading}</a>` : heading}<//>
+      ${showVerified ? html`<${Verified} iso=${sheet.last_verified_at} stale=${sheet.stale} />` : null}
       <dl class="dir-facts">
         <${Row} term=${t('directory.sheet.possible')}>${yesNo(sheet.possible)}<//>
         <${Row} term=${t('directory.sheet.legalFramework')}><${Rendered} html=${sheet.legal_framework_html} fallback=${t('directory.notStated')} /><//>

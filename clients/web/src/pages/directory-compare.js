@@ -15,6 +15,7 @@ import {
   languageList,
   measureLabel,
   requirementLabel,
+  sheetAddress,
   typeLabel,
   useLoad,
   useStates,
@@ -113,7 +114,8 @@ function Comparison({ comparison }) {
                 ${comparison.measure && side.sheet.measure !== comparison.measure
                   ? html`<p>${t('directory.compare.generalInstead')}</p>`
                   : null}
-                <${Verified} iso=${side.sheet.last_verified_at} stale=${side.sheet.stale} />`
+                <${Verified} iso=${side.sheet.last_verified_at} stale=${side.sheet.stale} />
+                <p><a href=${sheetAddress(side.sheet)}>${t('directory.compare.openSheet', { state: side.state.name })}</a></p>`
             : html`<p>${t('directory.compare.noSheetFor', { state: side.state.name })}</p>`}
           <p><a href=${`/directory?state=${side.state.code}`}>${t('directory.compare.authoritiesOf', { state: side.state.name })}</a></p>
         </div>`,

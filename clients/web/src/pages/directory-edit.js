@@ -28,7 +28,8 @@ const TEXT_FIELDS = [
 ];
 const CONTACT_FIELDS = ['name', 'position', 'email', 'phone', 'languages'];
 
-function codesOf(text) {
+/** "fr, EN; de" -> ['fr', 'en', 'de']: language codes as the API takes them. */
+export function codesOf(text) {
   return text
     .split(/[\s,;]+/)
     .map((code) => code.trim().toLowerCase())
@@ -104,7 +105,7 @@ function targetOf(field) {
   return parts[0];
 }
 
-function CheckboxGroup({ name, legend, options, labelOf, selected, onChange, error, hint }) {
+export function CheckboxGroup({ name, legend, options, labelOf, selected, onChange, error, hint }) {
   const toggle = (value, on) => onChange(on ? [...selected, value] : selected.filter((v) => v !== value));
   return html`
     <div class=${error ? 'field has-error' : 'field'}>
@@ -124,7 +125,7 @@ function CheckboxGroup({ name, legend, options, labelOf, selected, onChange, err
   `;
 }
 
-function YesNoUnknown({ name, legend, value, onChange, error }) {
+export function YesNoUnknown({ name, legend, value, onChange, error }) {
   const choices = [
     [true, 'yes', t('directory.yes')],
     [false, 'no', t('directory.no')],

@@ -287,7 +287,7 @@ function Result({ answers, states }) {
                 : answer.measure
                   ? t('directory.finder.sheetGeneralInstead', { measure: measureLabel(answer.measure), type: typeLabel(answer.request_type) })
                   : t('directory.finder.sheetGeneral', { type: typeLabel(answer.request_type) })}</p>
-              <${SheetFacts} sheet=${sheet} headingLevel=${3} names=${names}
+              <${SheetFacts} sheet=${sheet} headingLevel=${3} names=${names} linked=${true}
                 title=${t('directory.finder.sheetOf', { state: answer.requested_state.name })} />`
           : html`<p class="empty">${t('directory.finder.noSheet', { state: answer.requested_state.name, type: typeLabel(answer.request_type) })}</p>`}
       </section>
