@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -10,8 +11,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser, RequirePermission
-from app.auth.permissions import Permission
+from app.auth.permissions import Permission, permissions_for
 from app.auth.tokens import InvalidToken, decode_access_token, signing_key
 from app.config import Settings
 from app.db import Database
@@ -106,3 +108,32 @@ def test_algorithm_is_pinned() -> None:
     wrong_aud = jwt.encode({**claims, "aud": "x"}, signing_key(TEST_SECRET_KEY), algorithm="HS256")
     with pytest.raises(InvalidToken):
         decode_access_token(TEST_SECRET_KEY, wrong_aud)
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "lapsed"),
+    [
+        (timedelta(days=-1), True),
+        (timedelta(0), True),  # the expiry instant itself is past the vetting
+        (timedelta(seconds=1), False),
+        (None, False),  # a member with no expiry (the bootstrapped admin) never lapses
+    ],
+)
+def test_for_member_applies_the_vetting_rule(expires_in: timedelta | None, lapsed: bool) -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    actor = Actor.for_member(
+        user_id=uuid.uuid4(),
+        roles=["officer", "moderator"],
+        authority_id=uuid.uuid4(),
+        focal_point=True,
+        handle="ana.member",
+        vetting_expires_at=None if expires_in is None else now + expires_in,
+        now=now,
+    )
+    assert actor.vetting_expired is lapsed
+    # Lapsed: the roles stay known (shown on /me) but grant nothing.
+    assert actor.roles == frozenset({"officer", "moderator"})
+    assert actor.permissions == (
+        frozenset() if lapsed else permissions_for(frozenset({"officer", "moderator"}))
+    )
+    assert actor.can(Permission.FORUM_READ) is not lapsed

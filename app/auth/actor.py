@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from app.auth.permissions import Permission, permissions_for
+
+
+def vetting_lapsed(vetting_expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a member's vetting has lapsed at `now` (a member with no expiry never lapses)."""
+    return vetting_expires_at is not None and vetting_expires_at <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +27,48 @@ class Actor:
     client_ip: str | None = None
     user_agent: str | None = None
     request_id: str | None = None
-    # A member whose vetting lapsed keeps an account but may only read notifications.
+    # Set by for_member only: a lapsed vetting, with every permission withheld.
     vetting_expired: bool = False
     permissions: frozenset[Permission] = field(default=frozenset())
+
+    @classmethod
+    def for_member(
+        cls,
+        *,
+        user_id: uuid.UUID,
+        roles: frozenset[str] | set[str] | list[str],
+        authority_id: uuid.UUID | None,
+        focal_point: bool,
+        handle: str | None,
+        vetting_expires_at: datetime | None,
+        now: datetime,
+        session_id: uuid.UUID | None = None,
+        full_name: str | None = None,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+        request_id: str | None = None,
+    ) -> Actor:
+        """The actor of a member as their row's columns stand at `now`.
+
+        The one place the vetting rule is applied: a member whose vetting lapsed keeps the
+        account but gets no permission, so only what needs none stays open to them (their
+        profile, reading their notifications, signing out).
+        """
+        actor = cls.member(
+            user_id=user_id,
+            roles=roles,
+            session_id=session_id,
+            authority_id=authority_id,
+            focal_point=focal_point,
+            handle=handle,
+            full_name=full_name,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            request_id=request_id,
+        )
+        if vetting_lapsed(vetting_expires_at, now):
+            return replace(actor, vetting_expired=True, permissions=frozenset())
+        return actor
 
     @classmethod
     def member(
@@ -39,8 +84,9 @@ class Actor:
         client_ip: str | None = None,
         user_agent: str | None = None,
         request_id: str | None = None,
-        vetting_expired: bool = False,
     ) -> Actor:
+        """A member in good standing: fixtures, demo data and benchmarks, which have no
+        vetting date to check (a member read from the database goes through for_member)."""
         role_set = frozenset(roles)
         return cls(
             user_id=user_id,
@@ -53,8 +99,7 @@ class Actor:
             client_ip=client_ip,
             user_agent=user_agent,
             request_id=request_id,
-            vetting_expired=vetting_expired,
-            permissions=frozenset() if vetting_expired else permissions_for(role_set),
+            permissions=permissions_for(role_set),
         )
 
     @classmethod

@@ -75,16 +75,16 @@ async def load_actor(
         return None
     if row.expires_at <= now:
         return None
-    expired = row.vetting_expires_at is not None and row.vetting_expires_at <= now
-    return Actor.member(
+    return Actor.for_member(
         user_id=user_id,
         session_id=session_id,
-        roles=frozenset(row.roles),
+        roles=row.roles,
         authority_id=row.authority_id,
         focal_point=row.focal_point,
         handle=row.handle,
         full_name=row.full_name,
-        vetting_expired=expired,
+        vetting_expires_at=row.vetting_expires_at,
+        now=now,
         **context,
     )
 

@@ -52,14 +52,14 @@ def email_body(title: str, url: str, base_url: str) -> str:
 
 def _actor(user: User) -> Actor:
     # A lapsed vetting takes every permission away (as on requests): no forum notification.
-    expires = user.vetting_expires_at
-    return Actor.member(
+    return Actor.for_member(
         user_id=user.id,
-        roles=frozenset(user.roles),
+        roles=user.roles,
         authority_id=user.authority_id,
         focal_point=user.focal_point,
         handle=user.handle,
-        vetting_expired=expires is not None and expires <= datetime.now(UTC),
+        vetting_expires_at=user.vetting_expires_at,
+        now=datetime.now(UTC),
     )
 
 

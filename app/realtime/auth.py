@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from app.auth.actor import Actor
+from app.auth.actor import Actor, vetting_lapsed
 from app.auth.dependencies import load_actor
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.config import Settings
@@ -94,25 +94,25 @@ def _refreshed(actor: Actor, row: Any, now: datetime) -> Actor | None:
     _sid, revoked_at, expires_at, user_id, status, roles, authority_id, focal, handle, vetting = row
     if status != "active" or revoked_at is not None or expires_at <= now:
         return None
-    expired = vetting is not None and vetting <= now
     if (
         frozenset(roles),
         authority_id,
         focal,
-        expired,
+        vetting_lapsed(vetting, now),
     ) == (actor.roles, actor.authority_id, actor.focal_point, actor.vetting_expired):
         return actor
-    return Actor.member(
+    return Actor.for_member(
         user_id=user_id,
         session_id=actor.session_id,
-        roles=frozenset(roles),
+        roles=roles,
         authority_id=authority_id,
         focal_point=focal,
         handle=handle,
+        vetting_expires_at=vetting,
+        now=now,
         client_ip=actor.client_ip,
         user_agent=actor.user_agent,
         request_id=actor.request_id,
-        vetting_expired=expired,
     )
 
 

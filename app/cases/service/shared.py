@@ -27,14 +27,14 @@ _HEADLINE = f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=30, MinWords=8, MaxFr
 
 
 def _actor_of(user: User) -> Actor:
-    now = utcnow()
-    return Actor.member(
+    return Actor.for_member(
         user_id=user.id,
-        roles=frozenset(user.roles),
+        roles=user.roles,
         authority_id=user.authority_id,
         focal_point=user.focal_point,
         handle=user.handle,
-        vetting_expired=user.vetting_expires_at is not None and user.vetting_expires_at <= now,
+        vetting_expires_at=user.vetting_expires_at,
+        now=utcnow(),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.auth.actor import Actor
+from app.auth.actor import Actor, vetting_lapsed
 from app.auth.dependencies import CurrentUser, CurrentUserAllowExpired
 from app.core.errors import Unauthorized, problem_response
 from app.db import DbSession
@@ -51,7 +51,7 @@ async def _me(session: DbSession, actor: Actor) -> MeOut:
         status=user.status,
         focal_point=user.focal_point,
         vetting_expires_at=user.vetting_expires_at,
-        vetting_expired=user.vetting_expires_at is not None and user.vetting_expires_at <= now,
+        vetting_expired=vetting_lapsed(user.vetting_expires_at, now),
         mfa_enrolled=user.mfa_enrolled_at is not None,
     )
 
