@@ -65,11 +65,28 @@ export async function loadMe() {
   }
 }
 
+// Several requests answer with the unread count (the bell's refresh, a page's list, marking
+// read), and their answers may come back out of order: a count answered to a request sent
+// before the last one applied would undo a newer count (mark one read, then an older list
+// answer puts the number back).
+let unreadIssued = 0;
+let unreadApplied = 0;
+
+/** Run `request` and take the unread count its answer carries, unless it is stale. */
+export async function withUnread(request) {
+  const ticket = ++unreadIssued;
+  const answer = await request();
+  if (ticket > unreadApplied) {
+    unreadApplied = ticket;
+    unreadNotifications.value = answer.unread_count;
+  }
+  return answer;
+}
+
 export async function refreshUnread() {
   if (sessionState.value !== 'signed-in') return;
   try {
-    const page = await api('GET', '/notifications', { query: { unread: true, limit: 1 } });
-    unreadNotifications.value = page.unread_count;
+    await withUnread(() => api('GET', '/notifications', { query: { unread: true, limit: 1 } }));
   } catch {
     // the count stays as it was; the next refresh tries again
   }

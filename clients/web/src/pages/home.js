@@ -8,7 +8,8 @@ import { Button, Page, Skeleton, problemMessage } from '../components.js';
 import { html } from '../html.js';
 import { formatDate, formatDateTime, relativeTime, t } from '../i18n.js';
 import { isClientRoute } from '../router.js';
-import { me, unreadNotifications } from '../session.js';
+import { me, withUnread } from '../session.js';
+import { sheetAddress } from './directory-common.js';
 
 function When({ iso }) {
   return html`<time datetime=${iso} title=${formatDateTime(iso)}>${relativeTime(iso)}</time>`;
@@ -23,19 +24,15 @@ function Notifications() {
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
   const load = () =>
-    api('GET', '/notifications', { query: { unread: true, limit: 20 } })
-      .then((answer) => {
-        setPage(answer);
-        unreadNotifications.value = answer.unread_count;
-      })
+    withUnread(() => api('GET', '/notifications', { query: { unread: true, limit: 20 } }))
+      .then(setPage)
       .catch(setError);
   useEffect(() => {
     load();
   }, []);
   const markRead = async (body) => {
     try {
-      const result = await api('POST', '/notifications/read', { body });
-      unreadNotifications.value = result.unread_count;
+      await withUnread(() => api('POST', '/notifications/read', { body }));
       await load();
     } catch (problem) {
       setError(problem);
@@ -218,7 +215,7 @@ function Reverify({ member }) {
           const type = t(typeKey) === typeKey ? sheet.request_type : t(typeKey);
           found.push({
             key: sheet.id,
-            href: `/states/${sheet.state_code}/requirements/${sheet.request_type}`,
+            href: sheetAddress(sheet),
             name: t('account.home.sheet', { type, measure: sheet.measure ? ` · ${sheet.measure}` : '' }),
             verified: sheet.last_verified_at,
           });

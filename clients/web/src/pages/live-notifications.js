@@ -7,7 +7,7 @@ import { html } from '../html.js';
 import { formatDateTime, relativeTime, t } from '../i18n.js';
 import { subscribe } from '../live.js';
 import { currentLocation } from '../router.js';
-import { unreadNotifications } from '../session.js';
+import { unreadNotifications, withUnread } from '../session.js';
 
 const PAGE_SIZE = 20;
 
@@ -73,11 +73,10 @@ export function Notifications() {
     const mine = ++generation.current;
     setError(null);
     try {
-      const page = await firstPage();
+      const page = await withUnread(firstPage);
       if (mine !== generation.current) return;
       setItems(page.items);
       setCursor(page.next_cursor);
-      unreadNotifications.value = page.unread_count;
     } catch (problem) {
       if (mine === generation.current) setError(problem);
     }
@@ -93,13 +92,12 @@ export function Notifications() {
         return;
       }
       try {
-        const page = await firstPage();
+        const page = await withUnread(firstPage);
         setItems((current) => {
           if (!current) return current;
           const have = new Set(current.map((item) => item.id));
           return [...page.items.filter((item) => !have.has(item.id)), ...current];
         });
-        unreadNotifications.value = page.unread_count;
       } catch {
         // the next notification or a reload brings it
       }
@@ -109,15 +107,16 @@ export function Notifications() {
   const more = async () => {
     setLoadingMore(true);
     try {
-      const page = await api('GET', '/notifications', {
-        query: { unread: unreadOnly || undefined, limit: PAGE_SIZE, cursor },
-      });
+      const page = await withUnread(() =>
+        api('GET', '/notifications', {
+          query: { unread: unreadOnly || undefined, limit: PAGE_SIZE, cursor },
+        }),
+      );
       setItems((current) => {
         const have = new Set(current.map((item) => item.id));
         return [...current, ...page.items.filter((item) => !have.has(item.id))];
       });
       setCursor(page.next_cursor);
-      unreadNotifications.value = page.unread_count;
     } catch (problem) {
       setError(problem);
     } finally {
@@ -128,12 +127,11 @@ export function Notifications() {
   const markRead = async (body, readIds) => {
     setDone('');
     try {
-      const result = await api('POST', '/notifications/read', { body });
+      const result = await withUnread(() => api('POST', '/notifications/read', { body }));
       const now = new Date().toISOString();
       setItems((current) =>
         current.map((item) => (!item.read_at && (readIds === null || readIds.includes(item.id)) ? { ...item, read_at: now } : item)),
       );
-      unreadNotifications.value = result.unread_count;
       return true;
     } catch (problem) {
       setError(problem);
