@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest fmt lock bench bench-full clean
+.PHONY: run test lint typecheck pytest fmt lock bench bench-full bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: $(STAMP)
 
 bench-full: $(STAMP)
 	$(BIN)/python -m bench --full
+
+# The web client's first load in Chromium: compressed bytes, and time until sign-in is usable.
+bench-web: $(STAMP)
+	$(BIN)/python -m bench.webclient
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
