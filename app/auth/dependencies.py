@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
@@ -109,6 +109,13 @@ _ACTOR_QUERY = (
 )
 
 
+# Built once, as _ACTOR_QUERY: every request of a browser runs it.
+_COOKIE_SESSION_QUERY = sa.select(col(UserSession.id), col(UserSession.user_id)).where(
+    col(UserSession.cookie_hash) == sa.bindparam("cookie_hash"),
+    col(UserSession.kind) == "cookie",
+)
+
+
 def csrf_token_for(secret_key: str, session_id: uuid.UUID) -> str:
     """The CSRF token of a cookie session: derived from its id, so nothing more is stored."""
     return hmac.new(
@@ -118,14 +125,8 @@ def csrf_token_for(secret_key: str, session_id: uuid.UUID) -> str:
 
 async def _cookie_actor(request: Request, session: AsyncSession, cookie: str) -> Actor:
     """The browser path: an opaque HttpOnly session cookie plus, on writes, a CSRF header."""
-    row = (
-        await session.execute(
-            select(UserSession.id, UserSession.user_id).where(
-                col(UserSession.cookie_hash) == hashlib.sha256(cookie.encode()).hexdigest(),
-                col(UserSession.kind) == "cookie",
-            )
-        )
-    ).first()
+    cookie_hash = hashlib.sha256(cookie.encode()).hexdigest()
+    row = (await session.execute(_COOKIE_SESSION_QUERY, {"cookie_hash": cookie_hash})).first()
     if row is None:
         raise Unauthorized("The session has ended; sign in again.")
     session_id, user_id = row
