@@ -15,10 +15,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
+from app.identity import repository
 from app.identity.secrets import hash_token, new_token
 from app.models.identity import OneTimeToken, User
 
@@ -26,44 +25,15 @@ PURPOSES = ("login_mfa", "login_enroll")
 MAX_OPEN = 3
 
 
-async def lock_member(session: AsyncSession, user_id: uuid.UUID) -> None:
-    # NO KEY UPDATE, not UPDATE: it serialises the sign-ins of one member, but does not wait
-    # for every transaction that merely references the member (foreign keys take KEY SHARE:
-    # a notification batch held sign-ins up for seconds).
-    await session.execute(
-        select(User.id).where(col(User.id) == user_id).with_for_update(key_share=True)
-    )
-
-
 async def issue(
     session: AsyncSession, user: User, *, purpose: str, minutes: int
 ) -> tuple[str, int]:
     """A new challenge for `user` (whose row the caller has locked); (token, revoked count)."""
     now = datetime.now(UTC)
-    open_ids = list(
-        (
-            await session.execute(
-                select(OneTimeToken.id)
-                .where(
-                    col(OneTimeToken.user_id) == user.id,
-                    col(OneTimeToken.purpose).in_(PURPOSES),
-                    col(OneTimeToken.used_at).is_(None),
-                    col(OneTimeToken.expires_at) > now,
-                )
-                .order_by(col(OneTimeToken.created_at).desc(), col(OneTimeToken.id))
-            )
-        )
-        .scalars()
-        .all()
-    )
+    open_ids = await repository.open_challenge_ids(session, user.id, purposes=PURPOSES, now=now)
     superseded = open_ids[MAX_OPEN - 1 :]
     if superseded:
-        await session.execute(
-            update(OneTimeToken)
-            .where(col(OneTimeToken.id).in_(superseded))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await repository.spend_tokens(session, superseded, now=now)
     token = new_token()
     session.add(
         OneTimeToken(
@@ -86,28 +56,14 @@ async def claim(
     Spent, expired and revoked challenges are returned too (see `is_live`): a locked-out
     member's request is answered 429 whichever challenge it carries.
     """
-    user_id = await session.scalar(
-        select(OneTimeToken.user_id).where(
-            col(OneTimeToken.token_hash) == hash_token(token),
-            col(OneTimeToken.purpose).in_(purposes),
-        )
-    )
+    token_hash = hash_token(token)
+    user_id = await repository.challenge_owner_id(session, token_hash, purposes)
     if user_id is None:
         return None
     # The member first (see the module's docstring), then the challenge read afresh: a request
     # of the same member may have spent or revoked it while this one waited.
-    user = await session.scalar(
-        select(User)
-        .where(col(User.id) == user_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    challenge = await session.scalar(
-        select(OneTimeToken)
-        .where(col(OneTimeToken.token_hash) == hash_token(token))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    user = await repository.member_locked_afresh(session, user_id)
+    challenge = await repository.challenge_locked_afresh(session, token_hash)
     if user is None or challenge is None:
         return None
     return challenge, user
@@ -124,14 +80,6 @@ def is_live(challenge: OneTimeToken, user: User) -> bool:
 async def revoke_open(session: AsyncSession, user_id: uuid.UUID) -> int:
     """Revoke every open challenge of a member (on lockout); the number revoked."""
     await session.flush()
-    result = await session.execute(
-        update(OneTimeToken)
-        .where(
-            col(OneTimeToken.user_id) == user_id,
-            col(OneTimeToken.purpose).in_(PURPOSES),
-            col(OneTimeToken.used_at).is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-        .execution_options(synchronize_session="fetch")
+    return await repository.spend_open_challenges(
+        session, user_id, purposes=PURPOSES, now=datetime.now(UTC)
     )
-    return int(getattr(result, "rowcount", 0) or 0)

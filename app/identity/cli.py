@@ -55,13 +55,11 @@ def cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _create_admin(url: str, args: argparse.Namespace, password: str) -> int:
-    from sqlmodel import col, select
-
     from app.auth.actor import Actor
     from app.core import audit
     from app.core.audit import Target
     from app.db import Database
-    from app.identity import handles
+    from app.identity import handles, repository
     from app.identity.passwords import hash_password
     from app.identity.settings import identity_settings
     from app.models.identity import User, VettingStep
@@ -69,7 +67,7 @@ async def _create_admin(url: str, args: argparse.Namespace, password: str) -> in
     database = Database(url)
     try:
         async with database.transaction() as session:
-            if await session.scalar(select(User.id).where(col(User.email) == args.email)):
+            if await repository.member_id_by_email(session, args.email):
                 print(f"canet: {args.email} is already a member", file=sys.stderr)
                 return 1
             handle = args.handle or await handles.free_handle(session, args.name)

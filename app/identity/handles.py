@@ -6,9 +6,8 @@ import re
 import unicodedata
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from app.models.identity import Application, User
+from app.identity import repository
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9.]{1,30}[a-z0-9])$")
 OPEN_APPLICATION = ("pending_email", "pending_review", "info_requested")
@@ -21,15 +20,9 @@ def slug_from_name(full_name: str) -> str:
 
 
 async def handle_taken(session: AsyncSession, handle: str) -> bool:
-    in_users = await session.scalar(select(User.id).where(col(User.handle) == handle).limit(1))
-    if in_users is not None:
+    if await repository.member_with_handle_exists(session, handle):
         return True
-    in_applications = await session.scalar(
-        select(Application.id)
-        .where(col(Application.handle) == handle, col(Application.status).in_(OPEN_APPLICATION))
-        .limit(1)
-    )
-    return in_applications is not None
+    return await repository.application_with_handle_exists(session, handle, OPEN_APPLICATION)
 
 
 async def free_handle(session: AsyncSession, full_name: str) -> str:

@@ -13,38 +13,24 @@ both steps with 429 and Retry-After, and a lockout revokes their open challenges
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.identity import challenges, mfa, passwords, throttling
+from app.identity import challenges, exceptions, mfa, passwords, repository, throttling
+from app.identity.exceptions import LOCKED_OUT, THROTTLED, Refusal
 from app.identity.sessions import IssuedSession, start_session
 from app.identity.settings import identity_settings
-from app.models.identity import OneTimeToken, RecoveryCode, User
+from app.models.identity import OneTimeToken, User
 
 # Wrong codes one challenge takes before it dies; the member's own count goes on across
 # challenges (throttling.SECOND_FACTOR).
 MAX_CODE_FAILURES = 5
-BAD_CREDENTIALS = "The email or password is wrong."
-BAD_CHALLENGE = "The sign-in challenge is invalid or has expired; sign in again."
-BAD_CODE = "The code is wrong or has already been used."
-THROTTLED = "Too many failed attempts; wait before trying again."
-LOCKED_OUT = "Too many failed attempts: locked out for now; wait, then sign in again."
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    status: int
-    code: str
-    detail: str
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +53,6 @@ class SignedIn:
     recovery_codes: list[str] | None = None
 
 
-async def _find_user(session: AsyncSession, email: str) -> User | None:
-    return await session.scalar(select(User).where(col(User.email) == email.strip()))
-
-
 def _member_keys(email: str, user_id: uuid.UUID) -> list[str]:
     """The counters that block a member at either step: wrong passwords, wrong codes."""
     return [throttling.account_key(email), throttling.second_factor_key(user_id)]
@@ -90,7 +72,7 @@ async def _refuse_blocked(
     if block.locked and user is not None:
         # Normally revoked as the lock began; this catches a challenge issued in the race
         # with it, so that none outlives the lock.
-        await challenges.lock_member(session, user.id)
+        await repository.lock_member(session, user.id)
         revoked = await challenges.revoke_open(session, user.id)
     await audit.record(
         session,
@@ -106,7 +88,7 @@ async def _refuse_blocked(
         },
         authority_ids=[user.authority_id] if user else [],
     )
-    return Refusal(429, "too-many-attempts", detail, {"Retry-After": str(block.retry_after)})
+    return exceptions.too_many_attempts(block.retry_after, detail)
 
 
 async def begin_login(
@@ -116,7 +98,7 @@ async def begin_login(
 
     At most challenges.MAX_OPEN are open per member: the new one revokes the oldest.
     """
-    user = await _find_user(session, email)
+    user = await repository.member_by_email(session, email.strip())
     password_keys = [throttling.account_key(email)]
     address = throttling.address_key(actor.client_ip)
     if address:
@@ -146,7 +128,7 @@ async def begin_login(
             for locked in await throttling.record_failure(session, password_keys):
                 revoked = 0
                 if user is not None and locked.key.startswith("account:"):
-                    await challenges.lock_member(session, user.id)
+                    await repository.lock_member(session, user.id)
                     revoked = await challenges.revoke_open(session, user.id)
                 await audit.record(
                     session,
@@ -172,10 +154,10 @@ async def begin_login(
             },
             authority_ids=[user.authority_id] if user else [],
         )
-        return Refusal(401, "invalid-credentials", BAD_CREDENTIALS)
+        return exceptions.invalid_credentials()
     # Clears the wrong passwords only: wrong codes are forgotten only after a right one.
     await throttling.clear(session, throttling.account_key(email))
-    await challenges.lock_member(session, user.id)
+    await repository.lock_member(session, user.id)
     # Again under the member's lock: a lockout may have committed while the password was
     # being checked, and a challenge issued after it would outlive its revocation.
     block = await throttling.current_block(session, _member_keys(email, user.id))
@@ -220,7 +202,7 @@ async def _claim_challenge(
     """The live challenge and its member (both locked), or why the request is refused."""
     found = await challenges.claim(session, token, purposes)
     if found is None:
-        return Refusal(401, "invalid-challenge", BAD_CHALLENGE)
+        return exceptions.invalid_challenge()
     challenge, user = found
     block = await throttling.current_block(session, _member_keys(user.email, user.id))
     if block is not None:
@@ -235,7 +217,7 @@ async def _claim_challenge(
             actor=actor,
         )
     if not challenges.is_live(challenge, user):
-        return Refusal(401, "invalid-challenge", BAD_CHALLENGE)
+        return exceptions.invalid_challenge()
     return challenge, user
 
 
@@ -290,7 +272,7 @@ async def _wrong_code(
             },
             authority_ids=[user.authority_id],
         )
-    return Refusal(401, "invalid-code", BAD_CODE)
+    return exceptions.invalid_code()
 
 
 async def complete_login(
@@ -309,19 +291,13 @@ async def complete_login(
     challenge, user = found
     enrolling = challenge.purpose == "login_enroll"
     if user.totp_secret is None:
-        return Refusal(409, "enrollment-not-started", "Call /auth/mfa/enroll first.")
+        return exceptions.enrollment_not_started()
     secret = mfa.open_secret(secret_key, user.totp_secret)
     step = mfa.match_totp(secret, code, last_step=user.totp_last_step)
     used_recovery = False
     if step is None and not enrolling and not mfa.looks_like_totp(code):
-        recovery = await session.scalar(
-            select(RecoveryCode)
-            .where(
-                col(RecoveryCode.user_id) == user.id,
-                col(RecoveryCode.code_hash) == mfa.hash_recovery_code(code),
-                col(RecoveryCode.used_at).is_(None),
-            )
-            .with_for_update()
+        recovery = await repository.unused_recovery_code_for_update(
+            session, user.id, mfa.hash_recovery_code(code)
         )
         if recovery is not None:
             recovery.used_at = datetime.now(UTC)
@@ -338,9 +314,8 @@ async def complete_login(
     if enrolling:
         user.mfa_enrolled_at = now
         codes = mfa.new_recovery_codes()
-        await session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-        session.add_all(
-            [RecoveryCode(user_id=user.id, code_hash=mfa.hash_recovery_code(c)) for c in codes]
+        await repository.replace_recovery_codes(
+            session, user.id, [mfa.hash_recovery_code(c) for c in codes]
         )
         await audit.record(
             session, actor=actor, action="auth.mfa.enrolled", target=Target("user", user.id)

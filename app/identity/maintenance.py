@@ -11,16 +11,14 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.identity import mails, passwords, throttling
+from app.identity import mails, passwords, repository, throttling
 from app.identity.settings import identity_settings
-from app.models.identity import Application, OneTimeToken, User, VettingStep
+from app.models.identity import VettingStep
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -38,22 +36,8 @@ async def send_vetting_reminders(session: AsyncSession, *, base_url: str) -> int
     """Mail members whose vetting expires within the reminder window (once per period)."""
     policy = identity_settings()
     now = datetime.now(UTC)
-    due = (
-        (
-            await session.execute(
-                select(User)
-                .where(
-                    col(User.status) == "active",
-                    col(User.vetting_expires_at) > now,
-                    col(User.vetting_expires_at)
-                    <= now + timedelta(days=policy.vetting_reminder_days),
-                    col(User.vetting_reminded_at).is_(None),
-                )
-                .limit(500)
-            )
-        )
-        .scalars()
-        .all()
+    due = await repository.members_due_vetting_reminder(
+        session, now=now, until=now + timedelta(days=policy.vetting_reminder_days), limit=500
     )
     for user in due:
         assert user.vetting_expires_at is not None
@@ -80,24 +64,18 @@ async def purge_stale(session: AsyncSession) -> None:
     """Unverified applications after 30 days; spent or expired one-time tokens after a day."""
     policy = identity_settings()
     now = datetime.now(UTC)
-    await session.execute(
-        delete(Application).where(
-            col(Application.status).in_(("pending_email", "expired")),
-            col(Application.created_at) < now - timedelta(days=policy.unverified_application_days),
-        )
+    await repository.delete_applications_created_before(
+        session,
+        ("pending_email", "expired"),
+        now - timedelta(days=policy.unverified_application_days),
     )
-    await session.execute(
-        delete(OneTimeToken).where(col(OneTimeToken.expires_at) < now - timedelta(days=1))
-    )
+    await repository.delete_tokens_expired_before(session, now - timedelta(days=1))
     await throttling.purge_stale(session)
 
 
 async def run_once(database: Database, settings: Settings) -> None:
     async with database.transaction() as session:
-        got = await session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}
-        )
-        if not got:
+        if not await repository.try_transaction_lock(session, _LOCK_KEY):
             return
         await send_vetting_reminders(session, base_url=settings.base_url)
         await purge_stale(session)

@@ -9,23 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import BadRequest, NotFound, TooManyRequests, ValidationFailed
+from app.core.errors import TooManyRequests, ValidationFailed
 from app.core.mail import enqueue_mail
-from app.identity import passwords, throttling
-from app.identity.login import THROTTLED, Refusal
+from app.identity import exceptions, passwords, repository, throttling
+from app.identity.exceptions import FieldRefusal, InvalidLink, MemberNotFound
 from app.identity.mails import SIGNATURE, link
-from app.identity.profile import FieldRefusal
 from app.identity.secrets import hash_token, new_token
 from app.identity.sessions import revoke_all_sessions, revoke_session
-from app.models.identity import OneTimeToken, User, UserSession
+from app.models.identity import OneTimeToken, User
 
 RESET_MINUTES = 60
-INVALID_LINK = "The link is invalid, already used or expired."
 
 
 def _check(password: str, user: User, *, field: str = "password") -> None:
@@ -49,7 +46,7 @@ async def request_password_reset(
                 headers={"Retry-After": str(block.retry_after)},
             )
         await throttling.record_failure(session, [key])
-    user = await session.scalar(select(User).where(col(User.email) == email.strip()))
+    user = await repository.member_by_email(session, email.strip())
     await audit.record(
         session,
         actor=actor,
@@ -85,20 +82,10 @@ async def request_password_reset(
 
 async def reset_password(session: AsyncSession, *, token: str, password: str, actor: Actor) -> None:
     """Set a new password with the emailed token; every session of the member ends."""
-    row = (
-        await session.execute(
-            select(OneTimeToken, User)
-            .join(User, col(User.id) == col(OneTimeToken.user_id))
-            .where(
-                col(OneTimeToken.token_hash) == hash_token(token),
-                col(OneTimeToken.purpose) == "password_reset",
-            )
-            .with_for_update(of=OneTimeToken)
-        )
-    ).first()
+    row = await repository.reset_token_with_member_for_update(session, hash_token(token))
     now = datetime.now(UTC)
     if row is None or row[0].used_at is not None or row[0].expires_at <= now:
-        raise BadRequest(INVALID_LINK, code="invalid-token")
+        raise InvalidLink()
     one_time, user = row
     _check(password, user)
     one_time.used_at = now
@@ -119,16 +106,13 @@ async def change_password(
     so the failure counts against the account (as at sign-in) and its audit entry is kept.
     Whoever holds a stolen session cannot guess the password here without limit.
     """
-    user = await session.get(User, actor.user_id)
+    user = await repository.member_by_id(session, actor.user_id)
     if user is None:
-        raise NotFound("No such member.")
+        raise MemberNotFound()
     key = throttling.account_key(user.email)
     block = await throttling.current_block(session, [key])
     if block is not None:
-        headers = {"Retry-After": str(block.retry_after)}
-        return FieldRefusal(
-            Refusal(429, "too-many-attempts", THROTTLED, headers), "current_password"
-        )
+        return FieldRefusal(exceptions.too_many_attempts(block.retry_after), "current_password")
     ok, _ = await passwords.verify_password(current, user.password_hash)
     if not ok:
         await throttling.record_failure(session, [key])
@@ -140,22 +124,12 @@ async def change_password(
             outcome="denied",
             authority_ids=[user.authority_id],
         )
-        wrong = Refusal(422, "invalid-current_password", "The current password is wrong.")
-        return FieldRefusal(wrong, "current_password")
+        return exceptions.wrong_answer("current_password", "The current password is wrong.")
     # Named as the request names it, so that a form can show the message by that field.
     _check(new, user, field="new_password")
     user.password_hash = await passwords.hash_password(new)
     await session.flush()
-    others = (
-        await session.execute(
-            select(UserSession).where(
-                col(UserSession.user_id) == user.id,
-                col(UserSession.revoked_at).is_(None),
-                col(UserSession.id) != actor.session_id,
-            )
-        )
-    ).scalars()
-    for other in others.all():
+    for other in await repository.unrevoked_sessions_except(session, user.id, actor.session_id):
         await revoke_session(session, other, actor=actor, reason="password_changed")
     await audit.record(
         session, actor=actor, action="auth.password.changed", target=Target("user", user.id)

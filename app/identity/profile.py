@@ -8,40 +8,46 @@ sign-in, refusals are returned, not raised, so those counters survive the refusa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.identity import challenges, handles, mfa, passwords, throttling
-from app.identity.login import THROTTLED, Refusal
-from app.models.identity import RecoveryCode, User
+from app.core.errors import Unauthorized, ValidationFailed
+from app.identity import challenges, exceptions, handles, mfa, passwords, repository, throttling
+from app.identity.exceptions import FieldRefusal, HandleTaken, MemberNotFound, MfaNotEnrolled
+from app.identity.repository import MemberWithAuthority
+from app.models.identity import User
 
 HANDLE_RULE = (
     "3 to 32 lowercase letters, digits and dots, starting and ending with a letter or digit."
 )
-HANDLE_TAKEN = "This handle is taken."
 WRONG_CODE = "The code is wrong or has already been used."
 WRONG_PASSWORD = "The password is wrong."
 
 
 async def _own_user(session: AsyncSession, actor: Actor, *, for_update: bool = False) -> User:
-    user = await session.get(User, actor.user_id, with_for_update=for_update)
+    user = await repository.member_by_id(session, actor.user_id, for_update=for_update)
     if user is None:
-        raise NotFound("No such member.")
+        raise MemberNotFound()
     return user
+
+
+async def read_own_profile(session: AsyncSession, *, actor: Actor) -> MemberWithAuthority:
+    """The caller's own member record with their authority."""
+    user = await repository.member_by_id(session, actor.user_id)
+    if user is None:
+        raise Unauthorized("The session has ended; sign in again.")
+    return (await repository.with_authorities(session, [user]))[0]
 
 
 async def update_profile(
     session: AsyncSession, *, full_name: str | None, handle: str | None, actor: Actor
-) -> User:
-    """Change my display name and/or handle (unique among members and open applications)."""
+) -> MemberWithAuthority:
+    """Change my display name and/or handle (unique among members and open applications);
+    my record and authority after it."""
     user = await _own_user(session, actor, for_update=True)
     changes: dict[str, Any] = {}
     errors: list[dict[str, str]] = []
@@ -60,13 +66,9 @@ async def update_profile(
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
     if "handle" in changes and await handles.handle_taken(session, changes["handle"]):
-        raise Conflict(
-            HANDLE_TAKEN,
-            code="handle-taken",
-            errors=[{"field": "handle", "message": HANDLE_TAKEN}],
-        )
+        raise HandleTaken()
     if not changes:
-        return user
+        return (await repository.with_authorities(session, [user]))[0]
     before = {key: getattr(user, key) for key in changes}
     for key, value in changes.items():
         setattr(user, key, value)
@@ -79,15 +81,7 @@ async def update_profile(
         changes={key: [before[key], value] for key, value in changes.items()},
         authority_ids=[user.authority_id],
     )
-    return user
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRefusal:
-    """A refusal that names the field the member must correct."""
-
-    refusal: Refusal
-    field: str
+    return (await repository.with_authorities(session, [user]))[0]
 
 
 async def regenerate_recovery_codes(
@@ -106,7 +100,7 @@ async def regenerate_recovery_codes(
         )
     user = await _own_user(session, actor, for_update=True)
     if user.totp_secret is None or user.mfa_enrolled_at is None:
-        raise Conflict("Set up an authenticator app first.", code="mfa-not-enrolled")
+        raise MfaNotEnrolled()
     field = "code" if code is not None else "password"
     key = (
         throttling.second_factor_key(user.id)
@@ -115,10 +109,7 @@ async def regenerate_recovery_codes(
     )
     block = await throttling.current_block(session, [key])
     if block is not None:
-        return FieldRefusal(
-            Refusal(429, "too-many-attempts", THROTTLED, {"Retry-After": str(block.retry_after)}),
-            field,
-        )
+        return FieldRefusal(exceptions.too_many_attempts(block.retry_after), field)
     if code is not None:
         secret = mfa.open_secret(secret_key, user.totp_secret)
         step = mfa.match_totp(secret, code, last_step=user.totp_last_step)
@@ -143,12 +134,11 @@ async def regenerate_recovery_codes(
             authority_ids=[user.authority_id],
         )
         wrong = WRONG_CODE if code is not None else WRONG_PASSWORD
-        return FieldRefusal(Refusal(422, f"invalid-{field}", wrong), field)
+        return exceptions.wrong_answer(field, wrong)
     await throttling.clear(session, key)
     codes = mfa.new_recovery_codes()
-    await session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-    session.add_all(
-        [RecoveryCode(user_id=user.id, code_hash=mfa.hash_recovery_code(c)) for c in codes]
+    await repository.replace_recovery_codes(
+        session, user.id, [mfa.hash_recovery_code(c) for c in codes]
     )
     await session.flush()
     await audit.record(

@@ -11,9 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.dependencies import csrf_token_for
@@ -22,6 +20,7 @@ from app.core import audit, events
 from app.core.audit import Target
 from app.core.errors import NotFound
 from app.core.events import Audience
+from app.identity import repository
 from app.identity.secrets import hash_token, new_token
 from app.identity.settings import identity_settings
 from app.models.identity import RefreshToken, User, UserSession
@@ -98,15 +97,7 @@ async def rotate_refresh_token(
     """Spend `refresh_token` and issue a new pair; a reused token revokes its session."""
     policy = identity_settings()
     now = datetime.now(UTC)
-    row = (
-        await session.execute(
-            select(RefreshToken, UserSession, User)
-            .join(UserSession, col(UserSession.id) == col(RefreshToken.session_id))
-            .join(User, col(User.id) == col(UserSession.user_id))
-            .where(col(RefreshToken.token_hash) == hash_token(refresh_token))
-            .with_for_update(of=RefreshToken)
-        )
-    ).first()
+    row = await repository.refresh_token_for_update(session, hash_token(refresh_token))
     if row is None:
         return RefreshRefused("unknown")
     token, user_session, user = row
@@ -176,21 +167,7 @@ async def revoke_all_sessions(
 ) -> int:
     """End every live session of a member (suspension, password change)."""
     now = datetime.now(UTC)
-    ids = (
-        (
-            await session.execute(
-                update(UserSession)
-                .where(
-                    col(UserSession.user_id) == user_id,
-                    col(UserSession.revoked_at).is_(None),
-                )
-                .values(revoked_at=now, revoked_reason=reason[:32])
-                .returning(col(UserSession.id))
-            )
-        )
-        .scalars()
-        .all()
-    )
+    ids = await repository.revoke_unrevoked_sessions(session, user_id, now=now, reason=reason[:32])
     for session_id in ids:
         await events.publish(
             session,
@@ -211,28 +188,14 @@ async def revoke_all_sessions(
 
 async def list_own_sessions(session: AsyncSession, *, actor: Actor) -> list[UserSession]:
     """The caller's live sessions, newest first."""
-    now = datetime.now(UTC)
-    return list(
-        (
-            await session.execute(
-                select(UserSession)
-                .where(
-                    col(UserSession.user_id) == actor.user_id,
-                    col(UserSession.revoked_at).is_(None),
-                    col(UserSession.expires_at) > now,
-                )
-                .order_by(col(UserSession.created_at).desc())
-                .limit(100)
-            )
-        )
-        .scalars()
-        .all()
+    return await repository.live_sessions_of(
+        session, actor.user_id, now=datetime.now(UTC), limit=100
     )
 
 
 async def revoke_own_session(session: AsyncSession, session_id: uuid.UUID, *, actor: Actor) -> None:
     """Revoke one of the caller's sessions; another member's session is 404."""
-    user_session = await session.get(UserSession, session_id)
+    user_session = await repository.session_by_id(session, session_id)
     if user_session is None or user_session.user_id != actor.user_id:
         raise NotFound("No such session.")
     if user_session.revoked_at is None:
@@ -243,6 +206,6 @@ async def end_current_session(session: AsyncSession, *, actor: Actor) -> None:
     """Sign out: revoke the session the caller is using."""
     if actor.session_id is None:
         return
-    user_session = await session.get(UserSession, actor.session_id)
+    user_session = await repository.session_by_id(session, actor.session_id)
     if user_session is not None and user_session.revoked_at is None:
         await revoke_session(session, user_session, actor=actor, reason="logout")

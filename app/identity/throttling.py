@@ -18,14 +18,10 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, case, delete, or_
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from app.models.identity import LoginThrottle
+from app.identity import repository
 
 RESET_AFTER = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
@@ -106,17 +102,7 @@ def _lock_period(failures: int, limits: Limits) -> timedelta:
 async def current_block(session: AsyncSession, keys: list[str]) -> Block | None:
     """The first of `keys` that is blocked right now, if any."""
     now = datetime.now(UTC)
-    rows = (
-        (
-            await session.execute(
-                select(LoginThrottle).where(
-                    col(LoginThrottle.key).in_(keys), col(LoginThrottle.blocked_until) > now
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = await repository.blocking_throttles(session, keys, now=now)
     if not rows:
         return None
     row = max(rows, key=lambda r: r.blocked_until or now)
@@ -149,24 +135,9 @@ async def count_failure(
     """Count one failure against `key`: the failures counted so far, and the lock it caused."""
     now = datetime.now(UTC)
     limits = limits or _limits(key)
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    stale = table.c.last_failure_at < now - limits.reset_after
-    statement = (
-        insert(table)
-        .values(key=key, failures=1, first_failure_at=now, last_failure_at=now, locked=False)
-        .on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "failures": _case(stale, 1, table.c.failures + 1),
-                "first_failure_at": _case(stale, now, table.c.first_failure_at),
-                "locked": _case(stale, False, table.c.locked),
-                "last_failure_at": now,
-            },
-        )
-        .returning(table.c.failures, table.c.locked, table.c.blocked_until)
+    failures, locked, blocked_until = await repository.count_throttle_failure(
+        session, key, now=now, stale_before=now - limits.reset_after
     )
-    row = (await session.execute(statement)).one()
-    failures, locked, blocked_until = int(row[0]), bool(row[1]), row[2]
     newly_locked: Block | None = None
     if failures >= limits.lock_after:
         period = _lock_period(failures, limits)
@@ -180,37 +151,22 @@ async def count_failure(
         until, lock = now + timedelta(seconds=delay), False
     else:
         return failures, None
-    await session.execute(
-        table.update().where(table.c.key == key).values(blocked_until=until, locked=lock)
-    )
+    await repository.block_throttle(session, key, until=until, locked=lock)
     return failures, newly_locked
-
-
-def _case(condition: Any, when_true: Any, otherwise: Any) -> Any:
-    return case((condition, when_true), else_=otherwise)
 
 
 async def clear(session: AsyncSession, key: str) -> None:
     """A successful step wipes its own failures (the password's or the second factor's)."""
-    await session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
+    await repository.delete_throttle(session, key)
 
 
 async def purge_stale(session: AsyncSession) -> None:
     now = datetime.now(UTC)
     margin = timedelta(minutes=1)
-    second_factor = col(LoginThrottle.key).startswith("mfa:")
-    await session.execute(
-        delete(LoginThrottle).where(
-            or_(
-                and_(
-                    ~second_factor,
-                    col(LoginThrottle.last_failure_at) < now - max(RESET_AFTER, LOCK_FOR) - margin,
-                ),
-                and_(
-                    second_factor,
-                    col(LoginThrottle.last_failure_at)
-                    < now - max(SECOND_FACTOR.reset_after, SECOND_FACTOR.max_lock) - margin,
-                ),
-            )
-        )
+    await repository.delete_stale_throttles(
+        session,
+        quiet_since=now - max(RESET_AFTER, LOCK_FOR) - margin,
+        second_factor_quiet_since=now
+        - max(SECOND_FACTOR.reset_after, SECOND_FACTOR.max_lock)
+        - margin,
     )

@@ -16,8 +16,9 @@ from app.auth.dependencies import (
     anonymous_actor,
 )
 from app.db import DbSession
-from app.identity import login, password_change, sessions
-from app.identity.routes.common import refusal_response
+from app.identity import exceptions, login, password_change, sessions
+from app.identity.exceptions import Refusal
+from app.identity.routes.responses import refusal_response
 from app.identity.schemas import (
     ApplicationCreate,
     ApplicationCreated,
@@ -130,7 +131,7 @@ async def sign_in(
     outcome = await login.begin_login(
         session, email=body.email, password=body.password, actor=actor
     )
-    if isinstance(outcome, login.Refusal):
+    if isinstance(outcome, Refusal):
         return refusal_response(request, outcome)
     return ChallengeOut(
         status=outcome.status,
@@ -147,7 +148,7 @@ async def enroll(
     outcome = await login.start_enrollment(
         session, challenge_token=body.challenge_token, secret_key=_secret(request), actor=actor
     )
-    if isinstance(outcome, login.Refusal):
+    if isinstance(outcome, Refusal):
         return refusal_response(request, outcome)
     return EnrollOut(secret=outcome.secret, otpauth_uri=outcome.otpauth_uri)
 
@@ -195,7 +196,7 @@ async def verify_mfa(
         cookie=body.session == "cookie",
         actor=actor,
     )
-    if isinstance(outcome, login.Refusal):
+    if isinstance(outcome, Refusal):
         return refusal_response(request, outcome)
     issued = outcome.issued
     if body.session == "cookie":
@@ -228,10 +229,7 @@ async def refresh(
         session, refresh_token=body.refresh_token, secret_key=_secret(request), actor=actor
     )
     if isinstance(outcome, sessions.RefreshRefused):
-        return refusal_response(
-            request,
-            login.Refusal(401, "invalid-refresh-token", "The refresh token is not valid."),
-        )
+        return refusal_response(request, exceptions.invalid_refresh_token())
     return _tokens(outcome)
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.auth.actor import Actor, vetting_lapsed
 from app.auth.dependencies import CurrentUser, CurrentUserAllowExpired
-from app.core.errors import Unauthorized, problem_response
 from app.db import DbSession
-from app.identity import password_change, profile, service, sessions, users
-from app.identity.routes.common import authority_ref
+from app.identity import password_change, profile, sessions
+from app.identity.exceptions import FieldRefusal
+from app.identity.routes.responses import field_refusal_response, me_read
 from app.identity.schemas import (
     MeOut,
     PasswordChangeIn,
@@ -30,30 +28,7 @@ router = APIRouter(tags=["identity"])
 @router.get("/me", response_model=MeOut)
 async def me(actor: CurrentUserAllowExpired, session: DbSession) -> MeOut:
     """Who I am: roles, authority, status (works with an expired vetting too)."""
-    return await _me(session, actor)
-
-
-async def _me(session: DbSession, actor: Actor) -> MeOut:
-    assert actor.user_id is not None
-    user = await service.get_member(session, actor.user_id)
-    if user is None:
-        raise Unauthorized("The session has ended; sign in again.")
-    authorities = await users.authorities_by_id(session, {user.authority_id})
-    now = datetime.now(UTC)
-    return MeOut(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        handle=user.handle,
-        position=user.position,
-        roles=sorted(user.roles),
-        authority=authority_ref(authorities.get(user.authority_id) if user.authority_id else None),
-        status=user.status,
-        focal_point=user.focal_point,
-        vetting_expires_at=user.vetting_expires_at,
-        vetting_expired=vetting_lapsed(user.vetting_expires_at, now),
-        mfa_enrolled=user.mfa_enrolled_at is not None,
-    )
+    return me_read(await profile.read_own_profile(session, actor=actor))
 
 
 @router.get("/me/sessions", response_model=list[SessionOut])
@@ -100,8 +75,11 @@ async def change_my_password(
 @router.patch("/me", response_model=MeOut, responses={409: {"description": "the handle is taken"}})
 async def update_me(body: ProfileUpdate, actor: CurrentUser, session: DbSession) -> MeOut:
     """Change my display name (`full_name`) and/or `handle`; a taken handle is 409."""
-    await profile.update_profile(session, full_name=body.full_name, handle=body.handle, actor=actor)
-    return await _me(session, actor)
+    return me_read(
+        await profile.update_profile(
+            session, full_name=body.full_name, handle=body.handle, actor=actor
+        )
+    )
 
 
 _RECOVERY_REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -128,19 +106,6 @@ async def regenerate_recovery_codes(
         secret_key=str(request.app.state.settings.resolved_secret_key()),
         actor=actor,
     )
-    if isinstance(outcome, profile.FieldRefusal):
+    if isinstance(outcome, FieldRefusal):
         return field_refusal_response(request, outcome)
     return RecoveryCodesOut(recovery_codes=outcome)
-
-
-def field_refusal_response(request: Request, refused: profile.FieldRefusal) -> JSONResponse:
-    refusal = refused.refusal
-    return problem_response(
-        request,
-        status=refusal.status,
-        code=refusal.code,
-        title="Invalid input" if refusal.status == 422 else "Too many requests",
-        detail=refusal.detail,
-        errors=[{"field": refused.field, "message": refusal.detail}],
-        headers=refusal.headers,
-    )

@@ -7,23 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
-from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor, page
+from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor
 from app.db import DbSession
-from app.identity import users
-from app.identity.routes.common import user_read
+from app.identity import members
+from app.identity.routes.responses import user_read
 from app.identity.schemas import PendingChangeOut, RoleChangeRead, UserPatch, UserRead
-from app.models.identity import RoleChange, User
+from app.models.identity import RoleChange
 
 router = APIRouter(tags=["identity"])
-
-
-async def shaped_user(session: AsyncSession, user: User) -> UserRead:
-    authorities = await users.authorities_by_id(session, {user.authority_id})
-    return user_read(user, authorities.get(user.authority_id) if user.authority_id else None)
 
 
 @router.get("/users", response_model=Page[UserRead])
@@ -46,7 +40,7 @@ async def list_users(
     limit: Limit = 50,
 ) -> Page[UserRead]:
     """Members by handle, optionally matching a search (admins, moderators)."""
-    rows = await users.list_users(
+    found, next_cursor = await members.list_members(
         session,
         actor=actor,
         q=q,
@@ -54,20 +48,15 @@ async def list_users(
         status=status,
         role=role,
         after=decode_cursor(cursor, Key.str, Key.uuid),
-        limit=limit + 1,
+        limit=limit,
     )
-    found, next_cursor = page(rows, limit, key=lambda u: (u.handle, u.id))
-    authorities = await users.authorities_by_id(session, {u.authority_id for u in found})
-    items = [
-        user_read(u, authorities.get(u.authority_id) if u.authority_id else None) for u in found
-    ]
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=[user_read(m) for m in found], next_cursor=next_cursor)
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
 async def get_user(user_id: uuid.UUID, actor: CurrentUser, session: DbSession) -> UserRead:
     """One member (admins, moderators)."""
-    return await shaped_user(session, await users.read_user(session, user_id=user_id, actor=actor))
+    return user_read(await members.read_member(session, user_id=user_id, actor=actor))
 
 
 @router.patch(
@@ -80,7 +69,7 @@ async def patch_user(
     user_id: uuid.UUID, body: UserPatch, actor: CurrentUser, session: DbSession
 ) -> Any:
     """Change roles, status, authority or focal point; admin/moderator grants need four eyes."""
-    result = await users.update_user(
+    result = await members.change_membership(
         session, user_id=user_id, changes=body.model_dump(exclude_unset=True), actor=actor
     )
     if isinstance(result, RoleChange):
@@ -88,7 +77,7 @@ async def patch_user(
             PendingChangeOut(pending_change_id=result.id).model_dump(mode="json"),
             status_code=202,
         )
-    return await shaped_user(session, result)
+    return user_read(result)
 
 
 @router.get("/role-changes", response_model=list[RoleChangeRead])
@@ -96,7 +85,7 @@ async def list_role_changes(
     actor: CurrentUser, session: DbSession, status: str | None = None
 ) -> list[RoleChangeRead]:
     """Privileged grants awaiting a second admin (status=pending by default)."""
-    rows = await users.list_role_changes(session, actor=actor, status=status)
+    rows = await members.list_role_changes(session, actor=actor, status=status)
     return [RoleChangeRead.model_validate(r, from_attributes=True) for r in rows]
 
 
@@ -105,7 +94,9 @@ async def confirm_role_change(
     change_id: uuid.UUID, actor: CurrentUser, session: DbSession
 ) -> RoleChangeRead:
     """A second admin confirms the grant; it takes effect now."""
-    change = await users.decide_role_change(session, change_id=change_id, confirm=True, actor=actor)
+    change = await members.decide_role_change(
+        session, change_id=change_id, confirm=True, actor=actor
+    )
     return RoleChangeRead.model_validate(change, from_attributes=True)
 
 
@@ -114,7 +105,7 @@ async def reject_role_change(
     change_id: uuid.UUID, actor: CurrentUser, session: DbSession
 ) -> RoleChangeRead:
     """A second admin turns the grant down."""
-    change = await users.decide_role_change(
+    change = await members.decide_role_change(
         session, change_id=change_id, confirm=False, actor=actor
     )
     return RoleChangeRead.model_validate(change, from_attributes=True)

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Request
 
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
-from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor, page
+from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor
 from app.db import DbSession
-from app.identity.routes.common import application_read, step_read
-from app.identity.routes.users import shaped_user
+from app.identity.routes.responses import application_read, step_read, user_read
 from app.identity.schemas import (
     ApplicationRead,
     DecisionIn,
@@ -41,10 +40,9 @@ async def list_applications(
 ) -> Page[ApplicationRead]:
     """The vetting queue (default: awaiting review); focal points see their authority's."""
     after = decode_cursor(cursor, Key.datetime, Key.uuid)
-    rows = await review.list_applications(
-        session, actor=actor, status=status, after=after, limit=limit + 1
+    items, next_cursor = await review.list_applications(
+        session, actor=actor, status=status, after=after, limit=limit
     )
-    items, next_cursor = page(rows, limit, key=lambda a: (a.created_at, a.id))
     return Page(items=[application_read(a) for a in items], next_cursor=next_cursor)
 
 
@@ -53,9 +51,9 @@ async def get_application(
     application_id: uuid.UUID, actor: CurrentUser, session: DbSession
 ) -> ApplicationRead:
     """One application with its vetting steps."""
-    application = await review.access_application(session, actor, application_id)
-    steps = await review.steps_of(session, application_ids=[application.id])
-    return application_read(application, steps)
+    return application_read(
+        *await review.read_application(session, application_id=application_id, actor=actor)
+    )
 
 
 @router.post("/vetting/applications/{application_id}/endorse", response_model=ApplicationRead)
@@ -63,14 +61,13 @@ async def endorse(
     application_id: uuid.UUID, body: EndorseIn, actor: CurrentUser, session: DbSession
 ) -> ApplicationRead:
     """The focal point of the applicant's authority vouches for them (or does not know them)."""
-    application = await review.endorse_application(
+    application, steps = await review.endorse_application(
         session,
         application_id=application_id,
         endorsement=body.endorsement,
         note=body.note,
         actor=actor,
     )
-    steps = await review.steps_of(session, application_ids=[application.id])
     return application_read(application, steps)
 
 
@@ -92,7 +89,7 @@ async def decide(
     Approving an application its focal point has not endorsed needs
     `endorsement_override_reason` (else 409 `endorsement-required`).
     """
-    application = await review.decide_application(
+    application, steps = await review.decide_application(
         session,
         application_id=application_id,
         decision=body.decision,
@@ -103,7 +100,6 @@ async def decide(
         base_url=str(request.app.state.settings.base_url),
         actor=actor,
     )
-    steps = await review.steps_of(session, application_ids=[application.id])
     return application_read(application, steps)
 
 
@@ -112,7 +108,9 @@ async def vetting_record(
     user_id: uuid.UUID, actor: CurrentUser, session: DbSession
 ) -> VettingRecordOut:
     """A member's full vetting record: every step, who took it, when, with which checks."""
-    user, applications, steps = await review.vetting_record(session, user_id=user_id, actor=actor)
+    user, applications, steps = await review.read_vetting_record(
+        session, user_id=user_id, actor=actor
+    )
     return VettingRecordOut(
         user_id=user.id,
         vetted_at=user.vetted_at,
@@ -131,10 +129,10 @@ async def reattest(
     user_id: uuid.UUID, body: ReattestIn, actor: CurrentUser, session: DbSession
 ) -> UserRead:
     """A moderator renews a member's vetting for another period."""
-    user = await review.reattest_member(
+    member = await review.reattest_member(
         session, user_id=user_id, note=body.note, checks=body.checks, actor=actor
     )
-    return await shaped_user(session, user)
+    return user_read(member)
 
 
 @router.post("/users/{user_id}/vouch", response_model=VettingStepRead, status_code=201)

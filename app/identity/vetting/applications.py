@@ -6,20 +6,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import BadRequest, TooManyRequests, ValidationFailed
+from app.core.errors import TooManyRequests, ValidationFailed
 from app.core.events import Audience
-from app.identity import handles, mails, passwords, throttling
+from app.identity import handles, mails, passwords, repository, throttling
+from app.identity.exceptions import HANDLE_TAKEN, InvalidLink
 from app.identity.secrets import hash_token, new_token
 from app.identity.settings import identity_settings
-from app.models.directory import Authority
-from app.models.identity import Application, OneTimeToken, User, VettingStep
+from app.models.identity import Application, OneTimeToken, VettingStep
 
-INVALID_LINK = "The link is invalid, already used or expired."
 INFO_TOKEN_DAYS = 14
 
 
@@ -49,7 +47,7 @@ async def submit_application(
         await throttling.record_failure(session, [key], limits=throttling.form_limits(per_address))
     problems = passwords.problems_for(password, email=email, full_name=full_name)
     errors = [{"field": "password", "message": p} for p in problems]
-    if await session.get(Authority, authority_id) is None:
+    if await repository.authority_by_id(session, authority_id) is None:
         errors.append({"field": "authority_id", "message": "No such authority."})
     if handle is not None:
         handle = handle.lower()
@@ -58,18 +56,15 @@ async def submit_application(
                 {"field": "handle", "message": "3-32 lowercase letters, digits and dots."}
             )
         elif await handles.handle_taken(session, handle):
-            errors.append({"field": "handle", "message": "This handle is taken."})
+            errors.append({"field": "handle", "message": HANDLE_TAKEN})
     if errors:
         raise ValidationFailed("The application is incomplete.", errors=errors)
 
     # A member, or an application under review, with this address: same answer, no new
     # application; the address's owner is told by mail instead.
-    known = await session.scalar(select(User.id).where(col(User.email) == email))
-    in_review = await session.scalar(
-        select(Application.id).where(
-            col(Application.email) == email,
-            col(Application.status).in_(("pending_review", "info_requested")),
-        )
+    known = await repository.member_id_by_email(session, email)
+    in_review = await repository.application_id_with_email(
+        session, email, ("pending_review", "info_requested")
     )
     password_hash = await passwords.hash_password(password)
     if known is not None or in_review is not None:
@@ -84,18 +79,7 @@ async def submit_application(
         return uuid.uuid4()
 
     # An earlier unverified application for the same address is superseded.
-    earlier = (
-        (
-            await session.execute(
-                select(Application).where(
-                    col(Application.email) == email, col(Application.status) == "pending_email"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for old in earlier:
+    for old in await repository.applications_with_email(session, email, "pending_email"):
         old.status = "expired"
     await session.flush()
 
@@ -143,22 +127,12 @@ async def submit_application(
 async def _spend_token(
     session: AsyncSession, token: str, purpose: str
 ) -> tuple[OneTimeToken, Application]:
-    row = (
-        await session.execute(
-            select(OneTimeToken, Application)
-            .join(Application, col(Application.id) == col(OneTimeToken.application_id))
-            .where(
-                col(OneTimeToken.token_hash) == hash_token(token),
-                col(OneTimeToken.purpose) == purpose,
-            )
-            .with_for_update(of=OneTimeToken)
-        )
-    ).first()
+    row = await repository.application_token_for_update(session, hash_token(token), purpose)
     if row is None:
-        raise BadRequest(INVALID_LINK, code="invalid-token")
+        raise InvalidLink()
     one_time, application = row
     if one_time.used_at is not None or one_time.expires_at <= datetime.now(UTC):
-        raise BadRequest(INVALID_LINK, code="invalid-token")
+        raise InvalidLink()
     one_time.used_at = datetime.now(UTC)
     return one_time, application
 
@@ -169,25 +143,12 @@ async def verify_application_email(
     """Spend the emailed token: the application goes to the vetting queue."""
     _one_time, application = await _spend_token(session, token, "verify_email")
     if application.status != "pending_email":
-        raise BadRequest(INVALID_LINK, code="invalid-token")
+        raise InvalidLink()
     application.status = "pending_review"
     application.email_verified_at = datetime.now(UTC)
     session.add(VettingStep(application_id=application.id, step="email_verified"))
     await session.flush()
-    focal_points = (
-        (
-            await session.execute(
-                select(User.email).where(
-                    col(User.authority_id) == application.authority_id,
-                    col(User.focal_point).is_(True),
-                    col(User.status) == "active",
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for address in focal_points:
+    for address in await repository.focal_point_emails(session, application.authority_id):
         await mails.send_endorsement_requested(session, to=address, base_url=base_url)
     await audit.record(
         session,
@@ -206,7 +167,7 @@ async def provide_information(
     """The applicant's answer to a moderator's question (by the emailed link)."""
     _one_time, application = await _spend_token(session, token, "provide_info")
     if application.status != "info_requested":
-        raise BadRequest(INVALID_LINK, code="invalid-token")
+        raise InvalidLink()
     application.status = "pending_review"
     session.add(VettingStep(application_id=application.id, step="info_provided", note=response))
     await session.flush()

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import PRIVILEGED_ROLES, ROLE_NAMES, Permission
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import Audience
-from app.identity import mails
+from app.core.pagination import page
+from app.identity import mails, repository
+from app.identity.access import access_application, can_see_queue, is_focal_point_for
+from app.identity.exceptions import (
+    EndorsementPresent,
+    EndorsementRequired,
+    MemberNotFound,
+    OwnVettingForbidden,
+)
+from app.identity.repository import MemberWithAuthority
 from app.identity.settings import identity_settings
 from app.identity.vetting.applications import new_info_token
 from app.models.identity import Application, User, VettingStep
@@ -25,15 +31,7 @@ from app.models.identity import Application, User, VettingStep
 REVIEWABLE = ("pending_review", "info_requested")
 STATUSES = ("pending_email", "pending_review", "info_requested", "approved", "rejected", "expired")
 
-
-def _is_focal_point_for(actor: Actor, authority_id: uuid.UUID) -> bool:
-    return actor.focal_point and actor.authority_id == authority_id
-
-
-def can_see_queue(actor: Actor) -> bool:
-    return actor.can(Permission.VETTING_REVIEW) or (
-        actor.focal_point and actor.authority_id is not None
-    )
+ApplicationWithSteps = tuple[Application, list[VettingStep]]
 
 
 async def list_applications(
@@ -43,63 +41,31 @@ async def list_applications(
     status: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[Application]:
-    """The vetting queue: every application for moderators, their authority's for focal points."""
+) -> tuple[list[Application], str | None]:
+    """A page of the vetting queue, oldest first: every application for moderators, their
+    authority's for focal points; and the cursor of the next page."""
     if not can_see_queue(actor):
         raise Forbidden("Only moderators and focal points see the vetting queue.")
-    statement = select(Application)
-    if not actor.can(Permission.VETTING_REVIEW):
-        statement = statement.where(col(Application.authority_id) == actor.authority_id)
-    if status:
-        statement = statement.where(col(Application.status) == status)
-    else:
-        statement = statement.where(col(Application.status).in_(REVIEWABLE))
-    if after is not None:
-        statement = statement.where(
-            tuple_(col(Application.created_at), col(Application.id)) > tuple_(*after)
-        )
-    statement = statement.order_by(col(Application.created_at), col(Application.id)).limit(limit)
-    return list((await session.execute(statement)).scalars().all())
-
-
-async def access_application(
-    session: AsyncSession, actor: Actor, application_id: uuid.UUID, *, for_write: bool = False
-) -> Application:
-    """The application if the actor reviews it (moderator or its focal point), else 404."""
-    # Locked for writes: two moderators deciding at once are serialised, the second sees
-    # the first's decision (409) instead of creating the member twice.
-    application = await session.get(Application, application_id, with_for_update=for_write)
-    if application is None or not (
-        actor.can(Permission.VETTING_REVIEW) or _is_focal_point_for(actor, application.authority_id)
-    ):
-        raise NotFound("No such application.")
-    return application
-
-
-async def steps_of(
-    session: AsyncSession,
-    *,
-    application_ids: Sequence[uuid.UUID] = (),
-    user_id: uuid.UUID | None = None,
-) -> list[VettingStep]:
-    conditions: list[ColumnElement[bool]] = []
-    if application_ids:
-        conditions.append(col(VettingStep.application_id).in_(application_ids))
-    if user_id is not None:
-        conditions.append(col(VettingStep.user_id) == user_id)
-    if not conditions:
-        return []
-    return list(
-        (
-            await session.execute(
-                select(VettingStep)
-                .where(or_(*conditions))
-                .order_by(col(VettingStep.created_at), col(VettingStep.id))
-            )
-        )
-        .scalars()
-        .all()
+    rows = await repository.applications_page(
+        session,
+        authority_id=None if actor.can(Permission.VETTING_REVIEW) else actor.authority_id,
+        statuses=(status,) if status else REVIEWABLE,
+        after=after,
+        limit=limit + 1,
     )
+    return page(rows, limit, key=lambda a: (a.created_at, a.id))
+
+
+async def _with_steps(session: AsyncSession, application: Application) -> ApplicationWithSteps:
+    return application, await repository.vetting_steps(session, application_ids=[application.id])
+
+
+async def read_application(
+    session: AsyncSession, *, application_id: uuid.UUID, actor: Actor
+) -> ApplicationWithSteps:
+    """One application with its vetting steps (its reviewers only, else 404)."""
+    application = await access_application(session, actor, application_id)
+    return await _with_steps(session, application)
 
 
 async def endorse_application(
@@ -109,10 +75,10 @@ async def endorse_application(
     endorsement: Literal["endorse", "unknown"],
     note: str | None,
     actor: Actor,
-) -> Application:
+) -> ApplicationWithSteps:
     """The focal point vouches for the applicant, or says they do not know them."""
     application = await access_application(session, actor, application_id, for_write=True)
-    if not _is_focal_point_for(actor, application.authority_id):
+    if not is_focal_point_for(actor, application.authority_id):
         raise Forbidden("Only the focal point of the applicant's authority can endorse.")
     if application.status not in REVIEWABLE:
         raise Conflict(f"The application is {application.status}.")
@@ -135,7 +101,7 @@ async def endorse_application(
         details={"endorsement": application.endorsement},
         authority_ids=[application.authority_id],
     )
-    return application
+    return await _with_steps(session, application)
 
 
 def _check_roles(roles: list[str]) -> list[str]:
@@ -177,24 +143,10 @@ def _check_endorsement(application: Application, override: str | None) -> None:
     """The focal point vouches for an applicant before approval, unless a moderator says why not."""
     endorsed = application.endorsement == "endorsed"
     if not endorsed and override is None:
-        said = (
-            "does not know the applicant"
-            if application.endorsement == "unknown"
-            else "has not endorsed this application"
-        )
-        raise Conflict(
-            f"The focal point of the applicant's authority {said}. Ask them to endorse it, "
-            "or approve with `endorsement_override_reason` saying why their endorsement is "
-            "not needed (for example: the authority has no focal point yet).",
-            code="endorsement-required",
-        )
+        raise EndorsementRequired(application.endorsement)
     if endorsed and override is not None:
         # A recorded override must mean one happened: nothing to override here.
-        raise Conflict(
-            "The focal point has endorsed this application: approve it without "
-            "`endorsement_override_reason`.",
-            code="endorsement-present",
-        )
+        raise EndorsementPresent()
 
 
 async def decide_application(
@@ -208,7 +160,7 @@ async def decide_application(
     base_url: str,
     actor: Actor,
     endorsement_override_reason: str | None = None,
-) -> Application:
+) -> ApplicationWithSteps:
     """A moderator approves (creating the member), rejects, or asks the applicant more."""
     application = await access_application(session, actor, application_id, for_write=True)
     if not actor.can(Permission.VETTING_REVIEW):
@@ -240,7 +192,7 @@ async def decide_application(
             application.endorsement_override_reason = override
             step.endorsement_override_reason = override
             details["endorsement_override_reason"] = override
-        if await session.scalar(select(User.id).where(col(User.email) == application.email)):
+        if await repository.member_id_by_email(session, application.email):
             raise Conflict("A member with this email address exists already.")
         user = User(
             email=application.email,
@@ -315,7 +267,7 @@ async def decide_application(
             },
             audience=Audience.of("user", application.user_id),
         )
-    return application
+    return await _with_steps(session, application)
 
 
 async def reattest_member(
@@ -325,16 +277,17 @@ async def reattest_member(
     note: str | None,
     checks: list[str],
     actor: Actor,
-) -> User:
-    """A moderator renews a member's vetting for another period."""
+) -> MemberWithAuthority:
+    """A moderator renews a member's vetting for another period; the member and their
+    authority after it."""
     if not actor.can(Permission.VETTING_REVIEW):
         raise Forbidden("Only moderators re-attest members.")
-    user = await session.get(User, user_id)
+    user = await repository.member_by_id(session, user_id)
     if user is None:
-        raise NotFound("No such member.")
+        raise MemberNotFound()
     if user.id == actor.user_id:
         # Vetting is attested by someone else: a moderator never renews their own.
-        raise Forbidden("A moderator cannot re-attest their own vetting.", code="own-vetting")
+        raise OwnVettingForbidden()
     before = user.vetting_expires_at
     now = datetime.now(UTC)
     user.vetted_at = now
@@ -367,24 +320,22 @@ async def reattest_member(
         {"user_id": user.id, "decision": "reattest"},
         audience=Audience.of("user", user.id),
     )
-    return user
+    return (await repository.with_authorities(session, [user]))[0]
 
 
-async def vetting_record(
+async def read_vetting_record(
     session: AsyncSession, *, user_id: uuid.UUID, actor: Actor
 ) -> tuple[User, list[Application], list[VettingStep]]:
     """Everything that happened in a member's vetting, oldest first."""
     if not actor.can(Permission.USERS_READ):
         raise Forbidden("Only admins and moderators read vetting records.")
-    user = await session.get(User, user_id)
+    user = await repository.member_by_id(session, user_id)
     if user is None:
-        raise NotFound("No such member.")
-    applications = list(
-        (await session.execute(select(Application).where(col(Application.user_id) == user.id)))
-        .scalars()
-        .all()
+        raise MemberNotFound()
+    applications = await repository.applications_of_member(session, user.id)
+    steps = await repository.vetting_steps(
+        session, application_ids=[a.id for a in applications], user_id=user.id
     )
-    steps = await steps_of(session, application_ids=[a.id for a in applications], user_id=user.id)
     await audit.record(
         session,
         actor=actor,
@@ -399,9 +350,9 @@ async def vouch_for_member(
     session: AsyncSession, *, user_id: uuid.UUID, note: str | None, actor: Actor
 ) -> VettingStep:
     """The focal point of a member's authority vouches for their re-attestation."""
-    user = await session.get(User, user_id)
+    user = await repository.member_by_id(session, user_id)
     if user is None or user.authority_id is None or user.authority_id != actor.authority_id:
-        raise NotFound("No such member.")
+        raise MemberNotFound()
     if not actor.focal_point or user.id == actor.user_id:
         raise Forbidden("Only the focal point of the member's authority vouches for them.")
     step = VettingStep(user_id=user.id, step="vouched", actor_user_id=actor.user_id, note=note)

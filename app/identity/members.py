@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy import tuple_
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import PRIVILEGED_ROLES, ROLE_NAMES, Permission
 from app.core import audit
 from app.core.audit import Target
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.pagination import page
+from app.identity import repository
+from app.identity.exceptions import FourEyesRequired, MemberNotFound, OwnRolesForbidden
+from app.identity.repository import MemberWithAuthority
 from app.identity.sessions import revoke_all_sessions
-from app.models.directory import Authority
 from app.models.identity import RoleChange, User
 
 EDITABLE = ("roles", "status", "authority_id", "focal_point")
@@ -34,7 +32,7 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
-async def list_users(
+async def list_members(
     session: AsyncSession,
     *,
     actor: Actor,
@@ -44,68 +42,35 @@ async def list_users(
     after: tuple[str, uuid.UUID] | None,
     limit: int,
     q: str | None = None,
-) -> list[User]:
-    """Members ordered by handle (admins and moderators), optionally matching `q`."""
+) -> tuple[list[MemberWithAuthority], str | None]:
+    """A page of members by handle (admins and moderators), optionally matching `q`, and
+    the cursor of the next page."""
     if not actor.can(Permission.USERS_READ):
         raise Forbidden("Only admins and moderators list members.")
-    statement = select(User)
-    # Each word must match somewhere (NUL characters are refused at the edge).
-    for term in (q or "").split():
-        statement = statement.where(_matches(term))
-    if authority_id is not None:
-        statement = statement.where(col(User.authority_id) == authority_id)
-    if status is not None:
-        statement = statement.where(col(User.status) == status)
-    if role is not None:
-        statement = statement.where(col(User.roles).contains([role]))
-    if after is not None:
-        statement = statement.where(tuple_(col(User.handle), col(User.id)) > tuple_(*after))
-    statement = statement.order_by(col(User.handle), col(User.id)).limit(limit)
-    return list((await session.execute(statement)).scalars().all())
-
-
-def _matches(term: str) -> sa.ColumnElement[bool]:
-    """Members whose name, handle, email or authority (name or State code) contains `term`."""
-    # Escaped: a member searching for "o_brien" or "100%" means those characters.
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
-    in_authority = select(col(Authority.id)).where(
-        sa.or_(
-            col(Authority.name).ilike(pattern, escape="\\"),
-            col(Authority.state_code) == term.upper(),
-        )
+    rows = await repository.members_page(
+        session,
+        # Each word must match somewhere (NUL characters are refused at the edge).
+        terms=(q or "").split(),
+        authority_id=authority_id,
+        status=status,
+        role=role,
+        after=after,
+        limit=limit + 1,
     )
-    return sa.or_(
-        col(User.full_name).ilike(pattern, escape="\\"),
-        col(User.handle).ilike(pattern, escape="\\"),
-        col(User.email).ilike(pattern, escape="\\"),
-        col(User.authority_id).in_(in_authority),
-    )
+    found, next_cursor = page(rows, limit, key=lambda u: (u.handle, u.id))
+    return await repository.with_authorities(session, found), next_cursor
 
 
-async def authorities_by_id(
-    session: AsyncSession, ids: set[uuid.UUID | None]
-) -> dict[uuid.UUID, Authority]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = (await session.execute(_AUTHORITIES_BY_ID, {"ids": wanted})).scalars()
-    return {a.id: a for a in rows}
-
-
-# Built once: every profile (GET /me) and member list resolves authorities with it.
-_AUTHORITIES_BY_ID = select(Authority).where(
-    col(Authority.id) == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Uuid())))
-)
-
-
-async def read_user(session: AsyncSession, *, user_id: uuid.UUID, actor: Actor) -> User:
-    """One member (admins and moderators)."""
+async def read_member(
+    session: AsyncSession, *, user_id: uuid.UUID, actor: Actor
+) -> MemberWithAuthority:
+    """One member with their authority (admins and moderators)."""
     if not actor.can(Permission.USERS_READ):
         raise Forbidden("Only admins and moderators read member records.")
-    user = await session.get(User, user_id)
+    user = await repository.member_by_id(session, user_id)
     if user is None:
-        raise NotFound("No such member.")
-    return user
+        raise MemberNotFound()
+    return (await repository.with_authorities(session, [user]))[0]
 
 
 def _validate(changes: dict[str, Any]) -> None:
@@ -128,7 +93,7 @@ async def _apply(
         authority_id = changes["authority_id"]
         if authority_id is not None:
             authority_id = uuid.UUID(str(authority_id))
-            if await session.get(Authority, authority_id) is None:
+            if await repository.authority_by_id(session, authority_id) is None:
                 raise ValidationFailed(
                     "No such authority.",
                     errors=[{"field": "authority_id", "message": "no such authority"}],
@@ -159,21 +124,23 @@ async def _apply(
     return changed
 
 
-async def update_user(
+async def change_membership(
     session: AsyncSession, *, user_id: uuid.UUID, changes: dict[str, Any], actor: Actor
-) -> User | RoleChange:
-    """Apply an admin's change, or park it for a second admin when it grants admin/moderator."""
+) -> MemberWithAuthority | RoleChange:
+    """Apply an admin's change to a member's roles, status, authority or focal point (the
+    member and their authority after it), or park it for a second admin when it grants
+    admin or moderator (the pending change)."""
     if not actor.can(Permission.USERS_MANAGE):
         raise Forbidden("Only admins manage members.")
-    user = await session.get(User, user_id)
+    user = await repository.member_by_id(session, user_id)
     if user is None:
-        raise NotFound("No such member.")
+        raise MemberNotFound()
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
     _validate(changes)
     # The authority decides which cases a member sees: moving oneself to another authority
     # would be a self-granted need-to-know, as much as a self-granted role.
     if user.id == actor.user_id and set(EDITABLE) & changes.keys():
-        raise Forbidden("Nobody can change their own roles, status or authority.", code="own-roles")
+        raise OwnRolesForbidden()
     granted = set(changes.get("roles", user.roles)) - set(user.roles)
     if granted & PRIVILEGED_ROLES:
         pending = RoleChange(
@@ -193,7 +160,7 @@ async def update_user(
         )
         return pending
     await _apply(session, user, changes, actor=actor)
-    return user
+    return (await repository.with_authorities(session, [user]))[0]
 
 
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
@@ -206,9 +173,7 @@ async def list_role_changes(
     """Privileged grants awaiting (or having had) a second admin's decision."""
     if not actor.can(Permission.USERS_MANAGE):
         raise Forbidden("Only admins see role changes.")
-    statement = select(RoleChange).where(col(RoleChange.status) == (status or "pending"))
-    statement = statement.order_by(col(RoleChange.created_at).desc()).limit(100)
-    return list((await session.execute(statement)).scalars().all())
+    return await repository.role_changes_with_status(session, status or "pending", limit=100)
 
 
 async def decide_role_change(
@@ -217,11 +182,11 @@ async def decide_role_change(
     """A second admin (not the requester, not the person concerned) confirms or rejects."""
     if not actor.can(Permission.USERS_MANAGE):
         raise Forbidden("Only admins confirm role changes.")
-    change = await session.get(RoleChange, change_id, with_for_update=True)
+    change = await repository.role_change_for_update(session, change_id)
     if change is None:
         raise NotFound("No such role change.")
     if change.requested_by == actor.user_id or change.user_id == actor.user_id:
-        raise Forbidden("A second admin must decide (four eyes).", code="four-eyes")
+        raise FourEyesRequired()
     if change.status != "pending":
         raise Conflict(f"The role change is {change.status}.")
     change.status = "confirmed" if confirm else "rejected"
@@ -236,8 +201,8 @@ async def decide_role_change(
         details={"user_id": str(change.user_id), "requested_by": str(change.requested_by)},
     )
     if confirm:
-        user = await session.get(User, change.user_id)
+        user = await repository.member_by_id(session, change.user_id)
         if user is None:
-            raise NotFound("The member no longer exists.")
+            raise MemberNotFound("The member no longer exists.")
         await _apply(session, user, dict(change.changes), actor=actor)
     return change

@@ -1,20 +1,26 @@
-"""Shaping helpers shared by the identity endpoints."""
+"""How the identity endpoints shape their answers: reads of members and applications, and
+the problem responses of refusals that identity returns instead of raising."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from app.auth.actor import vetting_lapsed
 from app.core.errors import problem_response
-from app.identity.login import Refusal
+from app.identity.exceptions import FieldRefusal, Refusal
+from app.identity.repository import MemberWithAuthority
 from app.identity.schemas import (
     ApplicationRead,
     AuthorityRef,
+    MeOut,
     UserRead,
     VettingStepRead,
 )
 from app.models.directory import Authority
-from app.models.identity import Application, User, VettingStep
+from app.models.identity import Application, VettingStep
 
 _TITLES = {
     401: "Not authenticated",
@@ -34,13 +40,27 @@ def refusal_response(request: Request, refusal: Refusal) -> JSONResponse:
     )
 
 
+def field_refusal_response(request: Request, refused: FieldRefusal) -> JSONResponse:
+    refusal = refused.refusal
+    return problem_response(
+        request,
+        status=refusal.status,
+        code=refusal.code,
+        title="Invalid input" if refusal.status == 422 else "Too many requests",
+        detail=refusal.detail,
+        errors=[{"field": refused.field, "message": refusal.detail}],
+        headers=refusal.headers,
+    )
+
+
 def authority_ref(authority: Authority | None) -> AuthorityRef | None:
     if authority is None:
         return None
     return AuthorityRef(id=authority.id, name=authority.name, state_code=authority.state_code)
 
 
-def user_read(user: User, authority: Authority | None) -> UserRead:
+def user_read(member: MemberWithAuthority) -> UserRead:
+    user, authority = member
     return UserRead(
         id=user.id,
         email=user.email,
@@ -56,6 +76,24 @@ def user_read(user: User, authority: Authority | None) -> UserRead:
         last_login_at=user.last_login_at,
         mfa_enrolled=user.mfa_enrolled_at is not None,
         created_at=user.created_at,
+    )
+
+
+def me_read(member: MemberWithAuthority) -> MeOut:
+    user, authority = member
+    return MeOut(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        handle=user.handle,
+        position=user.position,
+        roles=sorted(user.roles),
+        authority=authority_ref(authority),
+        status=user.status,
+        focal_point=user.focal_point,
+        vetting_expires_at=user.vetting_expires_at,
+        vetting_expired=vetting_lapsed(user.vetting_expires_at, datetime.now(UTC)),
+        mfa_enrolled=user.mfa_enrolled_at is not None,
     )
 
 
