@@ -20,17 +20,12 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.events import StoredEvent
+
+__all__ = ["StoredEvent"]  # re-exported: rules take it as their argument
+
 Mode = Literal["in_app", "email", "digest", "off"]
 MODES: tuple[str, ...] = ("in_app", "email", "digest", "off")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    position: int
-    name: str
-    audience_kind: str
-    audience_id: str | None
-    data: dict[str, Any]
 
 
 @dataclass(slots=True)

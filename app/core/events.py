@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core.journal import EventRow, queue_of
 from app.db import on_commit
@@ -31,6 +32,40 @@ class Audience:
     @classmethod
     def of(cls, kind: str, ident: uuid.UUID | str | None = None) -> Audience:
         return cls(kind, str(ident) if ident is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the table keeps it, with its stream position."""
+
+    position: int
+    name: str
+    audience_kind: str
+    audience_id: str | None
+    data: dict[str, Any]
+
+
+# The one reader of the events table: realtime catches up from it, notifications derive from
+# it. Positions are handed out in commit order (canet_sequence_events), so a reader that
+# keeps the last position it saw never skips an event.
+_READ_AFTER = text(
+    "SELECT position, name, audience_kind, audience_id, data FROM events "
+    "WHERE position > :after AND position <= :upto ORDER BY position LIMIT :limit"
+)
+NO_UPPER_BOUND = 2**62
+
+
+async def read_after(
+    connection: AsyncConnection | AsyncSession,
+    after: int,
+    *,
+    limit: int,
+    upto: int | None = None,
+) -> list[StoredEvent]:
+    """Events with a position in (after, upto], in order, at most `limit`."""
+    bounds = {"after": after, "upto": NO_UPPER_BOUND if upto is None else upto, "limit": limit}
+    rows = (await connection.execute(_READ_AFTER, bounds)).all()
+    return [StoredEvent(int(r[0]), r[1], r[2], r[3], dict(r[4] or {})) for r in rows]
 
 
 def install_announcer(announcer: Announcer) -> None:

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.config import Settings
 from app.core import event_rules, events
-from app.core.event_rules import Batch, Planned, StoredEvent
+from app.core.event_rules import Batch, Planned
 from app.core.events import Audience
 from app.core.mail import Mail, enqueue_mails
 from app.db import Database
@@ -35,10 +35,6 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 _CLAIM = text("SELECT position FROM notification_progress WHERE id = 1 FOR UPDATE SKIP LOCKED")
-_EVENTS = text(
-    "SELECT position, name, audience_kind, audience_id, data FROM events "
-    "WHERE position > :after ORDER BY position LIMIT :limit"
-)
 
 
 def email_body(title: str, url: str, base_url: str) -> str:
@@ -216,8 +212,7 @@ async def derive_pending(database: Database, settings: Settings) -> int | None:
         after = await session.scalar(_CLAIM)
         if after is None:
             return None
-        rows = (await session.execute(_EVENTS, {"after": after, "limit": BATCH})).all()
-        stored = [StoredEvent(int(r[0]), r[1], r[2], r[3], dict(r[4] or {})) for r in rows]
+        stored = await events.read_after(session, after, limit=BATCH)
         batch = Batch()
         for load in event_rules.prefetchers():
             await load(session, stored, batch)
@@ -232,12 +227,12 @@ async def derive_pending(database: Database, settings: Settings) -> int | None:
             except Exception:
                 # One event that cannot be derived must not stop everyone's notifications.
                 log.exception("notifications for event %s could not be derived", event.position)
-        if rows:
+        if stored:
             await session.execute(
                 text("UPDATE notification_progress SET position = :p WHERE id = 1"),
-                {"p": int(rows[-1][0])},
+                {"p": stored[-1].position},
             )
-        return len(rows)
+        return len(stored)
 
 
 class Deriver:

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import text
 
 from app.auth.actor import Actor
+from app.core import events
 from app.db import Database
 from app.realtime.access import AccessPolicy
 from app.realtime.stream import StreamEvent
@@ -25,10 +26,6 @@ from app.realtime.stream import StreamEvent
 log = logging.getLogger(__name__)
 
 FETCH_BATCH = 1000
-_FETCH = text(
-    "SELECT position, name, audience_kind, audience_id, data FROM events "
-    "WHERE position > :after AND position <= :upto ORDER BY position LIMIT :limit"
-)
 
 
 class Subscriber(Protocol):
@@ -44,13 +41,11 @@ async def fetch_events(
 ) -> list[StreamEvent]:
     """Events with a position in (after, upto], in order, straight from the table."""
     async with database.engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                _FETCH,
-                {"after": after, "upto": upto if upto is not None else 2**62, "limit": limit},
-            )
-        ).all()
-    return [StreamEvent.build(int(r[0]), r[1], r[2], r[3], dict(r[4] or {})) for r in rows]
+        stored = await events.read_after(conn, after, upto=upto, limit=limit)
+    return [
+        StreamEvent.build(e.position, e.name, e.audience_kind, e.audience_id, e.data)
+        for e in stored
+    ]
 
 
 async def head_position(database: Database) -> int:
