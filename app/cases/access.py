@@ -19,23 +19,17 @@ from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role
+from app.cases import repository
+from app.cases.exceptions import CaseNotFound, CaseNotVisible
 from app.core.audit import Target
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError
 from app.core.refusal import refuse
 from app.models.base import utcnow
 from app.models.cases import Case, CaseParticipant
-
-
-class CaseNotVisible(NotFound):
-    """The case exists but the caller may not know it: answered exactly like a missing one."""
-
-    def __init__(self, case_id: uuid.UUID) -> None:
-        super().__init__("No such case.", code="not-found")
-        self.case_id = case_id
 
 
 @dataclass(slots=True)
@@ -136,33 +130,16 @@ def readable_clause(actor: Actor, now: datetime | None = None) -> Any:
     return sa.or_(*conditions)
 
 
-# Every case request starts here: built once, with the case and the caller as parameters.
-_LOAD_CASE = (
-    select(Case, CaseParticipant)
-    .outerjoin(
-        CaseParticipant,
-        sa.and_(
-            col(CaseParticipant.case_id) == col(Case.id),
-            col(CaseParticipant.user_id) == sa.bindparam("user_id", type_=sa.Uuid()),
-        ),
-    )
-    .where(col(Case.id) == sa.bindparam("case_id", type_=sa.Uuid()))
-)
-# Fresh values under the lock, even if this session loaded the row before.
-_LOAD_CASE_FOR_UPDATE = _LOAD_CASE.with_for_update(of=Case).execution_options(
-    populate_existing=True
-)
-
-
 async def load_case(
     session: AsyncSession, actor: Actor, case_id: uuid.UUID, *, for_update: bool = False
 ) -> CaseView:
     """The case and the actor's side in one query, or 404 (CaseNotVisible if it exists)."""
-    stmt = _LOAD_CASE_FOR_UPDATE if for_update else _LOAD_CASE
-    row = (await session.execute(stmt, {"case_id": case_id, "user_id": actor.user_id})).first()
-    if row is None:
-        raise NotFound("No such case.")
-    case, participant = row[0], row[1]
+    found = await repository.case_with_participation(
+        session, case_id, actor.user_id, for_update=for_update
+    )
+    if found is None:
+        raise CaseNotFound()
+    case, participant = found
     side = case_side(case, actor, participant, utcnow())
     if side is None:
         await deny(session, actor, CaseNotVisible(case.id), case_id=case.id)
@@ -184,3 +161,13 @@ async def deny(
         action="case.access.denied",
         target=Target("case", case_id) if case_id is not None else None,
     )
+
+
+async def refuse_without_case_access(
+    session: AsyncSession, actor: Actor, case_id: uuid.UUID | None
+) -> NoReturn:
+    """404 to a member without case access, as if no case existed; probing one that does
+    exist is still recorded as a denial."""
+    if case_id is not None and await repository.case_by_id(session, case_id) is not None:
+        await deny(session, actor, CaseNotVisible(case_id), case_id=case_id)
+    raise CaseNotFound()

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
+from app.cases.access import load_case
 from app.cases.schemas import (
     CaseCreate,
     LegalBasis,
@@ -26,11 +26,12 @@ from app.cases.schemas import (
 from app.cases.service import (
     create_case,
     invite_participant,
-    open_case,
     post_message,
+    record_receipt,
     transition_case,
 )
 from app.demo.context import DemoContext
+from app.identity import service as identity_service
 from app.models.identity import User
 
 log = logging.getLogger(__name__)
@@ -128,11 +129,7 @@ PLANS = [
 
 
 async def _officers(session: AsyncSession, ctx: DemoContext) -> dict[uuid.UUID, list[User]]:
-    users = (
-        (await session.execute(select(User).where(col(User.id).in_(list(ctx.users.values())))))
-        .scalars()
-        .all()
-    )
+    users = (await identity_service.members_by_ids(session, list(ctx.users.values()))).values()
     by_authority: dict[uuid.UUID, list[User]] = {}
     for user in users:
         if "officer" in user.roles and user.authority_id is not None:
@@ -157,7 +154,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     """Create demo cases in several statuses between the demo authorities."""
     officers = await _officers(session, ctx)
     liaison_id = ctx.users.get("liaison@demo.example.org")
-    liaison = await session.get(User, liaison_id) if liaison_id else None
+    liaison = await identity_service.get_member(session, liaison_id) if liaison_id else None
     made: list[str] = []
     invited = False  # one case shows an observer (the liaison magistrate)
     staffed = [a for a in ctx.authorities.values() if officers.get(a)]
@@ -207,7 +204,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
             ),
         )
         if plan.steps:  # the requested side opens it: the `received` receipt
-            await open_case(session, actor=sides["requested"], case_id=case.id)
+            await record_receipt(session, actor=sides["requested"], case_id=case.id)
         for side, step, note in plan.steps:
             if step.startswith("message:"):
                 _, kind, code = step.split(":")
@@ -246,7 +243,7 @@ async def seed(session: AsyncSession, ctx: DemoContext) -> None:
                     note="liaison magistrate (demo)",
                 ),
             )
-        view = await open_case(session, actor=sides["requesting"], case_id=case.id)
+        view = await load_case(session, sides["requesting"], case.id)
         made.append(f"{case.reference} ({view.case.status})")
     if made:
         ctx.lines.append("Demo cases: " + ", ".join(made))

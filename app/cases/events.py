@@ -12,15 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
+from app.cases import repository
 from app.cases import service as cases_service
 from app.core import event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
-from app.models.cases import Case, CaseAttachment, CaseMessage, CaseParticipant, CaseTimelineEntry
-from app.models.identity import User
+from app.identity import service as identity_service
 
 # Batch.facts: case id -> its participants. The same for every event of one batch (one
 # transaction, one "now"), and a busy case has many events in a batch.
@@ -50,22 +49,23 @@ async def case_event(session: AsyncSession, event: StoredEvent, batch: Batch) ->
     case_id = _uuid(event.data.get("case_id"))
     if case_id is None:
         return []
-    case = await session.get(Case, case_id)
+    case = await repository.case_by_id(session, case_id)
     if case is None:
         return []
     ref = case.reference
     ids: dict[str, Any] = {k: str(v) for k, v in event.data.items() if k.endswith("_id")}
     actor_id: uuid.UUID | None = None
     if event.name == "case.message.created":
-        message = await session.get(CaseMessage, _uuid(event.data.get("message_id")))
+        message = await repository.message_by_id(session, _uuid(event.data.get("message_id")))
         actor_id = message.author_id if message else None
         kind, title = "case_message", f"New message in case {ref}"
     elif event.name == "case.attachment.created":
-        attachment = await session.get(CaseAttachment, _uuid(event.data.get("attachment_id")))
+        attachment_id = _uuid(event.data.get("attachment_id"))
+        attachment = await repository.attachment_by_id(session, attachment_id)
         actor_id = attachment.uploaded_by if attachment else None
         kind, title = "case_message", f"New attachment in case {ref}"
     elif event.name == "case.transitioned":
-        entry = await session.get(CaseTimelineEntry, _uuid(event.data.get("entry_id")))
+        entry = await repository.timeline_entry_by_id(session, _uuid(event.data.get("entry_id")))
         if entry is None:
             return []
         actor_id = entry.actor_user_id
@@ -96,15 +96,8 @@ async def case_event(session: AsyncSession, event: StoredEvent, batch: Batch) ->
     ]
     if kind == "case_received":
         # Only the requested side receives the case; for the requesting side it is a status.
-        requested = set(
-            (
-                await session.execute(
-                    select(col(User.id)).where(
-                        col(User.id).in_(recipients),
-                        col(User.authority_id) == case.requested_authority_id,
-                    )
-                )
-            ).scalars()
+        requested = await identity_service.member_ids_of_authority(
+            session, case.requested_authority_id, among=recipients
         )
         for item in planned:
             if item.user_id not in requested:
@@ -117,19 +110,16 @@ async def case_invitation(session: AsyncSession, event: StoredEvent, batch: Batc
     case_id = _uuid(event.data.get("case_id"))
     if recipient is None or case_id is None:
         return []
-    case = await session.get(Case, case_id)
-    role = await session.scalar(
-        select(col(CaseParticipant.role)).where(
-            col(CaseParticipant.case_id) == case_id, col(CaseParticipant.user_id) == recipient
-        )
-    )
+    case = await repository.case_by_id(session, case_id)
+    participation = await repository.participation(session, case_id, recipient)
     # An invitation already ended (or a member who lost access) makes no notification.
     if (
         case is None
-        or role is None
+        or participation is None
         or not await cases_service.is_participant(session, recipient, case_id)
     ):
         return []
+    role = participation.role
     ref = case.reference
     title = (
         f"You were invited to follow case {ref}"

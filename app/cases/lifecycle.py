@@ -2,7 +2,7 @@
 
 Pure data and one function, so the rules read off one table and are tested without a database.
 `received` is not an action: the system records it when the requested side first opens a
-submitted case (see access.open_case).
+submitted case (see service.receipts).
 
 `provide_information` resumes the case where it was when the information was requested: a
 case asked about while `acknowledged` returns to `acknowledged` (execution has not started),
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.errors import Conflict, Forbidden
+from app.cases.exceptions import TransitionNotAllowed, WrongSide
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +77,9 @@ def check_transition(action: str, *, side: str, status: str) -> Rule:
     """The rule for `action`, or 403 (wrong side) / 409 (not allowed from `status`)."""
     rule = RULES[action]
     if side != rule.side:
-        raise Forbidden(
-            f"Only the {rule.side} side may {action.replace('_', ' ')}.",
-            code="wrong-side",
-        )
+        raise WrongSide.for_action(action, rule.side)
     if status not in rule.sources:
-        raise Conflict(
-            f"`{action}` is not allowed while the case is {status}.",
-            code="transition-not-allowed",
-            extra={"case_status": status, "allowed_from": sorted(rule.sources)},
-        )
+        raise TransitionNotAllowed(action, status, rule.sources)
     return rule
 
 

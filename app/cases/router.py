@@ -2,6 +2,8 @@
 
 Every route under /cases/{case_id} answers 404 to anyone who may not see the case, whatever
 their role; a refusal on a case that exists is audited (case.access.denied) where it is made.
+The read routes first record the receipt (`record_receipt`: the requested side's first look
+at a submitted case), so that the reads themselves never change the case.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
-from app.cases import export, metrics
 from app.cases import service as cases_service
-from app.cases.access import CaseNotVisible, deny
+from app.cases.access import refuse_without_case_access
 from app.cases.constants import CaseStatus, CaseType, Urgency
 from app.cases.crypto import Vault
 from app.cases.schemas import (
@@ -41,27 +42,20 @@ from app.cases.schemas import (
     TimelineEntryRead,
     TransitionRequest,
 )
-from app.cases.service import records
-from app.cases.service.cases import check_draft
 from app.cases.storage import BlobStorage, storage_for
 from app.config import Settings
-from app.core.errors import NotFound
 from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
-from app.models.cases import Case
 
 router = APIRouter(tags=["cases"])
 
 
 async def case_actor(request: Request, session: DbSession, actor: CurrentUser) -> Actor:
-    # Not 403: to a member without case access every case answers like a missing one. If it
-    # exists, the probe is still audited as a denial.
+    # Not 403: to a member without case access every case answers like a missing one.
     if not actor.can(Permission.CASE_ACCESS):
         case_id = _uuid_or_none(request.path_params.get("case_id"))
-        if case_id is not None and await session.get(Case, case_id) is not None:
-            await deny(session, actor, CaseNotVisible(case_id), case_id=case_id)
-        raise NotFound("No such case.")
+        await refuse_without_case_access(session, actor, case_id)
     return actor
 
 
@@ -154,12 +148,12 @@ async def case_metrics(
     format: Literal["json", "csv"] = "json",
 ) -> CaseMetrics | Response:
     """Per authority and pair: by status, time to acknowledge/execute, refusals, basis."""
-    figures = await metrics.case_metrics(
+    figures = await cases_service.case_metrics(
         session, actor=actor, authority_id=authority_id, since=since, until=until
     )
     if format == "csv":
         return Response(
-            metrics.metrics_csv(figures),
+            cases_service.metrics_csv(figures),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="case-metrics.csv"'},
         )
@@ -178,6 +172,7 @@ async def count_cases(
 @router.get("/cases/{case_id}", summary="One case.")
 async def get_case(case_id: uuid.UUID, session: DbSession, actor: CaseActor) -> CaseRead:
     """The case, the caller's side, allowed actions, time in each status, drafting checks."""
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     return await cases_service.get_case(session, actor=actor, case_id=case_id)
 
 
@@ -194,7 +189,8 @@ async def drafting_checks(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> DraftingReport:
     """What the requested state requires and what the draft still lacks."""
-    return await check_draft(session, actor=actor, case_id=case_id)
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.check_draft(session, actor=actor, case_id=case_id)
 
 
 @router.post("/cases/{case_id}/transitions", summary="Move the case through its lifecycle.")
@@ -214,6 +210,7 @@ async def list_messages(
     limit: Limit = 50,
 ) -> Page[MessageRead]:
     """Messages oldest first, with their handling codes."""
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     return await cases_service.list_messages(
         session, actor=actor, case_id=case_id, cursor=cursor, limit=limit
     )
@@ -238,6 +235,7 @@ async def list_attachments(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> list[AttachmentRead]:
     """Names, sizes, content types and SHA-256 digests."""
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     return await cases_service.list_attachments(session, actor=actor, case_id=case_id)
 
 
@@ -301,6 +299,7 @@ async def download_attachment(
     actor: CaseActor,
 ) -> StreamingResponse:
     """The decrypted bytes; never rendered inline; every download audited."""
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     download = await cases_service.download_attachment(
         session,
         actor=actor,
@@ -329,7 +328,8 @@ async def get_timeline(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> list[TimelineEntryRead]:
     """Every status change (with who and when), receipt, deadline notice and invitation."""
-    return await records.get_timeline(session, actor=actor, case_id=case_id)
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.get_timeline(session, actor=actor, case_id=case_id)
 
 
 @router.get("/cases/{case_id}/participants", summary="Assigned officers and observers.")
@@ -337,6 +337,7 @@ async def list_participants(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> list[ParticipantRead]:
     """Who was invited or assigned, by whom, until when."""
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     return await cases_service.list_participants(session, actor=actor, case_id=case_id)
 
 
@@ -369,7 +370,8 @@ async def remove_participant(
 )
 async def export_case(case_id: uuid.UUID, session: DbSession, actor: CaseActor) -> JSONResponse:
     """Case, timeline, messages, attachment digests and handling codes, for the national file."""
-    data = await export.export_case(session, actor=actor, case_id=case_id)
+    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    data = await cases_service.export_case(session, actor=actor, case_id=case_id)
     return JSONResponse(
         data.model_dump(mode="json"),
         headers={

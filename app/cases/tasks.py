@@ -16,22 +16,18 @@ import logging
 import uuid
 from datetime import timedelta
 
-import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.auth.actor import Actor
-from app.cases import timeline
-from app.cases.constants import OPEN_STATUSES
-from app.cases.service.common import today
+from app.cases import repository, timeline
+from app.cases.due_dates import today
 from app.cases.settings import get_cases_settings
 from app.core import audit, events
 from app.core.audit import Target
 from app.core.events import Audience
 from app.db import Database
 from app.models.base import utcnow
-from app.models.cases import Case
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +37,7 @@ INTERVAL_SECONDS = 600.0
 async def flag_overdue_cases(session: AsyncSession) -> list[uuid.UUID]:
     """Mark newly overdue cases; a timeline entry, an audit entry and an event for each."""
     now = utcnow()
-    claimed = (
-        await session.execute(
-            sa.update(Case)
-            .where(
-                col(Case.due_date) < today(),
-                col(Case.status).in_(OPEN_STATUSES),
-                col(Case.overdue_since).is_(None),
-            )
-            .values(overdue_since=now)
-            .returning(col(Case.id), col(Case.due_date), col(Case.status))
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
+    claimed = await repository.claim_overdue_cases(session, today=today(), now=now)
     system = Actor.system()
     for case_id, due, status in claimed:
         entry = timeline.add_entry(
@@ -89,20 +73,9 @@ async def flag_near_deadlines(
     """Announce, once per due date, the open cases due within the window; their ids."""
     days = get_cases_settings().deadline_near_days if within_days is None else within_days
     start = today()
-    claimed = (
-        await session.execute(
-            sa.update(Case)
-            .where(
-                col(Case.due_date) >= start,
-                col(Case.due_date) <= start + timedelta(days=days),
-                col(Case.status).in_(OPEN_STATUSES),
-                col(Case.deadline_near_for).is_distinct_from(col(Case.due_date)),
-            )
-            .values(deadline_near_for=col(Case.due_date))
-            .returning(col(Case.id), col(Case.due_date))
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
+    claimed = await repository.claim_near_deadlines(
+        session, start=start, end=start + timedelta(days=days)
+    )
     system = Actor.system()
     for case_id, due in claimed:
         await audit.record(

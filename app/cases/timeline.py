@@ -1,4 +1,8 @@
-"""The case timeline: every status change, receipt, deadline notice and participation change."""
+"""The case timeline: every status change, receipt, deadline notice and participation change.
+
+Entries are added to the caller's unit of work; reads add the end of every invitation that
+lapsed (derived, never stored) and the time spent in each status.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
+from app.cases import repository
 from app.cases.lifecycle import RECEIPT_STATUSES
 from app.cases.schemas import StatusDuration, TimelineEntryRead
+from app.identity import service as identity_service
 from app.models.base import utcnow
-from app.models.cases import Case, CaseParticipant, CaseTimelineEntry
+from app.models.cases import Case, CaseTimelineEntry
 from app.models.identity import User
 
 
@@ -48,18 +52,9 @@ def add_entry(
     return entry
 
 
-async def status_before(session: AsyncSession, case_id: uuid.UUID, action: str) -> str | None:
-    """The status the case left the last time `action` moved it, or None if it never did."""
-    return await session.scalar(
-        select(col(CaseTimelineEntry.from_status))
-        .where(
-            col(CaseTimelineEntry.case_id) == case_id,
-            col(CaseTimelineEntry.kind) == "transition",
-            col(CaseTimelineEntry.action) == action,
-        )
-        .order_by(col(CaseTimelineEntry.created_at).desc(), col(CaseTimelineEntry.id).desc())
-        .limit(1)
-    )
+def _full_name(members: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> str | None:
+    member = members.get(user_id) if user_id is not None else None
+    return member.full_name if member is not None else None
 
 
 def _read(entry: CaseTimelineEntry, actor_name: str | None) -> TimelineEntryRead:
@@ -81,28 +76,13 @@ def _read(entry: CaseTimelineEntry, actor_name: str | None) -> TimelineEntryRead
 
 async def list_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntryRead]:
     """Stored entries plus the end of every invitation that lapsed (derived, not stored)."""
-    rows = (
-        await session.execute(
-            select(CaseTimelineEntry, User.full_name)
-            .outerjoin(User, col(User.id) == col(CaseTimelineEntry.actor_user_id))
-            .where(col(CaseTimelineEntry.case_id) == case_id)
-            .order_by(col(CaseTimelineEntry.created_at), col(CaseTimelineEntry.id))
-        )
-    ).all()
-    items = [_read(entry, name) for entry, name in rows]
-    now = utcnow()
-    lapsed = (
-        await session.execute(
-            select(CaseParticipant, User.full_name)
-            .join(User, col(User.id) == col(CaseParticipant.user_id))
-            .where(
-                col(CaseParticipant.case_id) == case_id,
-                col(CaseParticipant.revoked_at).is_(None),
-                col(CaseParticipant.expires_at) <= now,
-            )
-        )
-    ).all()
-    for participant, name in lapsed:
+    entries = await repository.timeline_of_case(session, case_id)
+    lapsed = await repository.lapsed_participations(session, case_id, utcnow())
+    people = {e.actor_user_id for e in entries} | {p.user_id for p in lapsed}
+    members = await identity_service.members_by_ids(session, [u for u in people if u])
+    items = [_read(entry, _full_name(members, entry.actor_user_id)) for entry in entries]
+    for participant in lapsed:
+        name = _full_name(members, participant.user_id)
         assert participant.expires_at is not None
         items.append(
             TimelineEntryRead(
@@ -125,23 +105,9 @@ async def list_entries(session: AsyncSession, case_id: uuid.UUID) -> list[Timeli
 
 async def time_in_status(session: AsyncSession, case: Case) -> list[StatusDuration]:
     """How long the case spent in each status, from its status changes."""
-    changes = (
-        await session.execute(
-            select(CaseTimelineEntry.to_status, CaseTimelineEntry.created_at)
-            .where(
-                col(CaseTimelineEntry.case_id) == case.id,
-                col(CaseTimelineEntry.to_status).is_not(None),
-                sa.or_(
-                    col(CaseTimelineEntry.from_status).is_(None),
-                    col(CaseTimelineEntry.from_status) != col(CaseTimelineEntry.to_status),
-                ),
-            )
-            .order_by(col(CaseTimelineEntry.created_at), col(CaseTimelineEntry.id))
-        )
-    ).all()
+    points = await repository.status_changes_of_case(session, case.id)
     now = utcnow()
     durations: list[StatusDuration] = []
-    points: list[tuple[str | None, datetime]] = [(row[0], row[1]) for row in changes]
     for index, (status, entered) in enumerate(points):
         left = points[index + 1][1] if index + 1 < len(points) else None
         end = left or now

@@ -16,7 +16,7 @@ from typing import Any
 import puremagic
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from app.core.errors import AppError, BadRequest
+from app.cases.exceptions import MalformedMultipart, NotMultipart, UnsupportedFileType
 
 SNIFF_BYTES = 8192
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -54,10 +54,6 @@ TEXT_TYPES = frozenset(
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe", b"#!")
 
 
-class UnsupportedFile(AppError):
-    status, code, title = 415, "unsupported-file-type", "File type not accepted"
-
-
 def sanitize_filename(raw: str | None) -> str:
     """A safe display and download name: no path, no control or reserved characters."""
     name = unicodedata.normalize("NFC", raw or "")
@@ -83,7 +79,7 @@ def _looks_like_text(head: bytes) -> bool:
 def classify(head: bytes, filename: str) -> str:
     """The content type to store, judged by content; 415 if not accepted or not matching."""
     if head.startswith(_EXECUTABLE_MAGIC):
-        raise UnsupportedFile("Executable files and scripts are not accepted.")
+        raise UnsupportedFileType("Executable files and scripts are not accepted.")
     expected, _ = mimetypes.guess_type(filename, strict=False)
     try:
         candidates = [c.mime_type for c in puremagic.magic_string(head) if c.mime_type]
@@ -92,17 +88,17 @@ def classify(head: bytes, filename: str) -> str:
     if not candidates:
         if not head or _looks_like_text(head):
             return expected if expected in TEXT_TYPES else "text/plain"
-        raise UnsupportedFile("The file's content is not of an accepted type.")
+        raise UnsupportedFileType("The file's content is not of an accepted type.")
     if expected and expected in candidates:
         sniffed = expected
     elif expected and expected not in ("application/octet-stream",):
-        raise UnsupportedFile(
+        raise UnsupportedFileType(
             f"The content ({candidates[0]}) does not match the file name ({expected})."
         )
     else:
         sniffed = candidates[0]
     if sniffed not in ALLOWED_TYPES:
-        raise UnsupportedFile(f"Files of type {sniffed} are not accepted.")
+        raise UnsupportedFileType(f"Files of type {sniffed} are not accepted.")
     return sniffed
 
 
@@ -124,7 +120,7 @@ class MultipartStream:
         ctype, params = parse_options_header(self.content_type)
         boundary = params.get(b"boundary")
         if ctype != b"multipart/form-data" or not boundary:
-            raise BadRequest("Send the file as multipart/form-data with a `file` field.")
+            raise NotMultipart()
         self._header_field = bytearray()
         self._header_value = bytearray()
         self._headers: dict[bytes, bytes] = {}
@@ -166,7 +162,7 @@ class MultipartStream:
         try:
             self._parser.write(chunk)
         except Exception as exc:  # python-multipart raises several error types
-            raise BadRequest("The multipart body is malformed.") from exc
+            raise MalformedMultipart() from exc
         out, self.events = self.events, []
         return out
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.cases.service.common import today
+from app.cases.due_dates import today
 from app.cases.settings import get_cases_settings
 from app.cases.tasks import check_deadlines, flag_near_deadlines
 from app.config import Settings

@@ -1,7 +1,10 @@
-"""The cases domain's verbs, and the functions other domains call.
+"""The cases domain's verbs: what its router calls and the only module other domains import.
 
 Cross-domain contract: `is_participant(session, actor_or_user_id, case_id)`,
 `participant_user_ids(session, case_id)`, `search_text(session, *, actor, q, limit)`.
+The modules behind it: a verb module per subject (cases, transitions, messages,
+attachments, participants, case_file, metrics), `receipts` (the `received` step), `audience`
+and `search` (what other domains ask), `shapes` (the reads and audit snapshot the verbs share).
 """
 
 from app.cases.service.attachments import (
@@ -9,37 +12,46 @@ from app.cases.service.attachments import (
     list_attachments,
     upload_attachment,
 )
+from app.cases.service.audience import is_participant, participant_user_ids
+from app.cases.service.case_file import export_case, get_timeline
 from app.cases.service.cases import (
+    check_draft,
     count_cases,
     create_case,
     get_case,
     list_cases,
-    open_case,
     update_case,
 )
 from app.cases.service.messages import list_messages, post_message
+from app.cases.service.metrics import case_metrics, metrics_csv
 from app.cases.service.participants import (
     invite_participant,
     list_participants,
     remove_participant,
 )
-from app.cases.service.shared import is_participant, participant_user_ids, search_text
+from app.cases.service.receipts import record_receipt
+from app.cases.service.search import search_text
 from app.cases.service.transitions import transition_case
 
 __all__ = [
+    "case_metrics",
+    "check_draft",
     "count_cases",
     "create_case",
     "download_attachment",
+    "export_case",
     "get_case",
+    "get_timeline",
     "invite_participant",
     "is_participant",
     "list_attachments",
     "list_cases",
     "list_messages",
     "list_participants",
-    "open_case",
+    "metrics_csv",
     "participant_user_ids",
     "post_message",
+    "record_receipt",
     "remove_participant",
     "search_text",
     "transition_case",

@@ -7,43 +7,43 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
+from app.cases import repository
+from app.cases.access import load_case
 from app.cases.crypto import StreamDecryptor, StreamEncryptor, Vault, file_key, new_data_key
+from app.cases.exceptions import AttachmentNotFound, AttachmentTooLarge
 from app.cases.schemas import AttachmentRead
-from app.cases.service.cases import open_case
+from app.cases.service.receipts import record_receipt_if_due
 from app.cases.storage import BlobStorage, BlobWriter
 from app.cases.upload import SNIFF_BYTES, MultipartStream, classify, sanitize_filename
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
 from app.models.base import utcnow
-from app.models.cases import CaseAttachment, CaseDataKey
+from app.models.cases import CaseAttachment
 
 _HANDLING = {"H0", "H1", "H2", "H3"}
 
 
 async def case_data_key(session: AsyncSession, vault: Vault, case_id: uuid.UUID) -> bytes:
     """The case's data key, created and wrapped on first use (race-free)."""
-    row = await session.get(CaseDataKey, case_id)
+    row = await repository.data_key_of_case(session, case_id)
     if row is None:
         candidate = new_data_key()
-        table = CaseDataKey.__table__  # type: ignore[attr-defined]
-        await session.execute(
-            pg_insert(table)
-            .values(
-                case_id=case_id,
-                wrapped_key=vault.wrap(candidate, case_id),
-                master_key_id=vault.master_id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing()
+        await repository.insert_data_key_if_absent(
+            session,
+            {
+                "case_id": case_id,
+                "wrapped_key": vault.wrap(candidate, case_id),
+                "master_key_id": vault.master_id,
+                "created_at": utcnow(),
+            },
         )
-        row = await session.get(CaseDataKey, case_id, populate_existing=True)
+        # Another upload may have stored its key first: read back the one that won.
+        row = await repository.data_key_of_case(session, case_id, reload=True)
         assert row is not None
     return vault.unwrap(row.wrapped_key, case_id, row.master_key_id)
 
@@ -69,7 +69,7 @@ class _Upload:
     async def take(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.limit:
-            raise PayloadTooLarge(f"Attachments are limited to {self.limit} bytes.")
+            raise AttachmentTooLarge(self.limit)
         self.digest.update(data)
         if self.content_type is None:
             self.head += data[: SNIFF_BYTES - len(self.head)]
@@ -96,7 +96,8 @@ async def upload_attachment(
     limit: int,
 ) -> AttachmentRead:
     """Stream a multipart `file` into encrypted storage; record its name, size and SHA-256."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
+    await record_receipt_if_due(session, actor=actor, view=view)
     parser = MultipartStream(content_type)
     data_key = await case_data_key(session, vault, case_id)
     attachment_id = uuid.uuid4()
@@ -179,7 +180,7 @@ async def list_attachments(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
 ) -> list[AttachmentRead]:
     """The case's files (metadata and digests), oldest first."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
     items = await all_attachments(session, case_id)
     await audit.record(
         session,
@@ -193,14 +194,7 @@ async def list_attachments(
 
 
 async def all_attachments(session: AsyncSession, case_id: uuid.UUID) -> list[AttachmentRead]:
-    rows = (
-        await session.execute(
-            select(CaseAttachment)
-            .where(col(CaseAttachment.case_id) == case_id)
-            .order_by(col(CaseAttachment.created_at), col(CaseAttachment.id))
-        )
-    ).scalars()
-    return [attachment_read(a) for a in rows]
+    return [attachment_read(a) for a in await repository.attachments_of_case(session, case_id)]
 
 
 @dataclass
@@ -219,10 +213,10 @@ async def download_attachment(
     storage: BlobStorage,
 ) -> Download:
     """The decrypted bytes as a stream (audited as case.attachment.downloaded)."""
-    view = await open_case(session, actor=actor, case_id=case_id)
-    attachment = await session.get(CaseAttachment, attachment_id)
+    view = await load_case(session, actor, case_id)
+    attachment = await repository.attachment_by_id(session, attachment_id)
     if attachment is None or attachment.case_id != case_id:
-        raise NotFound("No such attachment.")
+        raise AttachmentNotFound()
     key = file_key(await case_data_key(session, vault, case_id), attachment.id)
     await audit.record(
         session,

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
-from app.cases import drafting, timeline
+from app.cases import drafting, repository, timeline
 from app.cases.access import CaseView, deny, load_case, readable_clause
-from app.cases.constants import OPEN_STATUSES
+from app.cases.constants import OPEN_STATUSES, REFERENCE_PREFIX
+from app.cases.due_dates import refresh_due_date, today
+from app.cases.exceptions import (
+    CaseOpeningForbidden,
+    NotADraft,
+    ObserverCannotEdit,
+    OwnReferenceOnly,
+)
 from app.cases.schemas import (
     CaseCounts,
     CaseCreate,
@@ -24,24 +26,23 @@ from app.cases.schemas import (
     CaseUpdate,
     DraftingReport,
 )
-from app.cases.service.common import (
-    allocate_reference,
-    audit_snapshot,
-    read_of,
-    refresh_due_date,
-    summary_of,
-    today,
-)
+from app.cases.service.receipts import record_receipt_if_due
+from app.cases.service.shapes import audit_snapshot, read_of, summary_of
 from app.core import audit, events, idempotency
 from app.core.audit import Target
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
-from app.core.pagination import Key, Page, apply, decode_cursor, page
+from app.core.pagination import Page
 from app.directory import service as directory_service
 from app.models.base import utcnow
 from app.models.cases import Case, CaseParticipant
 
-_FAR_FUTURE = "9999-12-31"
+
+async def allocate_reference(session: AsyncSession, case_type: str, year: int) -> str:
+    """The next `MLA-2026-000123` style reference: one atomic upsert, no race, no gap reuse."""
+    prefix = REFERENCE_PREFIX[case_type]
+    number = await repository.next_reference_number(session, prefix, year)
+    return f"{prefix}-{year}-{number:06d}"
 
 
 async def create_case(
@@ -53,9 +54,7 @@ async def create_case(
 ) -> CaseRead:
     """Open a draft case from the actor's authority to the requested authority."""
     if not actor.can(Permission.CASE_CREATE) or actor.authority_id is None:
-        await deny(
-            session, actor, Forbidden("Only officers of an authority open cases."), case_id=None
-        )
+        await deny(session, actor, CaseOpeningForbidden(), case_id=None)
     assert actor.user_id is not None
     case_id = uuid.uuid4()
     first = await idempotency.claim(
@@ -113,62 +112,6 @@ async def create_case(
     return read_of(view)
 
 
-async def record_receipt(session: AsyncSession, *, actor: Actor, view: CaseView) -> None:
-    """`received`: the requested side opened the submitted case (once, whoever was first)."""
-    case = view.case
-    now = utcnow()
-    changed = await session.scalar(
-        sa.update(Case)
-        .where(col(Case.id) == case.id, col(Case.status) == "submitted")
-        .values(status="received", received_at=now, status_changed_at=now, last_activity_at=now)
-        .returning(col(Case.id))
-        .execution_options(synchronize_session=False)
-    )
-    if changed is None:
-        return
-    for name, value in (
-        ("status", "received"),
-        ("received_at", now),
-        ("status_changed_at", now),
-        ("last_activity_at", now),
-    ):
-        set_committed_value(case, name, value)
-    entry = timeline.add_entry(
-        session,
-        case,
-        kind="receipt",
-        actor=actor,
-        from_status="submitted",
-        to_status="received",
-        data={"recorded_by": "system", "opened_by": str(actor.user_id)},
-        at=now,
-    )
-    await audit.record(
-        session,
-        actor=actor,
-        action="case.received",
-        target=Target("case", case.id),
-        changes={"status": {"old": "submitted", "new": "received"}},
-        authority_ids=view.authority_ids,
-    )
-    await events.publish(
-        session,
-        "case.transitioned",
-        {"case_id": case.id, "entry_id": entry.id},
-        audience=Audience.of("case", case.id),
-    )
-
-
-async def open_case(
-    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, for_update: bool = False
-) -> CaseView:
-    """Load a visible case; the requested side's first look records the `received` receipt."""
-    view = await load_case(session, actor, case_id, for_update=for_update)
-    if view.side == "requested" and view.case.status == "submitted":
-        await record_receipt(session, actor=actor, view=view)
-    return view
-
-
 async def drafting_report(session: AsyncSession, view: CaseView) -> DraftingReport | None:
     if view.case.status != "draft" or view.side == "observer":
         return None
@@ -177,10 +120,10 @@ async def drafting_report(session: AsyncSession, view: CaseView) -> DraftingRepo
 
 async def check_draft(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> DraftingReport:
     """The drafting checks of a draft (audited as a view of the case)."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
     report = await drafting_report(session, view)
     if report is None:
-        raise Conflict("Only drafts are checked.", code="not-a-draft")
+        raise NotADraft("Only drafts are checked.")
     await audit.record(
         session,
         actor=actor,
@@ -194,7 +137,7 @@ async def check_draft(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
 
 async def get_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> CaseRead:
     """One case as the caller sees it (audited as case.viewed)."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
     result = read_of(
         view,
         time_in_status=await timeline.time_in_status(session, view.case),
@@ -218,11 +161,12 @@ async def update_case(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, data: CaseUpdate
 ) -> CaseRead:
     """Edit a draft (requesting side), or record one's own national reference (either side)."""
-    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    view = await load_case(session, actor, case_id, for_update=True)
+    await record_receipt_if_due(session, actor=actor, view=view)
     case = view.case
     changed = set(data.model_fields_set)
     if view.side == "observer":
-        await deny(session, actor, Forbidden("Observers do not edit cases."), case_id=case.id)
+        await deny(session, actor, ObserverCannotEdit(), case_id=case.id)
     if view.side == "requested":
         allowed = {"requested_reference"}
     elif case.status == "draft":
@@ -231,12 +175,9 @@ async def update_case(
         allowed = {"requesting_reference"}
     refused = changed - allowed
     if refused and view.side == "requested":
-        wrong = Forbidden("The requested side records only its own reference.")
-        await deny(session, actor, wrong, case_id=case.id)
+        await deny(session, actor, OwnReferenceOnly(), case_id=case.id)
     if refused:
-        raise Conflict(
-            f"Only a draft can be edited ({', '.join(sorted(refused))}).", code="not-a-draft"
-        )
+        raise NotADraft(f"Only a draft can be edited ({', '.join(sorted(refused))}).")
     before = audit_snapshot(case)
     was_shared = case.shared_for_consultation
     for name in changed:
@@ -291,42 +232,20 @@ async def list_cases(
     limit: int = 50,
 ) -> Page[CaseSummary]:
     """The caller's inbox: incoming, outgoing or all visible cases, filtered and sorted."""
-    stmt = select(Case).where(readable_clause(actor))
-    mine = actor.authority_id
-    if box == "incoming":
-        stmt = stmt.where(col(Case.requested_authority_id) == mine)
-    elif box == "outgoing":
-        stmt = stmt.where(col(Case.requesting_authority_id) == mine)
-    if statuses:
-        stmt = stmt.where(col(Case.status).in_(statuses))
-    if types:
-        stmt = stmt.where(col(Case.type).in_(types))
-    if urgency:
-        stmt = stmt.where(col(Case.urgency) == urgency)
-    late = sa.and_(col(Case.due_date) < today(), col(Case.status).in_(OPEN_STATUSES))
-    if overdue is True:
-        stmt = stmt.where(late)
-    elif overdue is False:
-        stmt = stmt.where(sa.not_(sa.func.coalesce(late, False)))
-    if counterpart is not None:
-        stmt = stmt.where(
-            sa.or_(
-                sa.and_(
-                    col(Case.requested_authority_id) == counterpart,
-                    col(Case.requesting_authority_id) == mine if mine else sa.true(),
-                ),
-                sa.and_(
-                    col(Case.requesting_authority_id) == counterpart,
-                    col(Case.requested_authority_id) == mine if mine else sa.true(),
-                ),
-            )
-        )
-    stmt = _sorted_page(stmt, sort, cursor)
-    found: list[Case] = list((await session.execute(stmt.limit(limit + 1))).scalars().all())
-    cases, next_cursor = page(
-        found,
-        limit,
-        key=lambda c: _sort_key(c, sort),
+    cases, next_cursor = await repository.inbox_page(
+        session,
+        visible=readable_clause(actor),
+        authority_id=actor.authority_id,
+        box=box,
+        statuses=statuses or [],
+        types=types or [],
+        urgency=urgency,
+        overdue=overdue,
+        counterpart=counterpart,
+        today=today(),
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
     )
     await audit.record(
         session,
@@ -345,44 +264,13 @@ UNDER_WAY = ("draft", *OPEN_STATUSES)
 
 async def count_cases(session: AsyncSession, *, actor: Actor) -> CaseCounts:
     """How many of the cases I take part in are under way, by status, and how many overdue."""
-    late = sa.and_(col(Case.due_date) < today(), col(Case.status).in_(OPEN_STATUSES))
-    rows = await session.execute(
-        sa.select(
-            col(Case.status),
-            sa.func.count(),
-            sa.func.count().filter(late),
-        )
-        .where(readable_clause(actor), col(Case.status).in_(UNDER_WAY))
-        .group_by(col(Case.status))
+    rows = await repository.counts_by_status(
+        session, visible=readable_clause(actor), statuses=UNDER_WAY, today=today()
     )
     by_status: dict[str, int] = {}
     overdue = 0
-    for status, count, late_count in rows.all():
-        by_status[status] = int(count)
-        overdue += int(late_count)
+    for status, count, late_count in rows:
+        by_status[status] = count
+        overdue += late_count
     ordered = {status: by_status[status] for status in UNDER_WAY if status in by_status}
     return CaseCounts(by_status=ordered, open=sum(ordered.values()), overdue=overdue)
-
-
-def _deadline_key() -> sa.ColumnElement[object]:
-    return sa.func.coalesce(col(Case.due_date), sa.literal(date.fromisoformat(_FAR_FUTURE)))
-
-
-def _sort_key(case: Case, sort: str) -> list[object]:
-    if sort.endswith("deadline"):
-        return [(case.due_date.isoformat() if case.due_date else _FAR_FUTURE), str(case.id)]
-    return [case.last_activity_at.isoformat(), str(case.id)]
-
-
-def _sorted_page(stmt: Any, sort: str, cursor: str | None) -> Any:
-    descending = sort.startswith("-")
-    key: Any
-    after: tuple[Any, uuid.UUID] | None
-    if sort.endswith("deadline"):
-        key, after = _deadline_key(), decode_cursor(cursor, Key.date, Key.uuid)
-    else:
-        key, after = col(Case.last_activity_at), decode_cursor(cursor, Key.datetime, Key.uuid)
-    stmt = apply(stmt, (key, col(Case.id)), after, descending=descending)
-    if descending:
-        return stmt.order_by(key.desc(), col(Case.id).desc())
-    return stmt.order_by(key.asc(), col(Case.id).asc())

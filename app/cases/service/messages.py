@@ -13,29 +13,26 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.cases.access import deny
+from app.cases import repository
+from app.cases.access import deny, load_case
 from app.cases.constants import HANDLING_CODES
+from app.cases.exceptions import ConsultationBetweenSides, MessageNotFound
 from app.cases.schemas import MessageCreate, MessageRead
-from app.cases.service.cases import open_case
+from app.cases.service.receipts import record_receipt_if_due
 from app.core import audit, events, idempotency
 from app.core.audit import Target
-from app.core.errors import Forbidden, NotFound
 from app.core.events import Audience
 from app.core.markdown import render_markdown
-from app.core.pagination import Key, Page, apply, decode_cursor, page
+from app.core.pagination import Page
+from app.identity import service as identity_service
 from app.models.base import utcnow
-from app.models.cases import Case, CaseMessage
-from app.models.identity import User
+from app.models.cases import CaseMessage
 
 _ACTIVITY_GRANULARITY = timedelta(minutes=1)
-_TABLE = CaseMessage.__table__  # type: ignore[attr-defined]
-_INSERT = sa.insert(_TABLE)
 
 
 def message_read(message: CaseMessage | SimpleNamespace, author_handle: str | None) -> MessageRead:
@@ -65,12 +62,11 @@ async def post_message(
     idempotency_key: str | None = None,
 ) -> MessageRead:
     """Post a message (or a consultation, by a side) in the case's channel."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
+    await record_receipt_if_due(session, actor=actor, view=view)
     case = view.case
     if data.kind == "consultation" and not view.is_party:
-        await deny(
-            session, actor, Forbidden("Consultations are between the two sides."), case_id=case.id
-        )
+        await deny(session, actor, ConsultationBetweenSides(), case_id=case.id)
     message_id = uuid.uuid4()
     first = await idempotency.claim(
         session,
@@ -97,21 +93,15 @@ async def post_message(
     )
     # A Core INSERT: the row is never changed afterwards, so the unit of work (and a full
     # model validation) would be pure overhead on this hot path.
-    await session.execute(_INSERT, values)
-    changes: dict[str, object] = {}
-    if data.kind == "consultation" and view.side == "requested" and case.consultation_at is None:
-        changes["consultation_at"] = now
-    if case.last_activity_at < now - _ACTIVITY_GRANULARITY or changes:
-        changes["last_activity_at"] = now
-    if changes:
-        await session.execute(
-            sa.update(Case)
-            .where(col(Case.id) == case.id)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
-        for name, value in changes.items():
-            set_committed_value(case, name, value)
+    await repository.insert_message(session, values)
+    consultation = (
+        data.kind == "consultation" and view.side == "requested" and case.consultation_at is None
+    )
+    if consultation or case.last_activity_at < now - _ACTIVITY_GRANULARITY:
+        await repository.record_activity(session, case.id, now, consultation=consultation)
+        if consultation:
+            set_committed_value(case, "consultation_at", now)
+        set_committed_value(case, "last_activity_at", now)
     await audit.record(
         session,
         actor=actor,
@@ -136,16 +126,18 @@ async def post_message(
 async def _existing_message(
     session: AsyncSession, case_id: uuid.UUID, message_id: uuid.UUID
 ) -> MessageRead:
-    row = (
-        await session.execute(
-            select(CaseMessage, User.handle)
-            .outerjoin(User, col(User.id) == col(CaseMessage.author_id))
-            .where(col(CaseMessage.id) == message_id, col(CaseMessage.case_id) == case_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound("No such message.")
-    return message_read(row[0], row[1])
+    message = await repository.message_of_case(session, case_id, message_id)
+    if message is None:
+        raise MessageNotFound()
+    return (await _reads(session, [message]))[0]
+
+
+async def _reads(session: AsyncSession, messages: list[CaseMessage]) -> list[MessageRead]:
+    """The messages as read, with their authors' handles (one query for all authors)."""
+    authors = {m.author_id for m in messages if m.author_id is not None}
+    members = await identity_service.members_by_ids(session, list(authors))
+    handles = {user_id: member.handle for user_id, member in members.items()}
+    return [message_read(m, handles.get(m.author_id) if m.author_id else None) for m in messages]
 
 
 async def list_messages(
@@ -157,40 +149,21 @@ async def list_messages(
     limit: int = 50,
 ) -> Page[MessageRead]:
     """The case's messages, oldest first (audited as case.messages.viewed)."""
-    view = await open_case(session, actor=actor, case_id=case_id)
-    stmt = (
-        select(CaseMessage, User.handle)
-        .outerjoin(User, col(User.id) == col(CaseMessage.author_id))
-        .where(col(CaseMessage.case_id) == case_id)
-        .order_by(col(CaseMessage.created_at), col(CaseMessage.id))
-        .limit(limit + 1)
-    )
-    after = decode_cursor(cursor, Key.datetime, Key.uuid)
-    stmt = apply(stmt, (col(CaseMessage.created_at), col(CaseMessage.id)), after)
-    rows, next_cursor = page(
-        (await session.execute(stmt)).all(), limit, key=lambda r: (r[0].created_at, r[0].id)
+    view = await load_case(session, actor, case_id)
+    messages, next_cursor = await repository.messages_page(
+        session, case_id, cursor=cursor, limit=limit
     )
     await audit.record(
         session,
         actor=actor,
         action="case.messages.viewed",
         target=Target("case", case_id),
-        details={"count": len(rows), "message_ids": [str(r[0].id) for r in rows]},
+        details={"count": len(messages), "message_ids": [str(m.id) for m in messages]},
         authority_ids=view.authority_ids,
     )
-    return Page[MessageRead](
-        items=[message_read(m, handle) for m, handle in rows], next_cursor=next_cursor
-    )
+    return Page[MessageRead](items=await _reads(session, messages), next_cursor=next_cursor)
 
 
 async def all_messages(session: AsyncSession, case_id: uuid.UUID) -> list[MessageRead]:
     """Every message of a case (for the export; the caller has checked access)."""
-    rows = (
-        await session.execute(
-            select(CaseMessage, User.handle)
-            .outerjoin(User, col(User.id) == col(CaseMessage.author_id))
-            .where(col(CaseMessage.case_id) == case_id)
-            .order_by(col(CaseMessage.created_at), col(CaseMessage.id))
-        )
-    ).all()
-    return [message_read(m, handle) for m, handle in rows]
+    return await _reads(session, await repository.messages_of_case(session, case_id))

@@ -6,18 +6,19 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
-from app.cases import timeline
-from app.cases.access import CaseView, active_participation, deny
+from app.cases import repository, timeline
+from app.cases.access import CaseView, active_participation, deny, load_case
+from app.cases.exceptions import AlreadyParticipant, NotAParticipant, NotParticipantManager
 from app.cases.schemas import ParticipantCreate, ParticipantRead
-from app.cases.service.cases import open_case
+from app.cases.service.receipts import record_receipt_if_due
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
+from app.identity import service as identity_service
 from app.models.base import utcnow
 from app.models.cases import CaseParticipant
 from app.models.identity import User
@@ -54,12 +55,12 @@ async def invite_participant(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, data: ParticipantCreate
 ) -> ParticipantRead:
     """Invite an observer for a limited time, or assign an officer of the actor's side."""
-    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    view = await load_case(session, actor, case_id, for_update=True)
+    await record_receipt_if_due(session, actor=actor, view=view)
     case = view.case
     if not _may_manage(view, actor):
-        refused = Forbidden("Only a focal point or an assigned officer of the case invites.")
-        await deny(session, actor, refused, case_id=case.id)
-    user = await session.get(User, data.user_id)
+        await deny(session, actor, NotParticipantManager("invites"), case_id=case.id)
+    user = await identity_service.get_member(session, data.user_id)
     if user is None or user.status != "active":
         raise ValidationFailed(errors=[{"field": "user_id", "message": "no such active member"}])
     if Permission.CASE_ACCESS not in permissions_for(frozenset(user.roles)):
@@ -90,13 +91,9 @@ async def invite_participant(
         raise ValidationFailed(
             errors=[{"field": "expires_at", "message": "in the future, within a year"}]
         )
-    existing = await session.scalar(
-        select(CaseParticipant).where(
-            col(CaseParticipant.case_id) == case.id, col(CaseParticipant.user_id) == user.id
-        )
-    )
+    existing = await repository.participation(session, case.id, user.id)
     if existing is not None and active_participation(existing, now) is not None:
-        raise Conflict("This member already takes part in the case.")
+        raise AlreadyParticipant()
     participant = existing or CaseParticipant(case_id=case.id, user_id=user.id, role=data.role)
     participant.role = data.role
     participant.invited_by = actor.user_id
@@ -140,18 +137,14 @@ async def remove_participant(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
     """End an invitation or an assignment now."""
-    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    view = await load_case(session, actor, case_id, for_update=True)
+    await record_receipt_if_due(session, actor=actor, view=view)
     if not _may_manage(view, actor):
-        refused = Forbidden("Only a focal point or an assigned officer of the case removes.")
-        await deny(session, actor, refused, case_id=case_id)
+        await deny(session, actor, NotParticipantManager("removes"), case_id=case_id)
     now = utcnow()
-    participant = await session.scalar(
-        select(CaseParticipant).where(
-            col(CaseParticipant.case_id) == case_id, col(CaseParticipant.user_id) == user_id
-        )
-    )
+    participant = await repository.participation(session, case_id, user_id)
     if participant is None or active_participation(participant, now) is None:
-        raise NotFound("This member does not take part in the case.")
+        raise NotAParticipant()
     participant.revoked_at = now
     timeline.add_entry(
         session,
@@ -176,7 +169,7 @@ async def list_participants(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
 ) -> list[ParticipantRead]:
     """Assigned officers and observers, past ones included (their end shows)."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
     items = await all_participants(session, case_id)
     await audit.record(
         session,
@@ -190,12 +183,6 @@ async def list_participants(
 
 
 async def all_participants(session: AsyncSession, case_id: uuid.UUID) -> list[ParticipantRead]:
-    rows = (
-        await session.execute(
-            select(CaseParticipant, User)
-            .join(User, col(User.id) == col(CaseParticipant.user_id))
-            .where(col(CaseParticipant.case_id) == case_id)
-            .order_by(col(CaseParticipant.created_at))
-        )
-    ).all()
-    return [_read(p, u) for p, u in rows]
+    participants = await repository.participants_of_case(session, case_id)
+    members = await identity_service.members_by_ids(session, [p.user_id for p in participants])
+    return [_read(p, members[p.user_id]) for p in participants if p.user_id in members]

@@ -7,15 +7,17 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
-from app.cases import drafting, timeline
-from app.cases.access import CaseView, deny
+from app.cases import drafting, repository, timeline
+from app.cases.access import CaseView, deny, load_case
+from app.cases.due_dates import refresh_due_date, today
+from app.cases.exceptions import ConsultationRequired, DraftingIncomplete, WrongSide
 from app.cases.lifecycle import RULES, Rule, check_transition
 from app.cases.schemas import CaseRead, TransitionRequest
-from app.cases.service.cases import open_case
-from app.cases.service.common import audit_snapshot, read_of, refresh_due_date, today
+from app.cases.service.receipts import record_receipt_if_due
+from app.cases.service.shapes import audit_snapshot, read_of
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
 from app.models.base import utcnow
 from app.models.cases import CaseDeadlineNotice
@@ -25,15 +27,14 @@ async def transition_case(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, request: TransitionRequest
 ) -> CaseRead:
     """Take `request.action` on the case: 403 for the wrong side, 409 from the wrong status."""
-    view = await open_case(session, actor=actor, case_id=case_id, for_update=True)
+    view = await load_case(session, actor, case_id, for_update=True)
+    await record_receipt_if_due(session, actor=actor, view=view)
     case = view.case
     try:
         if view.side == "observer":
-            raise Forbidden(
-                "Observers follow a case; only its two sides move it.", code="wrong-side"
-            )
+            raise WrongSide.for_observer()
         rule = check_transition(request.action, side=view.side, status=case.status)
-    except Forbidden as wrong_side:
+    except WrongSide as wrong_side:
         await deny(session, actor, wrong_side, case_id=case.id)
     before = audit_snapshot(case)
     now = utcnow()
@@ -82,7 +83,7 @@ async def _target(session: AsyncSession, case_id: uuid.UUID, rule: Rule) -> str 
     found the case (see lifecycle)."""
     if rule.resumes is None:
         return rule.target
-    previous = await timeline.status_before(session, case_id, rule.resumes)
+    previous = await repository.status_before(session, case_id, rule.resumes)
     if previous is not None and previous in RULES[rule.resumes].sources:
         return previous
     return rule.target
@@ -108,13 +109,8 @@ async def _apply(
         report = await drafting.check_draft(session, case)
         reason = (request.missing_essentials_reason or "").strip()
         if not report.ready and not reason:
-            raise Conflict(
-                "Essential parts of the request are missing; complete them or record why "
-                "the request goes without them (missing_essentials_reason).",
-                code="drafting-incomplete",
-                extra={
-                    "checks": [c.model_dump() for c in report.checks if c.essential and not c.ok]
-                },
+            raise DraftingIncomplete(
+                [c.model_dump() for c in report.checks if c.essential and not c.ok]
             )
         case.missing_essentials_reason = reason or None
         case.submitted_at = now
@@ -152,11 +148,7 @@ async def _apply(
             )
         if case.consultation_at is None:
             # UNTOC art. 18(26): consult the requesting State before refusing or postponing.
-            raise Conflict(
-                "Before refusing, consult the requesting side: post a message of kind "
-                "`consultation` in this case (art. 18(26)).",
-                code="consultation-required",
-            )
+            raise ConsultationRequired()
         case.refusal_ground = request.ground
         case.refusal_ground_text = request.ground_text
         case.outcome = "refused"

@@ -1,8 +1,8 @@
 """Figures per authority and per pair of authorities: counts, turnaround, refusals, basis.
 
-These are the figures the Conference of the Parties lacks. Two queries with GROUPING SETS
-compute every level at once (pair, as requesting, as requested, total) in PostgreSQL,
-percentiles included. Drafts are never counted: the requested side does not know of them.
+These are the figures the Conference of the Parties lacks. PostgreSQL computes every level
+at once (repository.figures); here they are scoped to the caller, shaped and written as CSV.
+Drafts are never counted: the requested side does not know of them.
 """
 
 from __future__ import annotations
@@ -14,73 +14,17 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role
+from app.cases import repository
 from app.cases.access import deny
-from app.cases.constants import CASE_STATUSES, CONVENTION_BASES, OPEN_STATUSES, OUTCOME_STATUSES
+from app.cases.constants import CASE_STATUSES, OUTCOME_STATUSES
+from app.cases.due_dates import today
+from app.cases.exceptions import FiguresNotForRole, OtherAuthorityFigures
 from app.cases.schemas import CaseMetrics, CaseStats, PairStats, Percentiles
-from app.cases.service.common import today
 from app.core import audit
-from app.core.errors import Forbidden
-
-# GROUPING(requesting, requested): 0 pair, 1 as requesting, 2 as requested, 3 total.
-_SETS = "GROUPING SETS ((c.requesting_authority_id, c.requested_authority_id), "
-_SETS += "(c.requesting_authority_id), (c.requested_authority_id), ())"
-
-_FILTER = """
-    c.status <> 'draft'
-    AND (CAST(:authority AS uuid) IS NULL
-         OR c.requesting_authority_id = CAST(:authority AS uuid)
-         OR c.requested_authority_id = CAST(:authority AS uuid))
-    AND (CAST(:since AS timestamptz) IS NULL OR c.submitted_at >= CAST(:since AS timestamptz))
-    AND (CAST(:until AS timestamptz) IS NULL OR c.submitted_at < CAST(:until AS timestamptz))
-    AND (CAST(:viewer AS uuid) IS NULL OR NOT c.restricted OR EXISTS (
-         SELECT 1 FROM case_participants p
-         WHERE p.case_id = c.id AND p.user_id = CAST(:viewer AS uuid) AND p.role = 'assigned'
-           AND p.revoked_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > now())))
-"""
-
-_FIGURES = text(
-    """
-    SELECT c.requesting_authority_id AS req, c.requested_authority_id AS reqd,
-      GROUPING(c.requesting_authority_id, c.requested_authority_id) AS g,
-      count(*) AS cases,
-      count(*) FILTER (WHERE c.due_date < :today AND c.status = ANY(:open)) AS overdue,
-      count(*) FILTER (WHERE c.legal_basis->>'kind' = ANY(:convention)) AS convention,
-      count(c.acknowledged_at) AS ack_n,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY ack.hours) AS ack_median,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY ack.hours) AS ack_p90,
-      count(ex.days) AS exec_n,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY ex.days) AS exec_median,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY ex.days) AS exec_p90
-    FROM cases c
-    CROSS JOIN LATERAL (SELECT
-      extract(epoch FROM c.acknowledged_at - c.submitted_at) / 3600.0 AS hours) ack
-    CROSS JOIN LATERAL (SELECT CASE WHEN c.outcome IN ('executed', 'partially_executed')
-      THEN extract(epoch FROM c.completed_at - c.submitted_at) / 86400.0 END AS days) ex
-    WHERE {filter}
-    GROUP BY {sets}
-    """.replace("{filter}", _FILTER).replace("{sets}", _SETS)
-)
-
-_BREAKDOWN = text(
-    """
-    SELECT c.requesting_authority_id AS req, c.requested_authority_id AS reqd,
-      GROUPING(c.requesting_authority_id, c.requested_authority_id) AS g,
-      c.status, c.outcome, c.refusal_ground, count(*) AS n
-    FROM cases c
-    WHERE {filter}
-    GROUP BY GROUPING SETS (
-      (c.requesting_authority_id, c.requested_authority_id, c.status, c.outcome,
-       c.refusal_ground),
-      (c.requesting_authority_id, c.status, c.outcome, c.refusal_ground),
-      (c.requested_authority_id, c.status, c.outcome, c.refusal_ground),
-      (c.status, c.outcome, c.refusal_ground))
-    """.replace("{filter}", _FILTER)
-)
 
 Key = tuple[int, uuid.UUID | None, uuid.UUID | None]
 
@@ -94,9 +38,9 @@ def _check_scope(actor: Actor, authority_id: uuid.UUID | None) -> uuid.UUID | No
         return authority_id
     if actor.has_role(Role.OFFICER) and actor.authority_id is not None:
         if authority_id not in (None, actor.authority_id):
-            raise Forbidden("Officers see the figures of their own authority.")
+            raise OtherAuthorityFigures()
         return actor.authority_id
-    raise Forbidden("Case figures are for officers (own authority) and administrators.")
+    raise FiguresNotForRole()
 
 
 async def case_metrics(
@@ -110,7 +54,7 @@ async def case_metrics(
     """Counts by status, turnaround percentiles, overdue, refusal grounds, Convention share."""
     try:
         scope = _check_scope(actor, authority_id)
-    except Forbidden as refused:
+    except (OtherAuthorityFigures, FiguresNotForRole) as refused:
         await deny(session, actor, refused, case_id=None)
     # An officer's figures count only the cases they may see: a case restricted to its
     # assigned officers is not counted for their unassigned colleagues (its existence, outcome
@@ -118,22 +62,20 @@ async def case_metrics(
     viewer = None
     if not actor.can(Permission.CASE_METRICS_ALL) and not actor.focal_point:
         viewer = actor.user_id
-    params = {
-        "authority": str(scope) if scope else None,
-        "viewer": str(viewer) if viewer else None,
-        "since": since,
-        "until": until,
-        "today": today(),
-        "open": list(OPEN_STATUSES),
-        "convention": list(CONVENTION_BASES),
-    }
+    on = today()
     figures = {
-        (row.g, row.req, row.reqd): row for row in (await session.execute(_FIGURES, params)).all()
+        (row.g, row.req, row.reqd): row
+        for row in await repository.figures_by_level(
+            session, authority_id=scope, viewer_id=viewer, since=since, until=until, today=on
+        )
     }
     by_status: dict[Key, dict[str, int]] = defaultdict(dict)
     by_outcome: dict[Key, dict[str, int]] = defaultdict(dict)
     grounds: dict[Key, dict[str, int]] = defaultdict(dict)
-    for row in (await session.execute(_BREAKDOWN, params)).all():
+    breakdown = await repository.breakdown_by_level(
+        session, authority_id=scope, viewer_id=viewer, since=since, until=until, today=on
+    )
+    for row in breakdown:
         key = (row.g, row.req, row.reqd)
         by_status[key][row.status] = by_status[key].get(row.status, 0) + row.n
         if row.outcome:

@@ -1,4 +1,4 @@
-"""The case file export: everything about one case, as JSON, for the national file."""
+"""A case's file as a whole: its timeline, and the export for the national file."""
 
 from __future__ import annotations
 
@@ -8,21 +8,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.cases import timeline
+from app.cases.access import load_case
 from app.cases.constants import HANDLING_CODES
-from app.cases.schemas import CaseExport
+from app.cases.schemas import CaseExport, TimelineEntryRead
 from app.cases.service.attachments import all_attachments
-from app.cases.service.cases import open_case
-from app.cases.service.common import read_of
 from app.cases.service.messages import all_messages
 from app.cases.service.participants import all_participants
+from app.cases.service.shapes import read_of
 from app.core import audit
 from app.core.audit import Target
 from app.models.base import utcnow
 
 
+async def get_timeline(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+) -> list[TimelineEntryRead]:
+    """Every status change, receipt, deadline notice and participation change, oldest first."""
+    view = await load_case(session, actor, case_id)
+    entries = await timeline.list_entries(session, case_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.timeline.viewed",
+        target=Target("case", case_id),
+        authority_ids=view.authority_ids,
+    )
+    return entries
+
+
 async def export_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> CaseExport:
     """Case, timeline, messages with handling codes, attachment digests, participants."""
-    view = await open_case(session, actor=actor, case_id=case_id)
+    view = await load_case(session, actor, case_id)
     export = CaseExport(
         exported_at=utcnow(),
         exported_by=actor.user_id,

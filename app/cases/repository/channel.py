@@ -1,0 +1,99 @@
+"""Queries on a case's channel: its messages, its attachments and its data key."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core.pagination import Key, apply, decode_cursor, page
+from app.models.cases import CaseAttachment, CaseDataKey, CaseMessage
+
+_UUID = sa.Uuid()
+PageOf = tuple[list[Any], str | None]
+
+
+_INSERT_MESSAGE = sa.insert(CaseMessage.__table__)  # type: ignore[attr-defined]
+_MESSAGES_OF_CASE = (
+    select(CaseMessage)
+    .where(col(CaseMessage.case_id) == sa.bindparam("case_id", type_=_UUID))
+    .order_by(col(CaseMessage.created_at), col(CaseMessage.id))
+)
+_MESSAGE_OF_CASE = select(CaseMessage).where(
+    col(CaseMessage.id) == sa.bindparam("message_id", type_=_UUID),
+    col(CaseMessage.case_id) == sa.bindparam("case_id", type_=_UUID),
+)
+
+
+async def insert_message(session: AsyncSession, values: dict[str, Any]) -> None:
+    """A Core INSERT: a message row never changes afterwards, so no unit of work is needed."""
+    await session.execute(_INSERT_MESSAGE, values)
+
+
+async def message_by_id(session: AsyncSession, message_id: uuid.UUID | None) -> CaseMessage | None:
+    return await session.get(CaseMessage, message_id)
+
+
+async def message_of_case(
+    session: AsyncSession, case_id: uuid.UUID, message_id: uuid.UUID
+) -> CaseMessage | None:
+    params = {"case_id": case_id, "message_id": message_id}
+    return (await session.execute(_MESSAGE_OF_CASE, params)).scalar_one_or_none()
+
+
+async def messages_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[CaseMessage]:
+    """Every message of the case, oldest first."""
+    return list((await session.execute(_MESSAGES_OF_CASE, {"case_id": case_id})).scalars())
+
+
+async def messages_page(
+    session: AsyncSession, case_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> PageOf:
+    """One page of the case's messages, oldest first, and the next page's cursor."""
+    after = decode_cursor(cursor, Key.datetime, Key.uuid)
+    stmt = apply(
+        _MESSAGES_OF_CASE.limit(limit + 1),
+        (col(CaseMessage.created_at), col(CaseMessage.id)),
+        after,
+    )
+    found = list((await session.execute(stmt, {"case_id": case_id})).scalars())
+    return page(found, limit, key=lambda m: (m.created_at, m.id))
+
+
+# --- attachments and the case's data key ---------------------------------------------------
+
+_ATTACHMENTS_OF_CASE = (
+    select(CaseAttachment)
+    .where(col(CaseAttachment.case_id) == sa.bindparam("case_id", type_=_UUID))
+    .order_by(col(CaseAttachment.created_at), col(CaseAttachment.id))
+)
+_INSERT_DATA_KEY_IF_ABSENT = pg_insert(
+    CaseDataKey.__table__  # type: ignore[attr-defined]
+).on_conflict_do_nothing()
+
+
+async def attachment_by_id(
+    session: AsyncSession, attachment_id: uuid.UUID | None
+) -> CaseAttachment | None:
+    return await session.get(CaseAttachment, attachment_id)
+
+
+async def attachments_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[CaseAttachment]:
+    """The case's attachments, oldest first."""
+    return list((await session.execute(_ATTACHMENTS_OF_CASE, {"case_id": case_id})).scalars())
+
+
+async def data_key_of_case(
+    session: AsyncSession, case_id: uuid.UUID, *, reload: bool = False
+) -> CaseDataKey | None:
+    """The case's wrapped data key; `reload` reads the row again even if this session has it."""
+    return await session.get(CaseDataKey, case_id, populate_existing=reload)
+
+
+async def insert_data_key_if_absent(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Store a wrapped key unless the case has one already (a concurrent upload won)."""
+    await session.execute(_INSERT_DATA_KEY_IF_ABSENT, values)
