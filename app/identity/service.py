@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.auth.permissions import ROLE_PERMISSIONS, Permission
 from app.identity import repository
@@ -67,3 +70,66 @@ async def active_member_ids_with(session: AsyncSession, permission: Permission) 
     """Active members whose roles grant `permission` (moderators, vetting reviewers...)."""
     roles = [role.value for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
     return await repository.active_member_ids_with_roles(session, roles)
+
+
+# -- members in SQL: for other domains' reads that must stay one statement ------------------
+
+
+def member_rows(name: str = "members") -> sa.Subquery:
+    """Members as a selectable to join or filter in another domain's statement (a page of
+    posts with their authors, a forum's readers among some ids), named `name`.
+
+    Its columns for others to read: id, handle, full_name, authority_id. Select members by
+    standing and roles through `in_good_standing` and `has_role_for`, not by the columns
+    behind them."""
+    return sa.select(
+        col(User.id).label("id"),
+        col(User.handle).label("handle"),
+        col(User.full_name).label("full_name"),
+        col(User.authority_id).label("authority_id"),
+        col(User.status).label("status"),
+        col(User.vetting_expires_at).label("vetting_expires_at"),
+        col(User.roles).label("roles"),
+    ).subquery(name)
+
+
+def in_good_standing(members: sa.Subquery) -> sa.ColumnElement[bool]:
+    """True for the rows of `member_rows` that are active members whose vetting has not
+    lapsed (as of now)."""
+    return sa.and_(
+        members.c.status == "active",
+        sa.or_(
+            members.c.vetting_expires_at.is_(None),
+            members.c.vetting_expires_at > datetime.now(UTC),
+        ),
+    )
+
+
+def has_role_for(members: sa.Subquery, permission: Permission) -> sa.ColumnElement[bool]:
+    """True for the rows of `member_rows` holding a role that grants `permission`."""
+    roles = sorted(
+        role.value for role, granted in ROLE_PERMISSIONS.items() if permission in granted
+    )
+    return members.c.roles.overlap(sa.cast(sa.literal(roles), members.c.roles.type))
+
+
+async def active_focal_points_of(
+    session: AsyncSession, authority_ids: list[uuid.UUID]
+) -> list[User]:
+    """Active focal points of any of the authorities, by full name (one query)."""
+    if not authority_ids:
+        return []
+    rows = await session.execute(
+        sa.select(User)
+        .where(
+            col(User.authority_id).in_(authority_ids),
+            col(User.focal_point).is_(True),
+            col(User.status) == "active",
+        )
+        .order_by(col(User.full_name))
+    )
+    return list(rows.scalars())
+
+
+# A member as the functions above hand them to other domains: read it, never write it.
+Member = User
