@@ -10,14 +10,12 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.forums.access import access_forum, member_reads_forum_clause
+from app.forums import repository
+from app.forums.access import access_forum
 from app.forums.posting import render_post
 from app.forums.schemas import Mentionable, RenderedBody
-from app.models.directory import Authority
-from app.models.identity import User
 
 MAX_MENTIONABLE = 20
 
@@ -43,20 +41,14 @@ async def mentionable_members(
     after the access check), the caller excepted."""
     found = await access_forum(session, actor, forum_id)
     pattern = _like_prefix(prefix.strip().lstrip("@").lower())
-    rows = await session.execute(
-        select(col(User.handle), col(User.full_name), col(Authority.name))
-        .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
-        .where(
-            member_reads_forum_clause(found.forum),
-            col(User.id) != actor.user_id,
-            col(User.handle).like(pattern, escape="\\")
-            | col(User.full_name).ilike(pattern, escape="\\")
-            | col(User.full_name).ilike("% " + pattern, escape="\\"),
-        )
-        .order_by(col(User.handle))
-        .limit(min(limit, MAX_MENTIONABLE))
+    rows = await repository.mentionable_members(
+        session,
+        forum=found.forum,
+        pattern=pattern,
+        excluding=actor.user_id,
+        limit=min(limit, MAX_MENTIONABLE),
     )
     return [
         Mentionable(handle=handle, full_name=name, authority_name=authority)
-        for handle, name, authority in rows.all()
+        for handle, name, authority in rows
     ]

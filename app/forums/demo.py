@@ -10,14 +10,13 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.demo.context import DemoContext
-from app.forums import service
+from app.forums import repository, service
 from app.forums.schemas import Audience, ForumCreate, GroupCreate, ThreadCreate
-from app.models.directory import Authority, State
-from app.models.identity import User
+from app.identity import service as identity_service
+from app.identity.service import Member
 
 WELCOME = """Welcome to the network's discussion forums.
 
@@ -76,7 +75,7 @@ THREADS: list[tuple[str, str, str, list[str], list[str]]] = [
 ]
 
 
-def _actor(user: User) -> Actor:
+def _actor(user: Member) -> Actor:
     return Actor.member(
         user_id=user.id,
         roles=frozenset(user.roles),
@@ -91,23 +90,13 @@ async def _region_of_first_authority(session: AsyncSession, ctx: DemoContext) ->
     if not ctx.authorities:
         return None
     first = next(iter(ctx.authorities.values()))
-    region = await session.scalar(
-        select(col(State.region))
-        .join(Authority, col(Authority.state_code) == col(State.code))
-        .where(col(Authority.id) == first)
-    )
-    return str(region) if region else None
+    return await repository.region_of_authority(session, first)
 
 
 async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     """Create demo groups, forums, threads and replies."""
-    users: list[User] = []
-    if ctx.users:
-        users = list(
-            (await session.execute(select(User).where(col(User.id).in_(ctx.users.values()))))
-            .scalars()
-            .all()
-        )
+    members = await identity_service.members_by_ids(session, list(ctx.users.values()))
+    users = list(members.values())
     by_role = {role: [u for u in users if role in u.roles] for role in ("moderator", "officer")}
     moderator = by_role["moderator"][0] if by_role["moderator"] else None
     manager = _actor(moderator) if moderator else Actor.system()

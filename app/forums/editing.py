@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import NoReturn
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events
@@ -16,32 +14,22 @@ from app.core.errors import AppError, Forbidden
 from app.core.events import Audience
 from app.core.markdown import render_markdown
 from app.core.refusal import refuse
-from app.forums import rules
+from app.forums import repository, rules
 from app.forums.access import access_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
 from app.forums.schemas import PostRead, RevisionRead
+from app.forums.shapes import post_read
 from app.forums.vectors import plain_text, search_vector
-from app.forums.views import post_read
 from app.models.base import utcnow
-from app.models.directory import Authority
 from app.models.forums import PostRevision
-from app.models.identity import User
 
 
 async def _author_names(
     session: AsyncSession, user_id: uuid.UUID | None
 ) -> tuple[str | None, str | None, str | None]:
     """(handle, full name, authority name) of a post's author."""
-    if user_id is None:
-        return None, None, None
-    row = (
-        await session.execute(
-            select(col(User.handle), col(User.full_name), col(Authority.name))
-            .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
-            .where(col(User.id) == user_id)
-        )
-    ).first()
-    return (str(row[0]), row[1], row[2]) if row else (None, None, None)
+    card = await repository.author_card(session, user_id) if user_id is not None else None
+    return (str(card[0]), card[1], card[2]) if card else (None, None, None)
 
 
 async def get_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID) -> PostRead:
@@ -168,17 +156,7 @@ async def list_revisions(
     refusal = rules.revisions_refusal(actor, author_id=post.author_id)
     if refusal is not None:
         await _refuse(session, refusal, actor=actor, action="forum.post.revisions", post_id=post.id)
-    rows = (
-        (
-            await session.execute(
-                select(PostRevision)
-                .where(col(PostRevision.post_id) == post.id)
-                .order_by(sa.asc(col(PostRevision.version)))
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = await repository.revisions_of_post(session, post.id)
     revisions = [
         RevisionRead(
             version=r.version,

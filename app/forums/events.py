@@ -12,17 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.core import event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
+from app.forums import repository
 from app.forums import service as forums_service
-from app.forums.access import member_reads_forum_clause
 from app.identity import service as identity_service
-from app.models.forums import Forum, Post, Thread
-from app.models.identity import User
+from app.models.forums import Forum
 
 _POSTS = "forums.posts"  # Batch.facts: post id -> PostFacts
 _FOLLOWERS_DONE = "forums.followers_done"  # Batch.facts: threads whose followers were told
@@ -46,29 +44,21 @@ async def _readers(
     ids = [a.user_id for a in receivers if a.user_id is not None]
     if forum is None or not ids:
         return set()
-    readers = await session.execute(
-        select(col(User.id)).where(col(User.id).in_(ids), member_reads_forum_clause(forum))
-    )
-    return set(readers.scalars())
+    return await repository.member_ids_reading_forum(session, forum, ids)
 
 
 async def thread_audience(
     session: AsyncSession, thread_id: uuid.UUID, receivers: Sequence[Actor]
 ) -> set[uuid.UUID]:
     """The receivers who may read the thread's forum now."""
-    forum = await session.scalar(
-        select(Forum)
-        .join(Thread, col(Thread.forum_id) == col(Forum.id))
-        .where(col(Thread.id) == thread_id)
-    )
-    return await _readers(session, forum, receivers)
+    return await _readers(session, await repository.forum_of_thread(session, thread_id), receivers)
 
 
 async def forum_audience(
     session: AsyncSession, forum_id: uuid.UUID, receivers: Sequence[Actor]
 ) -> set[uuid.UUID]:
     """The receivers who may read the forum now."""
-    return await _readers(session, await session.get(Forum, forum_id), receivers)
+    return await _readers(session, await repository.forum_by_id(session, forum_id), receivers)
 
 
 # -- notifications ---------------------------------------------------------------------------
@@ -93,27 +83,11 @@ async def load_posts(session: AsyncSession, events: list[StoredEvent], batch: Ba
     posts: dict[uuid.UUID, PostFacts] = batch.facts.setdefault(_POSTS, {})
     if not post_ids:
         return
-    rows = (
-        await session.execute(
-            select(
-                col(Post.id),
-                col(Post.author_id),
-                col(Post.mentioned_user_ids),
-                col(Post.reply_to_post_id),
-            ).where(col(Post.id).in_(post_ids))
-        )
-    ).all()
+    rows = await repository.post_facts(session, post_ids)
     replied_ids = {r[3] for r in rows if r[3] is not None}
     replied_authors: dict[uuid.UUID, uuid.UUID | None] = {}
     if replied_ids:
-        replied_authors = {
-            r[0]: r[1]
-            for r in (
-                await session.execute(
-                    select(col(Post.id), col(Post.author_id)).where(col(Post.id).in_(replied_ids))
-                )
-            ).all()
-        }
+        replied_authors = await repository.post_authors(session, replied_ids)
     for post_id, author_id, mentioned, reply_to in rows:
         posts[post_id] = PostFacts(
             author_id,
@@ -167,7 +141,7 @@ async def thread_created(session: AsyncSession, event: StoredEvent, batch: Batch
     thread_id = _uuid(event.data.get("thread_id"))
     if thread_id is None:
         return []
-    thread = await session.get(Thread, thread_id)
+    thread = await repository.thread_by_id(session, thread_id)
     if thread is None:
         return []
     ids = {"thread_id": str(thread_id), "forum_id": str(thread.forum_id)}

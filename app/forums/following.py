@@ -1,53 +1,45 @@
-"""The threads a member follows, across forums, with what is unread in each.
+"""Following: threads and forums a member follows, the auto-follow setting, the threads they
+follow across forums, and who follows a thread (for the notifications of its posts).
 
-Following is bookkeeping kept apart from access: a member who followed a thread and then lost
-access to its forum (left a group, moved authority) still has the follow row, so the listing
-filters by what they may read now, in the query, like every other list.
+Following is per-member bookkeeping, not a content change: it is not audited and publishes no
+event. It is kept apart from access: a member who followed a thread and then lost access to
+its forum (left a group, moved authority) still has the follow row, so the listing and the
+followers filter by what the member may read now, in the query, like every other list.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core.pagination import Key, apply, decode_cursor, page
-from app.forums.access import readable_forum_clause
-from app.forums.schemas import FollowedThreadRead
-from app.models.forums import Forum, ForumFollow, Post, Thread, ThreadFollow
-from app.models.forums import ThreadRead as ReadState
+from app.forums import repository, shapes
+from app.forums.access import access_forum, access_thread
+from app.forums.schemas import FollowedThreadRead, ForumSettings
 
 
-def _last_read(actor: Actor) -> Any:
-    return sa.func.coalesce(
-        select(col(ReadState.last_read_seq))
-        .where(col(ReadState.thread_id) == col(Thread.id), col(ReadState.user_id) == actor.user_id)
-        .correlate_except(ReadState)
-        .scalar_subquery(),
-        0,
+async def set_thread_following(
+    session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID, following: bool
+) -> bool:
+    """Follow or unfollow a thread; an explicit unfollow also overrides following its forum."""
+    await access_thread(session, actor, thread_id)
+    await repository.save_thread_following(
+        session, user_id=actor.user_id, thread_id=thread_id, following=following
     )
+    return following
 
 
-def _followed(actor: Actor) -> sa.ColumnElement[bool]:
-    """Followed explicitly, or through the forum unless the thread was explicitly unfollowed."""
-    explicit = (
-        select(col(ThreadFollow.following))
-        .where(
-            col(ThreadFollow.thread_id) == col(Thread.id),
-            col(ThreadFollow.user_id) == actor.user_id,
-        )
-        .scalar_subquery()
-    )
-    followed_forums = select(col(ForumFollow.forum_id)).where(
-        col(ForumFollow.user_id) == actor.user_id
-    )
-    return sa.or_(
-        explicit.is_(True),
-        sa.and_(explicit.is_(None), col(Thread.forum_id).in_(followed_forums)),
-    )
+async def set_forum_following(
+    session: AsyncSession, *, actor: Actor, forum_id: uuid.UUID, following: bool
+) -> bool:
+    """Follow or unfollow every thread of a forum (new threads included)."""
+    await access_forum(session, actor, forum_id)
+    if following:
+        await repository.add_forum_follow(session, user_id=actor.user_id, forum_id=forum_id)
+    else:
+        await repository.delete_forum_follow(session, user_id=actor.user_id, forum_id=forum_id)
+    return following
 
 
 async def list_followed_threads(
@@ -55,45 +47,30 @@ async def list_followed_threads(
 ) -> tuple[list[FollowedThreadRead], str | None]:
     """Threads I follow and may still read: those with unread posts first, then by latest
     activity; each with its unread count."""
-    last_read = _last_read(actor)
-    has_unread = col(Thread.last_post_seq) > last_read
-    unread = (
-        select(sa.func.count())
-        .select_from(Post)
-        .where(col(Post.thread_id) == col(Thread.id), col(Post.seq) > last_read)
-        .scalar_subquery()
+    rows, next_cursor = await repository.followed_threads_page(
+        session, actor=actor, limit=limit, cursor=cursor
     )
-    stmt = (
-        sa.select(Thread, col(Forum.name), sa.case((has_unread, unread), else_=0), has_unread)
-        .join(Forum, col(Forum.id) == col(Thread.forum_id))
-        .where(readable_forum_clause(actor), _followed(actor))
-        .order_by(has_unread.desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc())
-        .limit(limit + 1)
-    )
-    stmt = apply(
-        stmt,
-        (has_unread, col(Thread.last_activity_at), col(Thread.id)),
-        decode_cursor(cursor, Key.bool, Key.datetime, Key.uuid),
-        descending=True,
-    )
-    rows, next_cursor = page(
-        (await session.execute(stmt)).all(),
-        limit,
-        key=lambda r: (bool(r[3]), r[0].last_activity_at, r[0].id),
-    )
-    return [_followed_read(row) for row in rows], next_cursor
+    return [shapes.followed_thread_read(row) for row in rows], next_cursor
 
 
-def _followed_read(row: Any) -> FollowedThreadRead:
-    thread: Thread = row[0]
-    return FollowedThreadRead(
-        id=thread.id,
-        forum_id=thread.forum_id,
-        forum_name=row[1],
-        title=thread.title,
-        pinned=thread.pinned,
-        locked=thread.locked,
-        post_count=thread.post_count,
-        unread_count=int(row[2] or 0),
-        last_activity_at=thread.last_activity_at,
-    )
+async def get_settings(session: AsyncSession, *, actor: Actor) -> ForumSettings:
+    """The member's forum settings (defaults if never set)."""
+    value = await repository.auto_follow_setting(session, actor.user_id)
+    return ForumSettings(auto_follow=value is not False)
+
+
+async def update_settings(
+    session: AsyncSession, *, actor: Actor, data: ForumSettings
+) -> ForumSettings:
+    """Change the member's forum settings."""
+    await repository.save_auto_follow(session, user_id=actor.user_id, auto_follow=data.auto_follow)
+    return data
+
+
+async def thread_followers(session: AsyncSession, thread_id: uuid.UUID) -> list[uuid.UUID]:
+    """Members following a thread (explicitly, or through its forum unless they opted out)
+    who may still read it. Two queries whatever the number of followers."""
+    forum = await repository.forum_of_thread(session, thread_id)
+    if forum is None:
+        return []
+    return await repository.follower_ids_reading_forum(session, thread_id=thread_id, forum=forum)

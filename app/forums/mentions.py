@@ -6,11 +6,9 @@ import re
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from app.forums.access import member_reads_forum_clause
+from app.forums import repository
 from app.models.forums import Forum
-from app.models.identity import User
 
 # A post notifies at most this many members: a pasted list of 500 handles is not a broadcast.
 MAX_MENTIONS = 20
@@ -47,12 +45,7 @@ async def resolve_mentions(
     """
     if not handles:
         return {}
-    rows = await session.execute(
-        select(col(User.handle), col(User.id)).where(
-            col(User.handle).in_(handles), member_reads_forum_clause(forum)
-        )
-    )
-    return {str(handle).lower(): user_id for handle, user_id in rows.all()}
+    return await repository.member_ids_by_handle_reading_forum(session, handles, forum)
 
 
 def highlight_mentions(html: str, handles: dict[str, uuid.UUID]) -> str:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import Conflict, NotFound
 from app.core.events import Audience
-from app.core.pagination import Key, apply, decode_cursor, page
+from app.forums import repository
 from app.forums.access import access_forum, access_post, access_thread
+from app.forums.exceptions import AlreadyFlagged, FlagNotFound, FlagResolved, ThreadAlreadyInForum
 from app.forums.schemas import FlagRead, FlagResolve
-from app.forums.views import author
+from app.forums.shapes import flag_read
 from app.models.base import utcnow
 from app.models.forums import Post, PostFlag, Thread
-from app.models.identity import User
 
 
 async def _record(
@@ -98,7 +94,7 @@ async def move_thread(
     target = await access_forum(session, actor, forum_id)
     thread = access.thread
     if thread.forum_id == target.forum.id:
-        raise Conflict("The thread is already in that forum.", code="thread-in-forum")
+        raise ThreadAlreadyInForum()
     before = thread.forum_id
     thread.forum_id = target.forum.id
     await session.flush()
@@ -151,12 +147,7 @@ async def set_post_hidden(
         )
     if hidden:
         # Hiding a flagged post settles the open flags on it.
-        await session.execute(
-            sa.update(PostFlag)
-            .where(col(PostFlag.post_id) == post.id, col(PostFlag.status) == "open")
-            .values(status="actioned", resolved_at=sa.func.now(), resolved_by=actor.user_id)
-            .execution_options(synchronize_session=False)
-        )
+        await repository.action_open_flags(session, post_id=post.id, resolved_by=actor.user_id)
     return post
 
 
@@ -165,15 +156,9 @@ async def flag_post(
 ) -> FlagRead:
     """Report a post to the moderators (one open flag per member and post)."""
     access = await access_post(session, actor, post_id)
-    open_flag = await session.scalar(
-        select(col(PostFlag.id)).where(
-            col(PostFlag.post_id) == post_id,
-            col(PostFlag.reporter_id) == actor.user_id,
-            col(PostFlag.status) == "open",
-        )
-    )
+    open_flag = await repository.open_flag_id(session, post_id=post_id, reporter_id=actor.user_id)
     if open_flag is not None:
-        raise Conflict("You have already flagged this post.", code="already-flagged")
+        raise AlreadyFlagged()
     flag = PostFlag(post_id=post_id, reporter_id=actor.user_id, reason=reason)
     session.add(flag)
     await session.flush()
@@ -197,64 +182,28 @@ async def flag_post(
         },
         audience=Audience.of("moderators"),
     )
-    return _flag_read(flag, access.post, access.thread, None, None)
-
-
-def _flag_read(
-    flag: PostFlag, post: Post, thread: Thread, handle: str | None, name: str | None
-) -> FlagRead:
-    return FlagRead(
-        id=flag.id,
-        post_id=post.id,
-        thread_id=thread.id,
-        thread_title=thread.title,
-        post_author=author(post.author_id, handle, name),
-        post_excerpt=post.body[:280],
-        post_hidden=post.hidden_at is not None,
-        reporter_id=flag.reporter_id,
-        reason=flag.reason,
-        status=flag.status,
-        created_at=flag.created_at,
-        resolved_at=flag.resolved_at,
-        resolved_by=flag.resolved_by,
-        resolution_note=flag.resolution_note,
-    )
+    return flag_read(flag, access.post, access.thread, None, None)
 
 
 async def list_flags(
     session: AsyncSession, *, actor: Actor, status: str, limit: int, cursor: str | None
 ) -> tuple[list[FlagRead], str | None]:
     """The moderators' queue: flags by status, oldest first (one query)."""
-    post_author = aliased(User, name="post_author")
-    stmt = (
-        sa.select(PostFlag, Post, Thread, col(post_author.handle), col(post_author.full_name))
-        .join(Post, col(Post.id) == col(PostFlag.post_id))
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .outerjoin(post_author, col(post_author.id) == col(Post.author_id))
-        .where(col(PostFlag.status) == status)
-        .order_by(col(PostFlag.created_at).asc(), col(PostFlag.id).asc())
-        .limit(limit + 1)
+    rows, next_cursor = await repository.flags_page(
+        session, status=status, limit=limit, cursor=cursor
     )
-    stmt = apply(
-        stmt,
-        (col(PostFlag.created_at), col(PostFlag.id)),
-        decode_cursor(cursor, Key.datetime, Key.uuid),
-    )
-    rows, next_cursor = page(
-        (await session.execute(stmt)).all(), limit, key=lambda r: (r[0].created_at, r[0].id)
-    )
-    return [_flag_read(r[0], r[1], r[2], r[3], r[4]) for r in rows], next_cursor
+    return [flag_read(r[0], r[1], r[2], r[3], r[4]) for r in rows], next_cursor
 
 
 async def resolve_flag(
     session: AsyncSession, *, actor: Actor, flag_id: uuid.UUID, data: FlagResolve
 ) -> FlagRead:
     """Close a flag as actioned or dismissed, with a note."""
-    flag = await session.get(PostFlag, flag_id, with_for_update=True)
+    flag = await repository.flag_for_update(session, flag_id)
     if flag is None:
-        raise NotFound("No such flag.", code="flag-not-found")
+        raise FlagNotFound()
     if flag.status != "open":
-        raise Conflict("The flag is already resolved.", code="flag-resolved")
+        raise FlagResolved()
     access = await access_post(session, actor, flag.post_id)
     flag.status = data.resolution
     flag.resolved_at = utcnow()
@@ -270,4 +219,4 @@ async def resolve_flag(
         changes=audit.diff({"status": "open"}, {"status": flag.status}),
         post_id=flag.post_id,
     )
-    return _flag_read(flag, access.post, access.thread, None, None)
+    return flag_read(flag, access.post, access.thread, None, None)

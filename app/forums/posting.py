@@ -1,4 +1,4 @@
-"""Writing: start a thread, post a reply, edit a post (keeping its revisions), delete one's own.
+"""Writing: start a thread, post a reply (edits and deletions are in editing.py).
 
 The reply path is the hot one: four statements whatever the thread's size or number of
 followers: the actor lookup, one access query, one INSERT (a CTE that also writes the
@@ -16,28 +16,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events, idempotency
 from app.core.audit import Target
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
 from app.core.markdown import render_markdown
-from app.forums import rules
+from app.forums import repository, rules
 from app.forums.access import access_thread
 from app.forums.editing import get_post
+from app.forums.exceptions import ThreadLocked
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
 from app.forums.schemas import PostRead, ThreadCreated
+from app.forums.shapes import author
 from app.forums.vectors import plain_text
-from app.forums.views import author
 from app.models.base import utcnow
-from app.models.directory import Authority
-from app.models.forums import Forum, ForumUserSettings, Post, Thread
-from app.models.identity import User
+from app.models.forums import Forum, Thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,29 +61,25 @@ async def _write_post(
     body_html, mentioned = await render_post(session, actor=actor, forum=forum, body=body)
     body_text = plain_text(body_html)
     post_id = post_id or uuid.uuid4()
-    row = (
-        await session.execute(
-            _INSERT_POST,
-            {
-                "post_id": post_id,
-                "thread_id": thread.id,
-                "author_id": actor.user_id,
-                "reply_to": reply_to_post_id,
-                "body": body,
-                "body_html": body_html,
-                "body_text": body_text,
-                "title": thread.title,
-                "mentions": list(mentioned.values()),
-                "follow": auto_follow,
-                "bump": bump_thread,
-            },
-        )
-    ).one()
+    row = await repository.insert_post(
+        session,
+        post_id=post_id,
+        thread_id=thread.id,
+        author_id=actor.user_id,
+        reply_to=reply_to_post_id,
+        body=body,
+        body_html=body_html,
+        body_text=body_text,
+        title=thread.title,
+        mentions=list(mentioned.values()),
+        follow=auto_follow,
+        bump=bump_thread,
+    )
     seq: int = row[0]
     created_at: datetime = row[1]
     if bump_thread and not row[2]:
         # A moderator locked the thread after we read it: the insert rolls back with the 409.
-        raise Conflict("The thread is locked; it takes no new posts.", code="thread-locked")
+        raise ThreadLocked()
     await audit.record(
         session,
         actor=actor,
@@ -145,68 +137,10 @@ async def render_post(
     return highlight_mentions(render_markdown(body), mentioned), mentioned
 
 
-# One round trip: the post, the author's auto-follow (an earlier explicit unfollow is kept:
-# DO NOTHING), the author's read marker (they have read their own post) and, for a reply, the
-# thread's counters (`NOT locked` closes the race with a moderator locking the thread). The
-# activity time never moves back: now() is when the transaction began, before the creation
-# time of a thread started in the same transaction (as the demo seeding does). The vector is
-# the thread title (weight A) and the post's plain text (weight B), as `search_vector()`
-# builds it for edits.
-_INSERT_POST = sa.text(
-    """
-    WITH post AS (
-        INSERT INTO forum_posts (id, thread_id, author_id, reply_to_post_id, body, body_html,
-                                 body_text, search_vector, mentioned_user_ids, version,
-                                 created_at)
-        VALUES (:post_id, :thread_id, :author_id, :reply_to, :body, :body_html, :body_text,
-                setweight(to_tsvector('simple'::regconfig, CAST(:title AS text)), 'A')
-                || setweight(to_tsvector('simple'::regconfig, CAST(:body_text AS text)), 'B'),
-                :mentions, 1, now())
-        RETURNING seq, created_at
-    ), auto_follow AS (
-        INSERT INTO forum_thread_follows (user_id, thread_id, following, updated_at)
-        SELECT :author_id, :thread_id, true, now() WHERE :follow
-        ON CONFLICT DO NOTHING
-    ), mark_read AS (
-        INSERT INTO forum_thread_reads (user_id, thread_id, last_read_seq, updated_at)
-        SELECT :author_id, :thread_id, post.seq, now() FROM post
-        ON CONFLICT (user_id, thread_id) DO UPDATE
-        SET last_read_seq = GREATEST(forum_thread_reads.last_read_seq, EXCLUDED.last_read_seq),
-            updated_at = now()
-    ), bump AS (
-        UPDATE forum_threads
-        SET post_count = post_count + 1,
-            last_post_seq = GREATEST(last_post_seq, (SELECT seq FROM post)),
-            last_activity_at = GREATEST(last_activity_at, now())
-        WHERE id = :thread_id AND NOT locked AND :bump
-        RETURNING id
-    )
-    SELECT seq, created_at, EXISTS (SELECT 1 FROM bump) AS bumped FROM post
-    """
-).bindparams(
-    sa.bindparam("post_id", type_=sa.Uuid()),
-    sa.bindparam("thread_id", type_=sa.Uuid()),
-    sa.bindparam("author_id", type_=sa.Uuid()),
-    sa.bindparam("reply_to", type_=sa.Uuid()),
-    sa.bindparam("body", type_=sa.Text()),
-    sa.bindparam("body_html", type_=sa.Text()),
-    sa.bindparam("body_text", type_=sa.Text()),
-    sa.bindparam("title", type_=sa.Text()),
-    sa.bindparam("mentions", type_=ARRAY(sa.Uuid())),
-    sa.bindparam("follow", type_=sa.Boolean()),
-    sa.bindparam("bump", type_=sa.Boolean()),
-)
-
-
 async def _check_reply_target(
     session: AsyncSession, thread_id: uuid.UUID, reply_to_post_id: uuid.UUID
 ) -> None:
-    found = await session.scalar(
-        select(col(Post.id)).where(
-            col(Post.id) == reply_to_post_id, col(Post.thread_id) == thread_id
-        )
-    )
-    if found is None:
+    if await repository.post_seq_in_thread(session, reply_to_post_id, thread_id) is None:
         raise ValidationFailed(
             "The post replied to is not in this thread.",
             errors=[{"field": "reply_to_post_id", "message": "not a post of this thread"}],
@@ -333,15 +267,11 @@ class PosterProfile:
 async def poster_profile(session: AsyncSession, user_id: uuid.UUID) -> PosterProfile:
     """Auto-follow setting, full name and authority of a member about to start a thread (one
     query)."""
-    row = (
-        await session.execute(
-            select(col(ForumUserSettings.auto_follow), col(User.full_name), col(Authority.name))
-            .select_from(User)
-            .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == col(User.id))
-            .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
-            .where(col(User.id) == user_id)
-        )
-    ).first()
+    row = await repository.poster_profile(session, user_id)
     if row is None:
         return PosterProfile(auto_follow=True, full_name=None, authority_name=None)
-    return PosterProfile(auto_follow=row[0] is not False, full_name=row[1], authority_name=row[2])
+    return PosterProfile(
+        auto_follow=row.auto_follow is not False,
+        full_name=row.full_name,
+        authority_name=row.authority_name,
+    )

@@ -13,16 +13,29 @@ import uuid
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
-from app.core.errors import AppError, Conflict, Forbidden
-from app.forums.access import is_moderator
+from app.core.errors import AppError
+from app.forums.exceptions import (
+    DeleteNotAllowed,
+    EditNotAllowed,
+    HistoryNotAllowed,
+    PostDeleted,
+    PostingNotAllowed,
+    ThreadLocked,
+    ThreadLockedForEdits,
+)
+
+
+def is_moderator(actor: Actor) -> bool:
+    """Moderators read every forum and see hidden and deleted posts."""
+    return actor.can(Permission.FORUM_MODERATE)
 
 
 def reply_refusal(actor: Actor, *, thread_locked: bool) -> AppError | None:
     """Posting in a thread: the poster permission, and an unlocked thread (for everyone)."""
     if not actor.can(Permission.FORUM_POST):
-        return Forbidden(f"Your role does not allow this ({Permission.FORUM_POST.value}).")
+        return PostingNotAllowed()
     if thread_locked:
-        return Conflict("The thread is locked; it takes no new posts.", code="thread-locked")
+        return ThreadLocked()
     return None
 
 
@@ -33,31 +46,31 @@ def edit_refusal(
     moderator."""
     moderator = is_moderator(actor)
     if author_id != actor.user_id and not moderator:
-        return Forbidden("Only the author or a moderator may edit a post.", code="not-post-author")
+        return EditNotAllowed()
     if deleted:
-        return Conflict("The post was deleted.", code="post-deleted")
+        return PostDeleted()
     if thread_locked and not moderator:
-        return Conflict("The thread is locked.", code="thread-locked")
+        return ThreadLockedForEdits()
     return None
 
 
 def delete_refusal(actor: Actor, *, author_id: uuid.UUID | None) -> AppError | None:
     """Deleting a post: its author only (moderators hide instead)."""
     if author_id != actor.user_id:
-        return Forbidden("Only the author may delete a post.", code="not-post-author")
+        return DeleteNotAllowed()
     return None
 
 
 def revisions_refusal(actor: Actor, *, author_id: uuid.UUID | None) -> AppError | None:
     """A post's history: its author and moderators."""
     if author_id != actor.user_id and not is_moderator(actor):
-        return Forbidden("Only the author or a moderator may see a post's history.")
+        return HistoryNotAllowed()
     return None
 
 
 def moderates(actor: Actor) -> bool:
     """Lock, pin, move, hide and the flag queue (the endpoints' RequirePermission)."""
-    return actor.can(Permission.FORUM_MODERATE)
+    return is_moderator(actor)
 
 
 def thread_actions(actor: Actor, *, locked: bool, pinned: bool) -> list[str]:

@@ -1,11 +1,8 @@
-"""Full-text search over thread titles and posts, filtered by permission in the query itself.
+"""Full-text search over thread titles and posts, as the caller may read them.
 
-Each post's `search_vector` holds its thread's title (weight A) and the plain text of its
-rendered body (weight B); one GIN index answers the match, the last word of the query as a
-prefix. The caller's readable-forums clause is part of the same WHERE, so a restricted forum's
-posts are never selected for an outsider: not as hits, not as a count, not as a rank that
-shifts others. One hit per thread (its best-ranked post), with a highlighted snippet of the
-post's plain text computed only for the hits returned.
+The query itself, with the caller's readable-forums clause in its WHERE, is
+repository.best_post_per_thread: one hit per thread (its best-ranked post), the last word of
+the query as a prefix; here the hits get their highlighted snippet and their links.
 """
 
 from __future__ import annotations
@@ -13,33 +10,24 @@ from __future__ import annotations
 import html
 import uuid
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
-from app.forums.access import is_moderator, readable_forum_clause
-from app.forums.vectors import TS_CONFIG
-from app.models.forums import Forum, Post, Thread
+from app.forums import repository
 from app.search.query import MAX_QUERY_CHARS, has_words, prefix_query
 from app.search.schemas import SearchHit
 
-# Private-use characters mark the matches in ts_headline's output; the text is HTML-escaped
-# first and only then are they turned into <mark> tags, so the snippet carries no markup from
-# the post itself. They are removed from the text beforehand so a post cannot forge a mark.
-_START, _STOP = "\ue000", "\ue001"
-_HEADLINE_OPTIONS = (
-    f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=12, "
-    "ShortWord=2, MaxFragments=2, FragmentDelimiter= … "
-)
-
 
 def snippet_html(headline: str) -> str:
-    return html.escape(headline).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    """The headline HTML-escaped first, and only then its match markers turned into <mark>,
+    so the snippet carries no markup from the post itself."""
+    return (
+        html.escape(headline)
+        .replace(repository.MARK_START, "<mark>")
+        .replace(repository.MARK_STOP, "</mark>")
+    )
 
 
 async def search_posts(
@@ -58,62 +46,17 @@ async def search_posts(
     q = q.strip()[:MAX_QUERY_CHARS]
     if not has_words(q) or actor.user_id is None or not actor.can(Permission.FORUM_READ):
         return []
-    query = prefix_query(q)
-    post_conditions: list[Any] = [
-        col(Post.search_vector).op("@@")(query),
-        col(Post.deleted_at).is_(None),
-    ]
-    if not is_moderator(actor):
-        post_conditions.append(col(Post.hidden_at).is_(None))
-    if author_id is not None:
-        post_conditions.append(col(Post.author_id) == author_id)
-    if since is not None:
-        post_conditions.append(col(Post.created_at) >= since)
-    if until is not None:
-        post_conditions.append(col(Post.created_at) < until)
-    thread_conditions: list[Any] = [readable_forum_clause(actor)]
-    if forum_id is not None:
-        thread_conditions.append(col(Thread.forum_id) == forum_id)
-    if tag:
-        thread_conditions.append(col(Thread.tags).contains([tag.lower()]))
-    # The matching posts first, through the GIN index (MATERIALIZED: otherwise the planner,
-    # which cannot estimate the readable-forums clause, walks every post of every readable
-    # thread and tests each one: ~100 ms per 100,000 posts, whatever the words).
-    matches = (
-        sa.select(
-            col(Post.id).label("post_id"),
-            col(Post.thread_id).label("thread_id"),
-            col(Post.seq).label("seq"),
-            sa.func.ts_rank(col(Post.search_vector), query).label("rank"),
-        )
-        .where(*post_conditions)
-        .cte("matches")
-        .prefix_with("MATERIALIZED")
+    rows = await repository.best_post_per_thread(
+        session,
+        actor=actor,
+        query=prefix_query(q),
+        limit=limit,
+        forum_id=forum_id,
+        author_id=author_id,
+        tag=tag,
+        since=since,
+        until=until,
     )
-    best_per_thread = (
-        sa.select(matches.c.post_id, matches.c.thread_id, matches.c.rank)
-        .join(Thread, col(Thread.id) == matches.c.thread_id)
-        .join(Forum, col(Forum.id) == col(Thread.forum_id))
-        .where(*thread_conditions)
-        .ext(distinct_on(matches.c.thread_id))
-        .order_by(matches.c.thread_id, matches.c.rank.desc(), matches.c.seq.asc())
-        .subquery("best")
-    )
-    top = (
-        sa.select(best_per_thread)
-        .order_by(best_per_thread.c.rank.desc(), best_per_thread.c.post_id)
-        .limit(limit)
-        .subquery("top")
-    )
-    text = sa.func.translate(col(Post.body_text), _START + _STOP, "")
-    headline = sa.func.ts_headline(TS_CONFIG, text, query, _HEADLINE_OPTIONS)
-    stmt = (
-        sa.select(top.c.post_id, top.c.thread_id, top.c.rank, col(Thread.title), headline)
-        .join(Post, col(Post.id) == top.c.post_id)
-        .join(Thread, col(Thread.id) == top.c.thread_id)
-        .order_by(top.c.rank.desc(), top.c.post_id)
-    )
-    rows = (await session.execute(stmt)).all()
     return [
         SearchHit(
             scope="forums",

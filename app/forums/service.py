@@ -1,9 +1,10 @@
 """The forums domain's verbs, and what other domains call (through this module only).
 
 Cross-domain contract: `can_read_thread`, `can_read_forum`, `thread_followers`,
-`search_text`. The verbs themselves live in small modules (posting, editing, reading,
-moderation, groups, search) and are re-exported here so routers and other domains have one
-place to import from.
+`forum_of_thread`, `search_text`. The verbs live in small modules (posting, editing,
+following, read_state, moderation, groups, composing, search) and are re-exported here so
+routers and other domains have one place to import from; this module adds the forums' own
+verbs and the reads of forums, threads and posts.
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, idempotency
 from app.core.audit import Target
-from app.core.errors import NotFound, ValidationFailed
-from app.forums import access, repository
+from app.core.errors import ValidationFailed
+from app.forums import access, moderation, repository, shapes
 from app.forums.composing import mentionable_members, preview_post
 from app.forums.editing import delete_post, edit_post, get_post, list_revisions
+from app.forums.exceptions import ForumNotFound, ThreadNotFound
+from app.forums.following import (
+    get_settings,
+    list_followed_threads,
+    set_forum_following,
+    set_thread_following,
+    thread_followers,
+    update_settings,
+)
 from app.forums.groups import (
     add_group_member,
     create_group,
@@ -29,24 +38,9 @@ from app.forums.groups import (
     list_groups,
     remove_group_member,
 )
-from app.forums.moderation import (
-    flag_post,
-    list_flags,
-    move_thread,
-    resolve_flag,
-    set_post_hidden,
-    set_thread_flag,
-)
+from app.forums.moderation import flag_post, list_flags, resolve_flag, set_thread_flag
 from app.forums.posting import create_post, create_thread, poster_profile
-from app.forums.reading import (
-    get_settings,
-    mark_all_read,
-    mark_thread_read,
-    set_forum_following,
-    set_thread_following,
-    thread_followers,
-    update_settings,
-)
+from app.forums.read_state import mark_all_read, mark_thread_read
 from app.forums.schemas import (
     Audience,
     ForumCreate,
@@ -58,7 +52,7 @@ from app.forums.schemas import (
     ThreadRead,
 )
 from app.forums.search import search_posts
-from app.models.forums import Forum, ForumGroup, Post, Thread
+from app.models.forums import Forum
 from app.search.schemas import SearchHit
 
 __all__ = [
@@ -77,28 +71,32 @@ __all__ = [
     "get_post",
     "get_settings",
     "get_thread",
+    "hide_post",
     "list_flags",
+    "list_followed_threads",
     "list_forums",
     "list_group_members",
     "list_groups",
     "list_posts",
     "list_revisions",
     "list_threads",
+    "lock_thread",
     "mark_all_read",
     "mark_thread_read",
     "mentionable_members",
     "move_thread",
+    "pin_thread",
     "preview_post",
     "remove_group_member",
     "resolve_flag",
     "search_posts",
     "search_text",
     "set_forum_following",
-    "set_post_hidden",
     "set_thread_flag",
     "set_thread_following",
     "start_thread",
     "thread_followers",
+    "unhide_post",
     "update_forum",
     "update_settings",
 ]
@@ -114,12 +112,20 @@ async def can_read_thread(session: AsyncSession, actor: Actor, thread_id: uuid.U
     return await access.can_read_thread(session, actor, thread_id)
 
 
+async def forum_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:
+    """The forum a thread is in (no permission check: for event routing)."""
+    return await repository.forum_id_of_thread(session, thread_id)
+
+
 async def search_text(
     session: AsyncSession, *, actor: Actor, q: str, limit: int, **filters: Any
 ) -> list[SearchHit]:
     """Forum posts matching `q` that `actor` may read (filters: forum_id, author_id, tag,
     since, until)."""
     return await search_posts(session, actor=actor, q=q, limit=limit, **filters)
+
+
+# -- forums ----------------------------------------------------------------------------------
 
 
 async def _check_audience(session: AsyncSession, audience: Audience) -> None:
@@ -129,7 +135,7 @@ async def _check_audience(session: AsyncSession, audience: Audience) -> None:
                 "A group audience names its group.",
                 errors=[{"field": "audience.group_id", "message": "required for kind=group"}],
             )
-        if await session.get(ForumGroup, audience.group_id) is None:
+        if await repository.group_by_id(session, audience.group_id) is None:
             raise ValidationFailed(
                 "No such group.",
                 errors=[{"field": "audience.group_id", "message": "no such group"}],
@@ -149,6 +155,16 @@ def _snapshot(forum: Forum) -> dict[str, Any]:
         "group_id": forum.group_id,
         "position": forum.position,
     }
+
+
+async def _forum_read(session: AsyncSession, actor: Actor, forum: Forum) -> ForumRead:
+    """A forum just written, with its audience (one query for a group forum, none else)."""
+    if forum.group_id is None:
+        audience = shapes.audience_read(forum, None, None, None)
+    else:
+        row = await repository.group_audience(session, forum.group_id)
+        audience = shapes.audience_read(forum, row[0], row[1], row[2])
+    return shapes.forum_read(actor, forum, audience=audience)
 
 
 async def create_forum(session: AsyncSession, *, actor: Actor, data: ForumCreate) -> ForumRead:
@@ -172,18 +188,16 @@ async def create_forum(session: AsyncSession, *, actor: Actor, data: ForumCreate
         changes=audit.diff({}, _snapshot(forum)),
         authority_ids=[actor.authority_id],
     )
-    return repository.forum_read(
-        actor, forum, audience=await repository.forum_audience(session, forum)
-    )
+    return await _forum_read(session, actor, forum)
 
 
 async def update_forum(
     session: AsyncSession, *, actor: Actor, forum_id: uuid.UUID, data: ForumUpdate
 ) -> ForumRead:
     """Rename, describe, reorder or change the audience of a forum."""
-    forum = await session.get(Forum, forum_id, with_for_update=True)
+    forum = await repository.forum_for_update(session, forum_id)
     if forum is None or not await access.can_read_forum(session, actor, forum_id):
-        raise NotFound("No such forum.", code="forum-not-found")
+        raise ForumNotFound()
     before = _snapshot(forum)
     if data.audience is not None:
         await _check_audience(session, data.audience)
@@ -203,19 +217,30 @@ async def update_forum(
             changes=changes,
             authority_ids=[actor.authority_id],
         )
-    return repository.forum_read(
-        actor, forum, audience=await repository.forum_audience(session, forum)
+    return await _forum_read(session, actor, forum)
+
+
+async def list_forums(
+    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
+) -> tuple[list[ForumRead], str | None]:
+    """The forums the caller may read, with unread counts (one query)."""
+    rows, next_cursor = await repository.forums_page(
+        session, actor=actor, limit=limit, cursor=cursor
     )
+    return [shapes.forum_read_of_row(actor, r) for r in rows], next_cursor
 
 
 async def get_forum(session: AsyncSession, *, actor: Actor, forum_id: uuid.UUID) -> ForumRead:
     """One forum the caller may read, with its counts as the list gives them."""
-    items, _ = await repository.list_forums(
+    rows, _ = await repository.forums_page(
         session, actor=actor, limit=1, cursor=None, forum_id=forum_id
     )
-    if not items:
-        raise NotFound("No such forum.", code="forum-not-found")
-    return items[0]
+    if not rows:
+        raise ForumNotFound()
+    return shapes.forum_read_of_row(actor, rows[0])
+
+
+# -- threads ---------------------------------------------------------------------------------
 
 
 async def start_thread(
@@ -259,13 +284,8 @@ async def _thread_created(
     session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID
 ) -> ThreadCreated:
     """A thread as first returned on creation (for a retried request)."""
-    thread = await repository.get_thread(session, actor=actor, thread_id=thread_id)
-    first_post_id = await session.scalar(
-        select(col(Post.id))
-        .where(col(Post.thread_id) == thread_id)
-        .order_by(col(Post.seq))
-        .limit(1)
-    )
+    thread = await get_thread(session, actor=actor, thread_id=thread_id)
+    first_post_id = await repository.first_post_id(session, thread_id)
     assert first_post_id is not None
     first_post = await get_post(session, actor=actor, post_id=first_post_id)
     return ThreadCreated(**thread.model_dump(), first_post=first_post)
@@ -282,14 +302,18 @@ async def list_threads(
 ) -> tuple[list[ThreadRead], str | None]:
     """A readable forum's threads with the caller's unread counts (two queries)."""
     await access.access_forum(session, actor, forum_id)
-    return await repository.list_threads(
+    rows, next_cursor = await repository.threads_page(
         session, actor=actor, forum_id=forum_id, limit=limit, cursor=cursor, tag=tag
     )
+    return [shapes.thread_read(actor, r) for r in rows], next_cursor
 
 
 async def get_thread(session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID) -> ThreadRead:
     """One readable thread with the caller's unread count and follow state."""
-    return await repository.get_thread(session, actor=actor, thread_id=thread_id)
+    row = await repository.readable_thread(session, actor=actor, thread_id=thread_id)
+    if row is None:
+        raise ThreadNotFound()
+    return shapes.thread_read(actor, row)
 
 
 async def list_posts(
@@ -306,34 +330,67 @@ async def list_posts(
     found = await access.access_thread(session, actor, thread_id)
     from_seq = None
     if from_post_id is not None:
-        from_seq = await session.scalar(
-            select(col(Post.seq)).where(
-                col(Post.id) == from_post_id, col(Post.thread_id) == thread_id
-            )
-        )
+        from_seq = await repository.post_seq_in_thread(session, from_post_id, thread_id)
         if from_seq is None:
             raise ValidationFailed(
                 "That post is not in this thread.",
                 errors=[{"field": "from_post_id", "message": "not a post of this thread"}],
             )
-    return await repository.list_posts(
-        session,
-        actor=actor,
-        thread_id=thread_id,
-        thread_locked=found.thread.locked,
-        limit=limit,
-        cursor=cursor,
-        from_seq=from_seq,
+    rows, next_cursor = await repository.posts_page(
+        session, thread_id=thread_id, limit=limit, cursor=cursor, from_seq=from_seq
     )
+    locked = found.thread.locked
+    return [shapes.post_read_of_row(actor, r, thread_locked=locked) for r in rows], next_cursor
 
 
-async def list_forums(
-    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
-) -> tuple[list[ForumRead], str | None]:
-    """The forums the caller may read, with unread counts (one query)."""
-    return await repository.list_forums(session, actor=actor, limit=limit, cursor=cursor)
+# -- moderation, answered with the thread or post as the moderator now sees it ---------------
 
 
-async def forum_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:
-    """The forum a thread is in (no permission check: for event routing)."""
-    return await session.scalar(select(col(Thread.forum_id)).where(col(Thread.id) == thread_id))
+async def lock_thread(
+    session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID, locked: bool, reason: str | None
+) -> ThreadRead:
+    """Lock a thread (no new posts) or unlock it."""
+    await set_thread_flag(
+        session, actor=actor, thread_id=thread_id, flag="locked", value=locked, reason=reason
+    )
+    return await get_thread(session, actor=actor, thread_id=thread_id)
+
+
+async def pin_thread(
+    session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID, pinned: bool, reason: str | None
+) -> ThreadRead:
+    """Pin a thread to the top of its forum, or unpin it."""
+    await set_thread_flag(
+        session, actor=actor, thread_id=thread_id, flag="pinned", value=pinned, reason=reason
+    )
+    return await get_thread(session, actor=actor, thread_id=thread_id)
+
+
+async def move_thread(
+    session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID, forum_id: uuid.UUID, reason: str
+) -> ThreadRead:
+    """Move a thread to another forum (its audience changes with it)."""
+    await moderation.move_thread(
+        session, actor=actor, thread_id=thread_id, forum_id=forum_id, reason=reason
+    )
+    return await get_thread(session, actor=actor, thread_id=thread_id)
+
+
+async def hide_post(
+    session: AsyncSession, *, actor: Actor, post_id: uuid.UUID, reason: str
+) -> PostRead:
+    """Hide a post from members, with a reason its author is told."""
+    post = await moderation.set_post_hidden(
+        session, actor=actor, post_id=post_id, hidden=True, reason=reason
+    )
+    return await get_post(session, actor=actor, post_id=post.id)
+
+
+async def unhide_post(
+    session: AsyncSession, *, actor: Actor, post_id: uuid.UUID, reason: str | None
+) -> PostRead:
+    """Show a hidden post again."""
+    post = await moderation.set_post_hidden(
+        session, actor=actor, post_id=post_id, hidden=False, reason=reason
+    )
+    return await get_post(session, actor=actor, post_id=post.id)

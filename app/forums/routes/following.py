@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
-from app.forums import following
-from app.forums.routes.common import Reader
+from app.forums import service
+from app.forums.routes.dependencies import Reader
 from app.forums.schemas import FollowedThreadRead
 
 router = APIRouter()
@@ -18,7 +18,7 @@ async def list_followed_threads(
     session: DbSession, actor: Reader, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[FollowedThreadRead]:
     """Threads I follow and may still read, unread ones first, with unread counts."""
-    items, next_cursor = await following.list_followed_threads(
+    items, next_cursor = await service.list_followed_threads(
         session, actor=actor, limit=limit, cursor=cursor
     )
     return Page(items=items, next_cursor=next_cursor)

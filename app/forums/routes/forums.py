@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
 from app.forums import service
-from app.forums.routes.common import IdempotencyKey, Manager, Poster, Reader
+from app.forums.routes.dependencies import IdempotencyKey, Manager, Poster, Reader
 from app.forums.schemas import (
     Following,
     ForumCreate,

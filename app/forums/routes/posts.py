@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
 from app.forums import service
-from app.forums.routes.common import Moderator, Poster, Reader
+from app.forums.routes.dependencies import Moderator, Poster, Reader
 from app.forums.schemas import (
     FlagCreate,
     FlagRead,
@@ -59,10 +59,7 @@ async def hide_post(
     session: DbSession, actor: Moderator, post_id: uuid.UUID, data: HideRequest
 ) -> PostRead:
     """Hide a post from members: `{reason}` (its author is told)."""
-    post = await service.set_post_hidden(
-        session, actor=actor, post_id=post_id, hidden=True, reason=data.reason
-    )
-    return await service.get_post(session, actor=actor, post_id=post.id)
+    return await service.hide_post(session, actor=actor, post_id=post_id, reason=data.reason)
 
 
 @router.post("/posts/{post_id}/unhide", response_model=PostRead)
@@ -73,10 +70,8 @@ async def unhide_post(
     data: ModerationReason | None = None,
 ) -> PostRead:
     """Show a hidden post again (`{reason?}`)."""
-    post = await service.set_post_hidden(
-        session, actor=actor, post_id=post_id, hidden=False, reason=data.reason if data else None
-    )
-    return await service.get_post(session, actor=actor, post_id=post.id)
+    reason = data.reason if data else None
+    return await service.unhide_post(session, actor=actor, post_id=post_id, reason=reason)
 
 
 @router.post("/posts/{post_id}/flags", status_code=status.HTTP_201_CREATED, response_model=FlagRead)

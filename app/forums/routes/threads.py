@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
 from app.forums import service
-from app.forums.routes.common import IdempotencyKey, Moderator, Poster, Reader
+from app.forums.routes.dependencies import IdempotencyKey, Moderator, Poster, Reader
 from app.forums.schemas import (
     Following,
     ModerationReason,
@@ -98,25 +98,6 @@ async def mark_thread_read(
     )
 
 
-async def _moderate(
-    session: DbSession,
-    actor: Moderator,
-    thread_id: uuid.UUID,
-    flag: str,
-    value: bool,
-    data: ModerationReason | None,
-) -> ThreadRead:
-    await service.set_thread_flag(
-        session,
-        actor=actor,
-        thread_id=thread_id,
-        flag=flag,
-        value=value,
-        reason=data.reason if data else None,
-    )
-    return await service.get_thread(session, actor=actor, thread_id=thread_id)
-
-
 @router.post("/threads/{thread_id}/lock", response_model=ThreadRead)
 async def lock_thread(
     session: DbSession,
@@ -125,7 +106,10 @@ async def lock_thread(
     data: ModerationReason | None = None,
 ) -> ThreadRead:
     """Lock a thread: no new posts (`{reason?}`)."""
-    return await _moderate(session, actor, thread_id, "locked", True, data)
+    reason = data.reason if data else None
+    return await service.lock_thread(
+        session, actor=actor, thread_id=thread_id, locked=True, reason=reason
+    )
 
 
 @router.post("/threads/{thread_id}/unlock", response_model=ThreadRead)
@@ -136,7 +120,10 @@ async def unlock_thread(
     data: ModerationReason | None = None,
 ) -> ThreadRead:
     """Unlock a thread."""
-    return await _moderate(session, actor, thread_id, "locked", False, data)
+    reason = data.reason if data else None
+    return await service.lock_thread(
+        session, actor=actor, thread_id=thread_id, locked=False, reason=reason
+    )
 
 
 @router.post("/threads/{thread_id}/pin", response_model=ThreadRead)
@@ -147,7 +134,10 @@ async def pin_thread(
     data: ModerationReason | None = None,
 ) -> ThreadRead:
     """Pin a thread to the top of its forum."""
-    return await _moderate(session, actor, thread_id, "pinned", True, data)
+    reason = data.reason if data else None
+    return await service.pin_thread(
+        session, actor=actor, thread_id=thread_id, pinned=True, reason=reason
+    )
 
 
 @router.post("/threads/{thread_id}/unpin", response_model=ThreadRead)
@@ -158,7 +148,10 @@ async def unpin_thread(
     data: ModerationReason | None = None,
 ) -> ThreadRead:
     """Unpin a thread."""
-    return await _moderate(session, actor, thread_id, "pinned", False, data)
+    reason = data.reason if data else None
+    return await service.pin_thread(
+        session, actor=actor, thread_id=thread_id, pinned=False, reason=reason
+    )
 
 
 @router.post("/threads/{thread_id}/move", response_model=ThreadRead)
@@ -166,7 +159,6 @@ async def move_thread(
     session: DbSession, actor: Moderator, thread_id: uuid.UUID, data: ThreadMove
 ) -> ThreadRead:
     """Move a thread to another forum: `{forum_id, reason}`."""
-    await service.move_thread(
+    return await service.move_thread(
         session, actor=actor, thread_id=thread_id, forum_id=data.forum_id, reason=data.reason
     )
-    return await service.get_thread(session, actor=actor, thread_id=thread_id)

@@ -1,4 +1,5 @@
-"""What the forum endpoints share: permission dependencies."""
+"""The dependencies of the forum endpoints: the actor holding each forum permission, and
+the idempotency key."""
 
 from __future__ import annotations
 

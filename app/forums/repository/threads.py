@@ -1,0 +1,273 @@
+"""Threads: a forum's page of them, one thread, the threads a member follows, and the one
+access query every post and page of a thread starts with.
+
+Unread counts come from the reader's `last_read_seq` per thread: a thread has unread posts
+when its `last_post_seq` is beyond it, and the count is an index range count on
+(thread_id, seq), computed only for threads that have unread posts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.auth.actor import Actor
+from app.core.pagination import Key, apply, decode_cursor, page
+from app.forums.repository.audience import (
+    READER_AUTHORITY_ID,
+    READER_ID,
+    VARIANTS,
+    readable_by,
+    readable_forum_clause,
+    reader_params,
+    reader_variant,
+)
+from app.identity import service as identity_service
+from app.models.directory import Authority
+from app.models.forums import Forum, ForumFollow, ForumUserSettings, Post, Thread, ThreadFollow
+from app.models.forums import ThreadRead as ReadState
+
+PageOf = tuple[list[Any], str | None]
+
+_AUTHOR = identity_service.member_rows("author")
+
+
+def last_read_seq(reader_id: Any) -> Any:
+    """The reader's last read seq in the current `Thread` row (0 if never read)."""
+    return sa.func.coalesce(
+        select(col(ReadState.last_read_seq))
+        .where(col(ReadState.thread_id) == col(Thread.id), col(ReadState.user_id) == reader_id)
+        # Correlated to the outer thread row even when nested in the count subquery.
+        .correlate_except(ReadState)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def _unread_posts(reader_id: Any) -> Any:
+    last_read = last_read_seq(reader_id)
+    count = (
+        select(sa.func.count())
+        .select_from(Post)
+        .where(col(Post.thread_id) == col(Thread.id), col(Post.seq) > last_read)
+        .scalar_subquery()
+    )
+    return sa.case((col(Thread.last_post_seq) > last_read, count), else_=0)
+
+
+def _first_unread_post(reader_id: Any) -> Any:
+    """The reader's first unread post of the current `Thread` row (where to resume reading)."""
+    last_read = last_read_seq(reader_id)
+    first = (
+        select(col(Post.id))
+        .where(col(Post.thread_id) == col(Thread.id), col(Post.seq) > last_read)
+        .order_by(col(Post.seq))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.case((col(Thread.last_post_seq) > last_read, first), else_=None)
+
+
+def _following_thread(reader_id: Any) -> Any:
+    """An explicit thread choice wins; otherwise following the forum follows its threads."""
+    explicit = (
+        select(col(ThreadFollow.following))
+        .where(
+            col(ThreadFollow.thread_id) == col(Thread.id),
+            col(ThreadFollow.user_id) == reader_id,
+        )
+        .scalar_subquery()
+    )
+    via_forum = sa.exists(
+        select(sa.literal(1)).where(
+            col(ForumFollow.forum_id) == col(Thread.forum_id),
+            col(ForumFollow.user_id) == reader_id,
+        )
+    )
+    return sa.func.coalesce(explicit, via_forum)
+
+
+def _thread_columns(reader_id: Any) -> list[Any]:
+    return [
+        Thread,
+        _AUTHOR.c.handle.label("author_handle"),
+        _AUTHOR.c.full_name.label("author_name"),
+        _unread_posts(reader_id).label("unread"),
+        _following_thread(reader_id).label("following"),
+        _first_unread_post(reader_id).label("first_unread"),
+    ]
+
+
+async def threads_page(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    forum_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    tag: str | None = None,
+) -> PageOf:
+    """Rows (Thread, author_handle, author_name, unread, following, first_unread) of a
+    forum's threads, pinned first, then by latest activity (forum access checked before)."""
+    stmt = (
+        sa.select(*_thread_columns(actor.user_id))
+        .outerjoin(_AUTHOR, _AUTHOR.c.id == col(Thread.author_id))
+        .where(col(Thread.forum_id) == forum_id)
+        .order_by(
+            col(Thread.pinned).desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc()
+        )
+        .limit(limit + 1)
+    )
+    if tag:
+        stmt = stmt.where(col(Thread.tags).contains([tag]))
+    stmt = apply(
+        stmt,
+        (col(Thread.pinned), col(Thread.last_activity_at), col(Thread.id)),
+        decode_cursor(cursor, Key.bool, Key.datetime, Key.uuid),
+        descending=True,
+    )
+    rows = (await session.execute(stmt)).all()
+    return page(rows, limit, key=lambda r: (r[0].pinned, r[0].last_activity_at, r[0].id))
+
+
+# A thread's page reads the thread on every load: built once per kind of reader.
+_READABLE_THREAD = {
+    variant: sa.select(*_thread_columns(READER_ID))
+    .join(Forum, col(Forum.id) == col(Thread.forum_id))
+    .outerjoin(_AUTHOR, _AUTHOR.c.id == col(Thread.author_id))
+    .where(
+        col(Thread.id) == sa.bindparam("thread_id"),
+        readable_by(variant, READER_ID, READER_AUTHORITY_ID),
+    )
+    for variant in VARIANTS
+}
+
+
+async def readable_thread(session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID) -> Any:
+    """The row of `threads_page` for one thread the actor may read, or None."""
+    variant = reader_variant(actor)
+    if variant is None:
+        return None
+    params = {"thread_id": thread_id, **reader_params(actor)}
+    return (await session.execute(_READABLE_THREAD[variant], params)).first()
+
+
+def _access_thread_statement(variant: str) -> Any:
+    reader = identity_service.member_rows("reader")
+    return (
+        sa.select(
+            Thread,
+            Forum,
+            col(ForumUserSettings.auto_follow),
+            # The caller's display name and authority, for the post they may be about to write.
+            sa.select(reader.c.full_name).where(reader.c.id == READER_ID).scalar_subquery(),
+            select(col(Authority.name))
+            .where(col(Authority.id) == READER_AUTHORITY_ID)
+            .scalar_subquery(),
+        )
+        .join(Forum, col(Forum.id) == col(Thread.forum_id))
+        .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == READER_ID)
+        .where(
+            col(Thread.id) == sa.bindparam("thread_id"),
+            readable_by(variant, READER_ID, READER_AUTHORITY_ID),
+        )
+    )
+
+
+# Every post and every page of a thread starts here.
+_THREAD_ACCESS = {variant: _access_thread_statement(variant) for variant in VARIANTS}
+
+
+async def thread_access_row(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Any:
+    """(Thread, Forum, auto_follow, actor's full name, actor's authority name) if the actor
+    may read the thread, else None (one query)."""
+    variant = reader_variant(actor)
+    if variant is None:
+        return None
+    params = {"thread_id": thread_id, **reader_params(actor)}
+    return (await session.execute(_THREAD_ACCESS[variant], params)).first()
+
+
+async def thread_readable(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> bool:
+    """Whether the actor may read the thread (the audience of its forum)."""
+    stmt = select(
+        sa.exists(
+            select(sa.literal(1))
+            .select_from(Thread)
+            .join(Forum, col(Forum.id) == col(Thread.forum_id))
+            .where(col(Thread.id) == thread_id, readable_forum_clause(actor))
+        )
+    )
+    return bool(await session.scalar(stmt))
+
+
+async def thread_by_id(session: AsyncSession, thread_id: uuid.UUID) -> Thread | None:
+    return await session.get(Thread, thread_id)
+
+
+async def forum_id_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(select(col(Thread.forum_id)).where(col(Thread.id) == thread_id))
+
+
+async def forum_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> Forum | None:
+    return await session.scalar(
+        select(Forum)
+        .join(Thread, col(Thread.forum_id) == col(Forum.id))
+        .where(col(Thread.id) == thread_id)
+    )
+
+
+def _followed(actor: Actor) -> sa.ColumnElement[bool]:
+    """Followed explicitly, or through the forum unless the thread was explicitly unfollowed."""
+    explicit = (
+        select(col(ThreadFollow.following))
+        .where(
+            col(ThreadFollow.thread_id) == col(Thread.id),
+            col(ThreadFollow.user_id) == actor.user_id,
+        )
+        .scalar_subquery()
+    )
+    followed_forums = select(col(ForumFollow.forum_id)).where(
+        col(ForumFollow.user_id) == actor.user_id
+    )
+    return sa.or_(
+        explicit.is_(True),
+        sa.and_(explicit.is_(None), col(Thread.forum_id).in_(followed_forums)),
+    )
+
+
+async def followed_threads_page(
+    session: AsyncSession, *, actor: Actor, limit: int, cursor: str | None
+) -> PageOf:
+    """Rows (Thread, forum name, unread count, has unread) of the threads the actor follows
+    and may still read: those with unread posts first, then by latest activity."""
+    last_read = last_read_seq(actor.user_id)
+    has_unread = col(Thread.last_post_seq) > last_read
+    unread = (
+        select(sa.func.count())
+        .select_from(Post)
+        .where(col(Post.thread_id) == col(Thread.id), col(Post.seq) > last_read)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(Thread, col(Forum.name), sa.case((has_unread, unread), else_=0), has_unread)
+        .join(Forum, col(Forum.id) == col(Thread.forum_id))
+        .where(readable_forum_clause(actor), _followed(actor))
+        .order_by(has_unread.desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc())
+        .limit(limit + 1)
+    )
+    stmt = apply(
+        stmt,
+        (has_unread, col(Thread.last_activity_at), col(Thread.id)),
+        decode_cursor(cursor, Key.bool, Key.datetime, Key.uuid),
+        descending=True,
+    )
+    return page(
+        (await session.execute(stmt)).all(),
+        limit,
+        key=lambda r: (bool(r[3]), r[0].last_activity_at, r[0].id),
+    )
