@@ -64,6 +64,10 @@ class NotificationType:
     name: str
     default: Mode
     description: str  # for the preferences screen
+    # The modes a member may choose. A type whose news already reaches the member by a mail
+    # that is not a notification (a decision mailed to the applicant) offers no email mode,
+    # so that nobody is mailed twice about one thing.
+    modes: tuple[Mode, ...] = ("in_app", "email", "digest", "off")
 
 
 _audiences: dict[str, AudienceResolver] = {}
@@ -105,8 +109,16 @@ def read_check(subject: str, check: ReadCheck) -> None:
     _claim(_read_checks, subject, check, "read check")
 
 
-def notification_type(name: str, default: Mode, description: str) -> None:
-    declared = NotificationType(name, default, description)
+def notification_type(
+    name: str,
+    default: Mode,
+    description: str,
+    *,
+    modes: tuple[Mode, ...] = ("in_app", "email", "digest", "off"),
+) -> None:
+    if default not in modes:
+        raise ValueError(f"notification type {name!r}: its default {default!r} is not offered")
+    declared = NotificationType(name, default, description, modes)
     if _types.get(name, declared) != declared:
         raise ValueError(f"notification type {name!r} is declared twice")
     _types[name] = declared

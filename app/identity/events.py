@@ -51,10 +51,47 @@ async def application_waiting(
     ]
 
 
+async def endorsement_requested(
+    session: AsyncSession, event: StoredEvent, batch: Batch
+) -> list[Planned]:
+    recipient = _uuid(event.audience_id) if event.audience_kind == "user" else None
+    application_id = str(event.data.get("application_id") or "")
+    if recipient is None or not application_id:
+        return []
+    title = "A colleague applied to canet: please endorse or decline"
+    ids = {"application_id": application_id}
+    return [
+        Planned(
+            recipient, "vetting_endorsement", "application", application_id, title, "/vetting", ids
+        )
+    ]
+
+
+async def vetting_lapsing(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
+    recipient = _uuid(event.audience_id) if event.audience_kind == "user" else None
+    if recipient is None:
+        return []
+    expires = str(event.data.get("expires") or "")
+    title = f"Your membership needs re-attestation before {expires}"
+    data = {"expires": expires}
+    return [Planned(recipient, "vetting_lapsing", "user", str(recipient), title, "/profile", data)]
+
+
 event_rules.rule("vetting.decided", vetting_decided)
+event_rules.rule("application.endorsement_requested", endorsement_requested)
+event_rules.rule("vetting.lapsing", vetting_lapsing)
 event_rules.rule("application.ready_for_review", application_waiting)
-# in_app: the decision itself is already mailed by the vetting step.
-event_rules.notification_type("vetting_decision", "in_app", "a decision on your membership")
+# The decision itself is mailed to the applicant by the vetting step (they may not be a
+# member): the notification is in the app only, so nobody is mailed about it twice.
+event_rules.notification_type(
+    "vetting_decision", "in_app", "a decision on your membership", modes=("in_app", "off")
+)
 event_rules.notification_type(
     "moderation_application", "digest", "a membership application waits for review"
+)
+event_rules.notification_type(
+    "vetting_endorsement", "email", "a colleague applied and waits for your endorsement"
+)
+event_rules.notification_type(
+    "vetting_lapsing", "email", "your membership needs re-attestation soon"
 )

@@ -48,20 +48,6 @@ async def send_already_known(session: AsyncSession, *, to: str, base_url: str) -
     )
 
 
-async def send_endorsement_requested(session: AsyncSession, *, to: str, base_url: str) -> None:
-    await enqueue_mail(
-        session,
-        to=to,
-        subject="A colleague applied to canet: please endorse or decline",
-        body=(
-            "A person applied for membership of canet on behalf of your authority. As its "
-            "focal point, please say whether you know them: sign in and open the vetting "
-            f"queue at {base_url.rstrip('/')}/vetting." + SIGNATURE
-        ),
-        kind="identity.endorsement_requested",
-    )
-
-
 async def send_decision(
     session: AsyncSession, *, to: str, name: str, approved: bool, reason: str | None, base_url: str
 ) -> None:
@@ -98,21 +84,4 @@ async def send_info_request(
             f"{link(base_url, 'provide-information', token)}" + SIGNATURE
         ),
         kind="identity.info_requested",
-    )
-
-
-async def send_vetting_reminder(
-    session: AsyncSession, *, to: str, name: str, expires: str, base_url: str
-) -> None:
-    await enqueue_mail(
-        session,
-        to=to,
-        subject="canet: your membership needs re-attestation",
-        body=(
-            f"Dear {name},\n\nyour vetting as a member of canet expires on {expires}. After "
-            "that date you can only read your notifications until a moderator re-attests "
-            "your membership. Please ask your authority's focal point or a moderator to "
-            f"re-attest you. ({base_url.rstrip('/')}/)" + SIGNATURE
-        ),
-        kind="identity.vetting_reminder",
     )

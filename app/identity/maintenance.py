@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
-from app.core import audit
+from app.core import audit, events
 from app.core.audit import Target
-from app.identity import mails, passwords, repository, throttling
+from app.core.events import Audience
+from app.identity import passwords, repository, throttling
 from app.identity.settings import identity_settings
 from app.models.identity import VettingStep
 
@@ -32,8 +33,8 @@ INTERVAL_SECONDS = 3600
 _LOCK_KEY = 0x63616E6574_01  # "canet" + 1: identity maintenance
 
 
-async def send_vetting_reminders(session: AsyncSession, *, base_url: str) -> int:
-    """Mail members whose vetting expires within the reminder window (once per period)."""
+async def send_vetting_reminders(session: AsyncSession) -> int:
+    """Remind members whose vetting expires within the reminder window (once per period)."""
     policy = identity_settings()
     now = datetime.now(UTC)
     due = await repository.members_due_vetting_reminder(
@@ -43,12 +44,12 @@ async def send_vetting_reminders(session: AsyncSession, *, base_url: str) -> int
         assert user.vetting_expires_at is not None
         user.vetting_reminded_at = now
         session.add(VettingStep(user_id=user.id, step="reminded"))
-        await mails.send_vetting_reminder(
+        # A notification (mailed by default), not a mail of our own: one mail path.
+        await events.publish(
             session,
-            to=user.email,
-            name=user.full_name,
-            expires=user.vetting_expires_at.date().isoformat(),
-            base_url=base_url,
+            "vetting.lapsing",
+            {"user_id": user.id, "expires": user.vetting_expires_at.date().isoformat()},
+            audience=Audience.of("user", user.id),
         )
         await audit.record(
             session,
@@ -77,7 +78,7 @@ async def run_once(database: Database, settings: Settings) -> None:
     async with database.transaction() as session:
         if not await repository.try_transaction_lock(session, _LOCK_KEY):
             return
-        await send_vetting_reminders(session, base_url=settings.base_url)
+        await send_vetting_reminders(session)
         await purge_stale(session)
 
 

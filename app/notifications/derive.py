@@ -128,7 +128,10 @@ async def deliver(
         user = users.get(item.user_id)
         if user is None or item.type not in types:
             continue
-        mode = prefs.get(user.id, {}).get(item.type) or types[item.type].default
+        kind = types[item.type]
+        mode = prefs.get(user.id, {}).get(item.type) or kind.default
+        if mode not in kind.modes:  # chosen before the type stopped offering it
+            mode = kind.default
         if mode == "off":
             continue
         if item.recheck is not None and not await _may_still_see(session, user, item.recheck):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.core.event_rules import MODES, Mode, notification_types
 
-__all__ = ["MODES", "Mode", "default_modes", "descriptions", "is_known"]
+__all__ = ["MODES", "Mode", "allowed_modes", "default_modes", "descriptions", "is_known"]
 
 
 def default_modes() -> dict[str, str]:
@@ -18,6 +18,11 @@ def default_modes() -> dict[str, str]:
 def descriptions() -> dict[str, str]:
     """type -> what it is, for the preferences screen."""
     return {name: kind.description for name, kind in notification_types().items()}
+
+
+def allowed_modes() -> dict[str, list[str]]:
+    """type -> the modes a member may choose for it."""
+    return {name: list(kind.modes) for name, kind in notification_types().items()}
 
 
 def is_known(name: str) -> bool:

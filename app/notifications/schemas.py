@@ -51,6 +51,9 @@ class Preferences(BaseModel):
         "the daily digest email) or off"
     )
     types: dict[str, str] = Field(default_factory=dict, description="what each type is")
+    modes: dict[str, list[Mode]] = Field(
+        default_factory=dict, description="the modes each type offers (some offer no email)"
+    )
 
 
 class PreferencesUpdate(BaseModel):

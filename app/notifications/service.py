@@ -16,7 +16,7 @@ from app.core.audit import Target
 from app.core.errors import ValidationFailed
 from app.core.pagination import Key, apply, decode_cursor, page
 from app.models.notifications import Notification, NotificationPreferences
-from app.notifications.kinds import default_modes, descriptions
+from app.notifications.kinds import allowed_modes, default_modes, descriptions
 from app.notifications.schemas import (
     MarkReadResult,
     NotificationPage,
@@ -120,10 +120,7 @@ async def get_preferences(session: AsyncSession, *, actor: Actor) -> Preferences
     stored = await session.get(NotificationPreferences, actor.user_id)
     defaults = default_modes()
     modes = defaults | {k: v for k, v in (stored.modes if stored else {}).items() if k in defaults}
-    return Preferences(
-        preferences=modes,
-        types=descriptions(),
-    )
+    return Preferences(preferences=modes, types=descriptions(), modes=allowed_modes())
 
 
 async def set_preferences(
@@ -137,6 +134,15 @@ async def set_preferences(
             errors=[
                 {"field": f"preferences.{k}", "message": "unknown notification type"}
                 for k in unknown
+            ]
+        )
+    offered = allowed_modes()
+    refused = sorted(k for k, mode in changes.items() if mode not in offered[k])
+    if refused:
+        raise ValidationFailed(
+            errors=[
+                {"field": f"preferences.{k}", "message": "this mode is not offered for this type"}
+                for k in refused
             ]
         )
     before = (await get_preferences(session, actor=actor)).preferences

@@ -7,6 +7,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.config import Settings
+from app.db import Database
 from app.identity import mfa
 from app.models.events import Event
 from app.models.identity import Application, User, VettingStep
@@ -20,9 +22,12 @@ from tests.identity.helpers import (
     mails_to,
     token_in,
 )
+from tests.notifications.conftest import settle
 
 
-async def test_full_journey(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_full_journey(
+    client: httpx.AsyncClient, session: AsyncSession, db: Database, settings: Settings
+) -> None:
     authority = await make_authority(session, state_code="PRT")
     focal = await make_member(session, authority=authority, focal_point=True)
     moderator = await make_member(session, roles=["moderator"])
@@ -44,7 +49,10 @@ async def test_full_journey(client: httpx.AsyncClient, session: AsyncSession) ->
     assert r.status_code == 200 and r.json() == {"status": "pending_review"}
     again = await client.post("/api/v1/auth/applications/verify", json={"token": token})
     assert again.status_code == 400
-    assert len(await mails_to(session, focal.user.email)) == 1  # asked to endorse
+    # The focal point is asked to endorse through a notification, mailed by default.
+    await settle(db, settings)
+    [asked] = await mails_to(session, focal.user.email)
+    assert asked.kind == "notification" and "endorse" in asked.subject
 
     # the focal point sees it in their queue and endorses it
     queue = await client.get("/api/v1/vetting/applications", headers=focal.headers)

@@ -13,6 +13,7 @@ from app.identity import maintenance
 from app.models.identity import Application, OneTimeToken, User, VettingStep
 from tests.factories import make_authority, make_member
 from tests.identity.helpers import application_body, audit_actions, mails_to, token_in
+from tests.notifications.conftest import settle
 
 APPLY = "/api/v1/auth/applications"
 
@@ -192,9 +193,11 @@ async def test_expiry_reminder_and_reattestation(
     await session.commit()
 
     await maintenance.run_once(db, settings)
+    await settle(db, settings)  # the reminder is a notification, mailed by default
     [reminder] = await mails_to(session, soon.user.email)
-    assert "re-attest" in reminder.body
+    assert reminder.kind == "notification" and "re-attestation" in reminder.body
     await maintenance.run_once(db, settings)  # once per period
+    await settle(db, settings)
     assert len(await mails_to(session, soon.user.email)) == 1
     assert await session.scalar(select(Application.id).where(col(Application.id) == old.id)) is None
 

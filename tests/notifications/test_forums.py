@@ -195,6 +195,18 @@ async def test_preferences_api(client: httpx.AsyncClient, session: AsyncSession)
         "mention": "off",
         "reply": "digest",
     }
+    # A decision is mailed to the applicant by vetting itself: its notification offers no
+    # email, so nobody is mailed twice about it.
+    assert defaults["modes"]["vetting_decision"] == ["in_app", "off"]
+    assert defaults["modes"]["mention"] == ["in_app", "email", "digest", "off"]
+    for mode in ("email", "digest"):
+        refused = await client.put(
+            "/api/v1/me/notification-preferences",
+            json={"preferences": {"vetting_decision": mode}},
+            headers=member.headers,
+        )
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "preferences.vetting_decision"
 
 
 async def test_derivation_is_exactly_once(

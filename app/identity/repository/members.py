@@ -173,9 +173,9 @@ async def active_member_ids_with_roles(session: AsyncSession, roles: list[str]) 
     return list(rows.scalars())
 
 
-async def focal_point_emails(session: AsyncSession, authority_id: uuid.UUID) -> list[str]:
-    """The addresses of the authority's active focal points."""
-    statement = select(col(User.email)).where(
+async def focal_point_ids(session: AsyncSession, authority_id: uuid.UUID) -> list[uuid.UUID]:
+    """The authority's active focal points."""
+    statement = select(col(User.id)).where(
         col(User.authority_id) == authority_id,
         col(User.focal_point).is_(True),
         col(User.status) == "active",

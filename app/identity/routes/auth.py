@@ -97,12 +97,10 @@ async def apply(
 
 
 @router.post("/applications/verify", response_model=ApplicationStatus)
-async def verify_email(
-    body: TokenIn, request: Request, session: DbSession, actor: Anonymous
-) -> ApplicationStatus:
+async def verify_email(body: TokenIn, session: DbSession, actor: Anonymous) -> ApplicationStatus:
     """Confirm the email address with the token from the mailed link."""
     application = await applications.verify_application_email(
-        session, token=body.token, base_url=_base_url(request), actor=actor
+        session, token=body.token, actor=actor
     )
     return ApplicationStatus(status=application.status)
 

@@ -138,7 +138,7 @@ async def _spend_token(
 
 
 async def verify_application_email(
-    session: AsyncSession, *, token: str, base_url: str, actor: Actor
+    session: AsyncSession, *, token: str, actor: Actor
 ) -> Application:
     """Spend the emailed token: the application goes to the vetting queue."""
     _one_time, application = await _spend_token(session, token, "verify_email")
@@ -148,8 +148,15 @@ async def verify_application_email(
     application.email_verified_at = datetime.now(UTC)
     session.add(VettingStep(application_id=application.id, step="email_verified"))
     await session.flush()
-    for address in await repository.focal_point_emails(session, application.authority_id):
-        await mails.send_endorsement_requested(session, to=address, base_url=base_url)
+    # Each focal point is asked through their notifications (mailed if they chose it), not
+    # by a mail of our own: one path for every mail that notifies a member.
+    for focal_id in await repository.focal_point_ids(session, application.authority_id):
+        await events.publish(
+            session,
+            "application.endorsement_requested",
+            {"application_id": application.id},
+            audience=Audience.of("user", focal_id),
+        )
     await audit.record(
         session,
         actor=actor,

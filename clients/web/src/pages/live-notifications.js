@@ -185,19 +185,19 @@ const GROUPS = [
     'cases',
     ['case_received', 'case_acknowledged', 'case_message', 'case_status', 'case_deadline', 'case_cannot_meet', 'case_invitation'],
   ],
-  ['membership', ['vetting_decision', 'moderation_application', 'moderation_flag']],
+  ['membership', ['vetting_decision', 'vetting_lapsing', 'vetting_endorsement', 'moderation_application', 'moderation_flag']],
   ['directory', ['directory_stale', 'directory_contact_failed']],
 ];
 const MODES = ['in_app', 'email', 'digest', 'off'];
 
-function TypeChoice({ type, description, value, error, onChange }) {
+function TypeChoice({ type, description, offered, value, error, onChange }) {
   const legendId = `pref-${type}-legend`;
   return html`
     <fieldset class=${error ? 'field live-pref has-error' : 'field live-pref'} aria-describedby=${error ? `field-${type}-error` : undefined}>
       <legend id=${legendId}>${known(`live.prefs.type.${type}`, description)}</legend>
       ${error ? html`<span class="error-message" id=${`field-${type}-error`}><span class="visually-hidden">${t('error.prefix')} </span>${error}</span>` : null}
       <div class="live-radios">
-        ${MODES.map(
+        ${MODES.filter((mode) => !offered || offered.includes(mode)).map(
           (mode, index) => html`
             <div class="radio" key=${mode}>
               <input type="radio" name=${`pref-${type}`} id=${index === 0 ? `field-${type}` : `field-${type}-${mode}`} value=${mode}
@@ -288,6 +288,7 @@ export function NotificationSettings() {
               <h2 id=${`prefs-${group}`}>${t(`live.prefs.group.${group}`)}</h2>
               ${types.map(
                 (type) => html`<${TypeChoice} key=${type} type=${type} description=${saved.types[type] || type}
+                  offered=${(saved.modes || {})[type]}
                   value=${choices[type]} error=${fieldErrors[type]} onChange=${change} />`,
               )}
             </section>
