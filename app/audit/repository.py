@@ -86,6 +86,20 @@ def search_statement(filters: EventFilters, *, before_id: int | None, limit: int
     return stmt
 
 
+def entry_statement(entry_id: int) -> sa.Select[Any]:
+    """One entry with its seq, hash and predecessor's hash (all null until it is sealed)."""
+    prev = _links.alias("prev")
+    return (
+        sa.select(*entry_columns(), _links.c.seq, _links.c.hash, prev.c.hash.label("prev_hash"))
+        .select_from(
+            _entries.outerjoin(_links, _links.c.entry_id == _entries.c.id).outerjoin(
+                prev, prev.c.seq == _links.c.seq - 1
+            )
+        )
+        .where(_entries.c.id == entry_id)
+    )
+
+
 async def chain_head_seq(conn: AsyncConnection) -> int:
     return int(await conn.scalar(sa.select(sa.func.max(_links.c.seq))) or 0)
 

@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.audit import service
 from app.audit.export import MEDIA_TYPES, stream_export
 from app.audit.repository import EventFilters
 from app.audit.schemas import (
+    AuditEntryDetail,
     AuditEntryRead,
     CheckpointRead,
     MemberDirectoryRead,
@@ -108,6 +109,15 @@ async def export_events(
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="canet-audit.{format}"'},
     )
+
+
+# After the export route: "export" is not an entry id.
+@router.get("/audit/events/{entry_id}", response_model=AuditEntryDetail)
+async def read_event(
+    entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)], actor: Auditor, session: DbSession
+) -> AuditEntryDetail:
+    """One entry, with its seq, hash and the previous entry's hash; the read is recorded."""
+    return await service.read_entry(session, actor=actor, entry_id=entry_id)
 
 
 @router.get("/audit/verify", response_model=VerifyRead)

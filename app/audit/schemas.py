@@ -34,6 +34,13 @@ class AuditEntryRead(BaseModel):
     details: dict[str, Any] | None
 
 
+class AuditEntryDetail(AuditEntryRead):
+    prev_hash: str | None = Field(
+        description="the hash of the entry before it in the chain (64 zeros for the first); "
+        "null until the entry is sealed"
+    )
+
+
 class ChainHead(BaseModel):
     seq: int
     hash: str

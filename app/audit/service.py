@@ -12,10 +12,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.chain import GENESIS_HASH
 from app.audit.checkpoints import as_signed
 from app.audit.export import ExportFormat, ExportPlan, plan_export
-from app.audit.repository import EventFilters, checkpoints_page_statement, search_statement
+from app.audit.repository import (
+    EventFilters,
+    checkpoints_page_statement,
+    entry_statement,
+    search_statement,
+)
 from app.audit.schemas import (
+    AuditEntryDetail,
     AuditEntryRead,
     ChainHead,
     CheckpointRead,
@@ -72,6 +79,25 @@ async def search_events(
         details={"filters": filters.describe(), "returned": len(items), "cursor": bool(cursor)},
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+async def read_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> AuditEntryDetail:
+    """One entry with its place in the chain (404 if there is none); the read is recorded."""
+    _require_auditor(actor)
+    row = (await session.execute(entry_statement(entry_id))).one_or_none()
+    if row is None:
+        raise NotFound("No such audit entry.")
+    fields = dict(row._mapping)
+    if fields["seq"] == 1:
+        fields["prev_hash"] = GENESIS_HASH
+    await audit.record(
+        session,
+        actor=actor,
+        action="audit.entry.read",
+        target=Target("audit_entry", entry_id),
+        details={"seq": fields["seq"]},
+    )
+    return AuditEntryDetail.model_validate(fields)
 
 
 async def start_export(

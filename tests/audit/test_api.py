@@ -34,6 +34,7 @@ ENDPOINTS = (
     f"{API}/verify",
     f"{API}/checkpoints",
     f"{API}/public-key",
+    f"{API}/events/1",
 )
 
 
@@ -112,6 +113,43 @@ async def test_auditor_searches_by_every_filter_with_pagination(
     assert len(searches) == 9
     assert all(e["actor_user_id"] == auditor.id for e in searches)
     assert searches[0]["details"]["filters"] == {"action": "case."}
+
+
+async def test_auditor_reads_one_entry_with_its_place_in_the_chain(
+    client: httpx.AsyncClient, session: AsyncSession, db: Database
+) -> None:
+    auditor, officer, case_id = await _seed(db, session)
+    viewed = (await _entries(db, "case.viewed"))[0]
+    unsealed = await client.get(f"{API}/events/{viewed['id']}", headers=auditor.headers)
+    assert unsealed.status_code == 200, unsealed.text
+    assert unsealed.json()["seq"] is None and unsealed.json()["prev_hash"] is None
+
+    await seal_pending(db)
+    entry = (await client.get(f"{API}/events/{viewed['id']}", headers=auditor.headers)).json()
+    assert entry["action"] == "case.viewed" and entry["target_id"] == str(case_id)
+    after = await entry_id_at(db, entry["seq"] + 1)
+    following = (await client.get(f"{API}/events/{after}", headers=auditor.headers)).json()
+    assert following["prev_hash"] == entry["hash"] and following["seq"] == entry["seq"] + 1
+    first = await entry_id_at(db, 1)
+    assert (await client.get(f"{API}/events/{first}", headers=auditor.headers)).json()[
+        "prev_hash"
+    ] == "0" * 64
+    assert entry["actor_user_id"] == str(officer.id)
+    assert entry["actor_handle"] == officer.user.handle
+    assert entry["actor_name"] == officer.user.full_name
+
+    for missing in ("999999999", "0", "abc", str(2**63)):
+        response = await client.get(f"{API}/events/{missing}", headers=auditor.headers)
+        assert response.status_code in (404, 422), (missing, response.text)
+    assert (await client.get(f"{API}/events/999999999", headers=auditor.headers)).status_code == 404
+    reads = await _entries(db, "audit.entry.read")
+    assert [(r["target_type"], r["target_id"]) for r in reads] == [
+        ("audit_entry", str(viewed["id"])),
+        ("audit_entry", str(viewed["id"])),
+        ("audit_entry", str(after)),
+        ("audit_entry", str(first)),
+    ]
+    assert all(r["actor_user_id"] == auditor.id for r in reads)
 
 
 async def test_export_streams_jsonl_that_verifies_offline_with_the_public_key(
