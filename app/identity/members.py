@@ -163,6 +163,17 @@ async def change_membership(
     return (await repository.with_authorities(session, [user]))[0]
 
 
+async def end_member_sessions(session: AsyncSession, *, user_id: uuid.UUID, actor: Actor) -> int:
+    """End every session of a member now (admins); how many ended. The member signs in
+    again with both factors; their open pages hear `session.revoked` and sign out."""
+    if not actor.can(Permission.USERS_MANAGE):
+        raise Forbidden("Only admins end members' sessions.")
+    user = await repository.member_by_id(session, user_id)
+    if user is None:
+        raise MemberNotFound()
+    return await revoke_all_sessions(session, user.id, actor=actor, reason="admin")
+
+
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in changes.items()}
 

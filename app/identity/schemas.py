@@ -226,6 +226,10 @@ class PendingChangeOut(BaseModel):
     status: str = "pending"
 
 
+class SessionsRevokedOut(BaseModel):
+    revoked: int = Field(description="how many sessions ended (0: none was live)")
+
+
 class RoleChangeRead(BaseModel):
     id: uuid.UUID
     user_id: uuid.UUID

@@ -27,6 +27,7 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/users"): {"admin", "moderator"},
     ("GET", "/api/v1/users/{user_id}"): {"admin", "moderator"},
     ("PATCH", "/api/v1/users/{user_id}"): {"admin"},
+    ("DELETE", "/api/v1/users/{user_id}/sessions"): {"admin"},
     ("GET", "/api/v1/users/{user_id}/vetting"): {"admin", "moderator"},
     ("POST", "/api/v1/users/{user_id}/reattest"): {"moderator"},
     # only the focal point of the member's authority: no role passes by itself

@@ -14,7 +14,13 @@ from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor
 from app.db import DbSession
 from app.identity import members
 from app.identity.routes.responses import user_read
-from app.identity.schemas import PendingChangeOut, RoleChangeRead, UserPatch, UserRead
+from app.identity.schemas import (
+    PendingChangeOut,
+    RoleChangeRead,
+    SessionsRevokedOut,
+    UserPatch,
+    UserRead,
+)
 from app.models.identity import RoleChange
 
 router = APIRouter(tags=["identity"])
@@ -78,6 +84,19 @@ async def patch_user(
             status_code=202,
         )
     return user_read(result)
+
+
+@router.delete(
+    "/users/{user_id}/sessions",
+    response_model=SessionsRevokedOut,
+    dependencies=[RequirePermission(Permission.USERS_MANAGE)],
+)
+async def revoke_member_sessions(
+    user_id: uuid.UUID, actor: CurrentUser, session: DbSession
+) -> SessionsRevokedOut:
+    """Sign a member out everywhere (admins): every session ends now, live pages included."""
+    count = await members.end_member_sessions(session, user_id=user_id, actor=actor)
+    return SessionsRevokedOut(revoked=count)
 
 
 @router.get("/role-changes", response_model=list[RoleChangeRead])
