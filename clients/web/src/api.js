@@ -58,6 +58,7 @@ async function problemOf(response) {
 
 /**
  * api('POST', '/auth/login', {body: {...}}) -> the parsed JSON (null for 204).
+ * A Blob (a File) as `body` is sent as it is, with its own type (a file to import, say).
  * `anonymous: true` for calls made before signing in: their 401s are answers, not a lost session.
  */
 export async function api(method, path, { body, query, signal, anonymous = false } = {}) {
@@ -66,7 +67,8 @@ export async function api(method, path, { body, query, signal, anonymous = false
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
   }
   const headers = { Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const file = typeof Blob !== 'undefined' && body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = file ? body.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const token = csrfToken();
     if (token) headers[CSRF_HEADER] = token;
@@ -76,7 +78,7 @@ export async function api(method, path, { body, query, signal, anonymous = false
     response = await fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || file ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
       signal,
