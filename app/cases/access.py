@@ -39,10 +39,21 @@ class CaseView:
     case: Case
     side: str  # requesting | requested | observer
     participant: CaseParticipant | None
+    focal_point: bool = False  # the viewer is a focal point of their authority
 
     @property
     def is_party(self) -> bool:
         return self.side in ("requesting", "requested")
+
+    @property
+    def may_manage_participants(self) -> bool:
+        """Focal points of either side, and the case's assigned officers, invite and remove."""
+        if not self.is_party:
+            return False
+        if self.focal_point:
+            return True
+        active = active_participation(self.participant, utcnow())
+        return active is not None and active.role == "assigned"
 
     @property
     def authority_ids(self) -> list[uuid.UUID]:
@@ -143,7 +154,7 @@ async def load_case(
     side = case_side(case, actor, participant, utcnow())
     if side is None:
         await deny(session, actor, CaseNotVisible(case.id), case_id=case.id)
-    return CaseView(case=case, side=side, participant=participant)
+    return CaseView(case=case, side=side, participant=participant, focal_point=actor.focal_point)
 
 
 async def deny(

@@ -27,6 +27,9 @@ class Rule:
     # The action whose source status this one returns to; `target` is then the fallback when
     # the timeline records no such step.
     resumes: str | None = None
+    # UNTOC art. 18(26): taken only once the requested side has consulted the requesting side
+    # (posted a `consultation` message in the case).
+    needs_consultation: bool = False
 
 
 _ANSWERABLE = frozenset({"received", "acknowledged", "in_execution", "information_requested"})
@@ -65,7 +68,7 @@ RULES: dict[str, Rule] = {
     "report_delay": Rule("requested", _ANSWERABLE | {"postponed"}, None),
     "execute": Rule("requested", frozenset({"in_execution"}), "executed"),
     "execute_partially": Rule("requested", frozenset({"in_execution"}), "partially_executed"),
-    "refuse": Rule("requested", _ANSWERABLE | {"postponed"}, "refused"),
+    "refuse": Rule("requested", _ANSWERABLE | {"postponed"}, "refused", needs_consultation=True),
     "postpone": Rule("requested", frozenset({"acknowledged", "in_execution"}), "postponed"),
 }
 
@@ -83,6 +86,13 @@ def check_transition(action: str, *, side: str, status: str) -> Rule:
     return rule
 
 
-def actions_for(side: str, status: str) -> list[str]:
-    """What the caller's side may do now (the client shows these as buttons)."""
-    return [name for name, rule in RULES.items() if rule.side == side and status in rule.sources]
+def actions_for(side: str, status: str, *, consulted: bool) -> list[str]:
+    """What the caller's side may do now (the client shows these as buttons): the rules for
+    the side and status, less those that wait for a consultation not yet held."""
+    return [
+        name
+        for name, rule in RULES.items()
+        if rule.side == side
+        and status in rule.sources
+        and (consulted or not rule.needs_consultation)
+    ]

@@ -186,6 +186,9 @@ class CaseRead(CaseSummary):
     updated_at: datetime
     side: Side = Field(description="the caller's side in this case")
     allowed_actions: list[str] = Field(description="transitions the caller may take now")
+    may_manage_participants: bool = Field(
+        default=False, description="whether the caller may invite observers, assign and remove"
+    )
     time_in_status: list[StatusDuration] = []
     drafting: DraftingReport | None = None
 
@@ -277,17 +280,27 @@ class ParticipantCreate(BaseModel):
         },
     )
 
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None = Field(default=None, description="the member, or their handle")
+    handle: str | None = Field(
+        default=None, max_length=64, description="the member's @handle, instead of user_id"
+    )
     role: ParticipantRole = "observer"
     expires_at: datetime | None = Field(
         default=None, description="required for observers: the invitation ends then"
     )
     note: str | None = Field(default=None, max_length=1000)
 
+    @model_validator(mode="after")
+    def _one_member(self) -> ParticipantCreate:
+        if (self.user_id is None) == (not (self.handle or "").strip()):
+            raise ValueError("name the member by user_id or by handle (one of them)")
+        return self
+
 
 class ParticipantRead(BaseModel):
     user_id: uuid.UUID
     full_name: str | None
+    handle: str | None = None
     authority_id: uuid.UUID | None
     role: ParticipantRole
     invited_by: uuid.UUID | None

@@ -46,8 +46,8 @@ def test_rule_table_refuses_wrong_side_and_status(action: str) -> None:
 
 
 def test_closed_case_allows_nothing() -> None:
-    assert actions_for("requesting", "closed") == []
-    assert actions_for("requested", "closed") == []
+    assert actions_for("requesting", "closed", consulted=True) == []
+    assert actions_for("requested", "closed", consulted=True) == []
 
 
 async def test_every_action_from_every_status_over_the_api(

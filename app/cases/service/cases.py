@@ -91,12 +91,15 @@ async def create_case(
     refresh_due_date(case)
     session.add(case)
     # The creator stays on a restricted case: they are its first assigned officer.
-    session.add(
-        CaseParticipant(case_id=case.id, user_id=actor.user_id, role="assigned", created_at=now)
+    creator = CaseParticipant(
+        case_id=case.id, user_id=actor.user_id, role="assigned", created_at=now
     )
+    session.add(creator)
     timeline.add_entry(session, case, kind="created", actor=actor, to_status="draft", at=now)
     await session.flush()
-    view = CaseView(case=case, side="requesting", participant=None)
+    view = CaseView(
+        case=case, side="requesting", participant=creator, focal_point=actor.focal_point
+    )
     await audit.record(
         session,
         actor=actor,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
 from app.cases import repository, timeline
-from app.cases.access import CaseView, active_participation, deny, load_case
+from app.cases.access import active_participation, deny, load_case
 from app.cases.exceptions import AlreadyParticipant, NotAParticipant, NotParticipantManager
 from app.cases.schemas import ParticipantCreate, ParticipantRead
 from app.cases.service.receipts import record_receipt_if_due
@@ -26,20 +26,11 @@ from app.models.identity import User
 MAX_OBSERVATION = timedelta(days=366)
 
 
-def _may_manage(view: CaseView, actor: Actor) -> bool:
-    """Focal points of either side, and the case's assigned officers, manage participants."""
-    if not view.is_party:
-        return False
-    if actor.focal_point:
-        return True
-    active = active_participation(view.participant, utcnow())
-    return active is not None and active.role == "assigned"
-
-
 def _read(participant: CaseParticipant, user: User | None) -> ParticipantRead:
     return ParticipantRead(
         user_id=participant.user_id,
         full_name=user.full_name if user else None,
+        handle=user.handle if user else None,
         authority_id=user.authority_id if user else None,
         role=participant.role,
         invited_by=participant.invited_by,
@@ -51,6 +42,13 @@ def _read(participant: CaseParticipant, user: User | None) -> ParticipantRead:
     )
 
 
+async def _invitee(session: AsyncSession, data: ParticipantCreate) -> User | None:
+    if data.user_id is not None:
+        return await identity_service.get_member(session, data.user_id)
+    handle = (data.handle or "").strip().lstrip("@").lower()
+    return (await identity_service.members_by_handles(session, [handle])).get(handle)
+
+
 async def invite_participant(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, data: ParticipantCreate
 ) -> ParticipantRead:
@@ -58,14 +56,16 @@ async def invite_participant(
     view = await load_case(session, actor, case_id, for_update=True)
     await record_receipt_if_due(session, actor=actor, view=view)
     case = view.case
-    if not _may_manage(view, actor):
+    if not view.may_manage_participants:
         await deny(session, actor, NotParticipantManager("invites"), case_id=case.id)
-    user = await identity_service.get_member(session, data.user_id)
+    # Problems with the member are reported on the field the caller named them by.
+    who = "user_id" if data.user_id is not None else "handle"
+    user = await _invitee(session, data)
     if user is None or user.status != "active":
-        raise ValidationFailed(errors=[{"field": "user_id", "message": "no such active member"}])
+        raise ValidationFailed(errors=[{"field": who, "message": "no such active member"}])
     if Permission.CASE_ACCESS not in permissions_for(frozenset(user.roles)):
         raise ValidationFailed(
-            errors=[{"field": "user_id", "message": "only officers and liaison magistrates"}]
+            errors=[{"field": who, "message": "only officers and liaison magistrates"}]
         )
     now = utcnow()
     side_authority = (
@@ -74,13 +74,13 @@ async def invite_participant(
     if data.role == "assigned":
         if user.authority_id != side_authority or Role.OFFICER.value not in user.roles:
             raise ValidationFailed(
-                errors=[{"field": "user_id", "message": "assign an officer of your own side"}]
+                errors=[{"field": who, "message": "assign an officer of your own side"}]
             )
         expires_at = data.expires_at
     else:
         if user.authority_id in (case.requesting_authority_id, case.requested_authority_id):
             raise ValidationFailed(
-                errors=[{"field": "user_id", "message": "colleagues of either side are assigned"}]
+                errors=[{"field": who, "message": "colleagues of either side are assigned"}]
             )
         if data.expires_at is None:
             raise ValidationFailed(
@@ -139,7 +139,7 @@ async def remove_participant(
     """End an invitation or an assignment now."""
     view = await load_case(session, actor, case_id, for_update=True)
     await record_receipt_if_due(session, actor=actor, view=view)
-    if not _may_manage(view, actor):
+    if not view.may_manage_participants:
         await deny(session, actor, NotParticipantManager("removes"), case_id=case_id)
     now = utcnow()
     participant = await repository.participation(session, case_id, user_id)

@@ -25,7 +25,10 @@ def read_of(view: CaseView, **extra: object) -> CaseRead:
     fields.update(
         overdue=is_overdue(case),
         side=view.side,
-        allowed_actions=actions_for(view.side, case.status),
+        allowed_actions=actions_for(
+            view.side, case.status, consulted=case.consultation_at is not None
+        ),
+        may_manage_participants=view.may_manage_participants,
     )
     fields.update(extra)
     return CaseRead.model_validate(fields)

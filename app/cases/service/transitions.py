@@ -40,6 +40,8 @@ async def transition_case(
     now = utcnow()
     details: dict[str, object] = {"action": request.action}
     await _apply(session, view, request, details, actor)
+    if rule.needs_consultation and case.consultation_at is None:
+        raise ConsultationRequired()
     source = case.status
     target = await _target(session, case.id, rule)
     if target is not None:
@@ -146,9 +148,6 @@ async def _apply(
                 "ground_text",
                 "describe the ground",
             )
-        if case.consultation_at is None:
-            # UNTOC art. 18(26): consult the requesting State before refusing or postponing.
-            raise ConsultationRequired()
         case.refusal_ground = request.ground
         case.refusal_ground_text = request.ground_text
         case.outcome = "refused"
