@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from app.cases.constants import OPEN_STATUSES
+from app.cases.settings import get_cases_settings
 from app.models.cases import Case
 
 
@@ -17,6 +18,20 @@ def is_overdue(case: Case, on: date | None = None) -> bool:
         case.due_date is not None
         and case.status in OPEN_STATUSES
         and case.due_date < (on or today())
+    )
+
+
+def near_deadline_until(on: date | None = None) -> date:
+    """The last due date that counts as near (the deadline monitor's window)."""
+    return (on or today()) + timedelta(days=get_cases_settings().deadline_near_days)
+
+
+def is_deadline_near(case: Case, on: date | None = None) -> bool:
+    """Open, not yet overdue, and due within the near-deadline window."""
+    return (
+        case.due_date is not None
+        and case.status in OPEN_STATUSES
+        and (on or today()) <= case.due_date <= near_deadline_until(on)
     )
 
 

@@ -153,6 +153,9 @@ class CaseSummary(BaseModel):
     expected_date: date | None
     due_date: date | None
     overdue: bool
+    deadline_near: bool = Field(
+        default=False, description="open and due within the near-deadline window (not overdue)"
+    )
     overdue_since: datetime | None = None
     confidential: bool
     restricted: bool
@@ -366,4 +369,6 @@ class CaseMetrics(BaseModel):
 
 
 Box = Literal["incoming", "outgoing"]
-CaseSort = Literal["deadline", "-deadline", "updated", "-updated"]
+# attention: overdue cases first, then those near their deadline, then the rest; each group
+# by last activity, newest first.
+CaseSort = Literal["attention", "deadline", "-deadline", "updated", "-updated"]

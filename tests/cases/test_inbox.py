@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.cases import Case
 from app.models.events import Event
 from tests.cases.conftest import Network, act_ok, create_case
 
@@ -76,3 +77,70 @@ async def test_filters_sort_and_pages(
     )
     assert len(created) == 5
     assert all(set(ev.data) == {"case_id"} and ev.audience_kind == "case" for ev in created)
+
+
+async def test_attention_sort_puts_overdue_then_near_deadline_first(
+    client: httpx.AsyncClient, session: AsyncSession, net: Network
+) -> None:
+    day = timedelta(days=1)
+    titles = {
+        "quiet": date.today() + 60 * day,
+        "near": date.today() + 2 * day,
+        "late": date.today() + 40 * day,
+        "undated": None,
+    }
+    ids: dict[str, str] = {}
+    for title, deadline in titles.items():
+        case = await create_case(
+            client,
+            net.fr,
+            net.ita,
+            title=title,
+            deadline=deadline.isoformat() if deadline else None,
+            deadline_reason="trial" if deadline else None,
+        )
+        await act_ok(client, net.fr, case["id"], "submit")
+        ids[title] = case["id"]
+    # Overdue: the due date passed while the case was open.
+    await session.execute(
+        update(Case)
+        .where(Case.id == ids["late"])
+        .values(deadline=date.today() - 3 * day, due_date=date.today() - 3 * day)
+    )
+    await session.commit()
+    # The quiet case moved last, so by activity alone it would come first.
+    await client.post(
+        f"/api/v1/cases/{ids['quiet']}/messages", json={"body": "news"}, headers=net.fr.headers
+    )
+    await session.execute(
+        update(Case).where(Case.id == ids["quiet"]).values(last_activity_at=datetime.now(UTC))
+    )
+    await session.commit()
+
+    response = await client.get("/api/v1/cases?sort=attention", headers=net.fr.headers)
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [i["title"] for i in items][:2] == ["late", "near"]
+    assert set(i["title"] for i in items[2:]) == {"quiet", "undated"}
+    flags = {i["title"]: (i["overdue"], i["deadline_near"]) for i in items}
+    assert flags == {
+        "late": (True, False),
+        "near": (False, True),
+        "quiet": (False, False),
+        "undated": (False, False),
+    }
+    assert items[2]["title"] == "quiet"
+    # The same order a page at a time.
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = (
+            await client.get(
+                f"/api/v1/cases?sort=attention&limit=1&cursor={cursor}", headers=net.fr.headers
+            )
+        ).json()
+        seen += [item["title"] for item in page["items"]]
+        if not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+    assert seen == [i["title"] for i in items]

@@ -117,13 +117,40 @@ def _deadline_key() -> sa.ColumnElement[object]:
     return sa.func.coalesce(col(Case.due_date), sa.literal(date.fromisoformat(_FAR_FUTURE)))
 
 
-def _sort_key(case: Case, sort: str) -> list[object]:
+def _attention(today: date, near_until: date) -> sa.ColumnElement[int]:
+    """2 overdue, 1 due by `near_until`, 0 otherwise (open cases only)."""
+    open_ = col(Case.status).in_(OPEN_STATUSES)
+    return sa.case(
+        (sa.and_(open_, col(Case.due_date) < today), 2),
+        (sa.and_(open_, col(Case.due_date) <= near_until), 1),
+        else_=0,
+    )
+
+
+def _attention_of(case: Case, today: date, near_until: date) -> int:
+    if case.status not in OPEN_STATUSES or case.due_date is None:
+        return 0
+    if case.due_date < today:
+        return 2
+    return 1 if case.due_date <= near_until else 0
+
+
+def _sort_key(case: Case, sort: str, today: date, near_until: date) -> list[object]:
     if sort.endswith("deadline"):
         return [(case.due_date.isoformat() if case.due_date else _FAR_FUTURE), str(case.id)]
+    if sort == "attention":
+        rank = _attention_of(case, today, near_until)
+        return [rank, case.last_activity_at.isoformat(), str(case.id)]
     return [case.last_activity_at.isoformat(), str(case.id)]
 
 
-def _sorted_page(stmt: Any, sort: str, cursor: str | None) -> Any:
+def _sorted_page(stmt: Any, sort: str, cursor: str | None, today: date, near_until: date) -> Any:
+    if sort == "attention":
+        rank = _attention(today, near_until)
+        columns = (rank, col(Case.last_activity_at), col(Case.id))
+        decoded = decode_cursor(cursor, Key.int4, Key.datetime, Key.uuid)
+        stmt = apply(stmt, columns, decoded, descending=True)
+        return stmt.order_by(*(c.desc() for c in columns))
     descending = sort.startswith("-")
     key: Any
     after: tuple[Any, uuid.UUID] | None
@@ -149,6 +176,7 @@ async def inbox_page(
     overdue: bool | None,
     counterpart: uuid.UUID | None,
     today: date,
+    near_until: date,
     sort: str,
     cursor: str | None,
     limit: int,
@@ -184,9 +212,9 @@ async def inbox_page(
                 ),
             )
         )
-    stmt = _sorted_page(stmt, sort, cursor)
+    stmt = _sorted_page(stmt, sort, cursor, today, near_until)
     found: list[Case] = list((await session.execute(stmt.limit(limit + 1))).scalars().all())
-    return page(found, limit, key=lambda c: _sort_key(c, sort))
+    return page(found, limit, key=lambda c: _sort_key(c, sort, today, near_until))
 
 
 async def counts_by_status(

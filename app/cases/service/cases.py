@@ -11,7 +11,7 @@ from app.auth.permissions import Permission
 from app.cases import drafting, repository, timeline
 from app.cases.access import CaseView, deny, load_case, readable_clause
 from app.cases.constants import OPEN_STATUSES, REFERENCE_PREFIX
-from app.cases.due_dates import refresh_due_date, today
+from app.cases.due_dates import near_deadline_until, refresh_due_date, today
 from app.cases.exceptions import (
     CaseOpeningForbidden,
     NotADraft,
@@ -235,6 +235,7 @@ async def list_cases(
     limit: int = 50,
 ) -> Page[CaseSummary]:
     """The caller's inbox: incoming, outgoing or all visible cases, filtered and sorted."""
+    on = today()
     cases, next_cursor = await repository.inbox_page(
         session,
         visible=readable_clause(actor),
@@ -245,7 +246,8 @@ async def list_cases(
         urgency=urgency,
         overdue=overdue,
         counterpart=counterpart,
-        today=today(),
+        today=on,
+        near_until=near_deadline_until(on),
         sort=sort,
         cursor=cursor,
         limit=limit,

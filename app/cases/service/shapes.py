@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.cases.access import CaseView
-from app.cases.due_dates import is_overdue
+from app.cases.due_dates import is_deadline_near, is_overdue
 from app.cases.lifecycle import actions_for
 from app.cases.schemas import CaseRead, CaseSummary
 from app.models.cases import Case
@@ -11,12 +11,18 @@ from app.models.cases import Case
 
 def summary_of(case: Case) -> CaseSummary:
     return CaseSummary.model_validate(
-        {**_summary_fields(case), "overdue": is_overdue(case)}, from_attributes=False
+        {
+            **_summary_fields(case),
+            "overdue": is_overdue(case),
+            "deadline_near": is_deadline_near(case),
+        },
+        from_attributes=False,
     )
 
 
 def _summary_fields(case: Case) -> dict[str, object]:
-    return {name: getattr(case, name) for name in CaseSummary.model_fields if name != "overdue"}
+    derived = ("overdue", "deadline_near")
+    return {name: getattr(case, name) for name in CaseSummary.model_fields if name not in derived}
 
 
 def read_of(view: CaseView, **extra: object) -> CaseRead:
@@ -24,6 +30,7 @@ def read_of(view: CaseView, **extra: object) -> CaseRead:
     fields = {name: getattr(case, name) for name in CaseRead.model_fields if hasattr(case, name)}
     fields.update(
         overdue=is_overdue(case),
+        deadline_near=is_deadline_near(case),
         side=view.side,
         allowed_actions=actions_for(
             view.side, case.status, consulted=case.consultation_at is not None
