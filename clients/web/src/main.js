@@ -8,6 +8,11 @@ import { ChangePassword, ForgotPassword, ResetPassword } from './pages/account-p
 import { Profile } from './pages/account-profile.js';
 import { Search } from './pages/account-search.js';
 import { Apply } from './pages/apply.js';
+import { AuditEntryPage } from './pages/audit-entry.js';
+import { AuditExport } from './pages/audit-export.js';
+import { AuditHowTo } from './pages/audit-howto.js';
+import { AuditSearch } from './pages/audit-search.js';
+import { AuditVerify } from './pages/audit-verify.js';
 import { AuthorityPage } from './pages/directory-authority.js';
 import { Compare } from './pages/directory-compare.js';
 import { AuthorityEdit } from './pages/directory-edit.js';
@@ -57,6 +62,12 @@ const ROUTES = [
   { path: '/states/:code/requirements/:request_type/edit', page: SheetEdit, access: 'member' },
   { path: '/notifications', page: Notifications, access: 'member' },
   { path: '/settings/notifications', page: NotificationSettings, access: 'member' },
+  // Auditors' pages: the API answers 403 to anyone else, which they show as not found.
+  { path: '/audit', page: AuditSearch, access: 'member' },
+  { path: '/audit/events/:id', page: AuditEntryPage, access: 'member' },
+  { path: '/audit/export', page: AuditExport, access: 'member' },
+  { path: '/audit/verify', page: AuditVerify, access: 'member' },
+  { path: '/audit/how-to-verify', page: AuditHowTo, access: 'member' },
 ];
 const match = useRoutes(ROUTES);
 const UNREAD_REFRESH_MS = 60_000;

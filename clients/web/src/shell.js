@@ -15,6 +15,7 @@ const NAVIGATION = [
   { href: '/directory', label: 'directory.nav.directory', show: () => true },
   { href: '/finder', label: 'directory.nav.finder', show: () => true },
   { href: '/moderation/flags', label: 'forums.nav.moderation', show: (m) => m.roles.includes('moderator') },
+  { href: '/audit', label: 'audit.nav.audit', show: (m) => m.roles.includes('auditor') },
 ];
 
 function LanguageSwitcher() {
