@@ -95,3 +95,45 @@ export async function api(method, path, { body, query, signal, anonymous = false
   if (problem.status === 401 && !anonymous) onUnauthorized(problem);
   throw problem;
 }
+
+/**
+ * upload('/cases/{id}/attachments', formData, {onProgress}) -> {promise, cancel}: a multipart
+ * POST through XMLHttpRequest, whose upload events report progress as the body is sent (fetch
+ * gives none). Same origin, the session cookie and the CSRF header, errors read like api()'s;
+ * cancel() aborts it and the promise rejects with an AbortError.
+ */
+export function upload(path, formData, { onProgress = () => {} } = {}) {
+  const request = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    request.open('POST', BASE + path);
+    request.withCredentials = true;
+    request.setRequestHeader('Accept', 'application/json, application/problem+json');
+    const token = csrfToken();
+    if (token) request.setRequestHeader(CSRF_HEADER, token);
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total);
+    });
+    request.addEventListener('abort', () => reject(new DOMException('Upload cancelled', 'AbortError')));
+    request.addEventListener('error', () => reject(new ApiError({ status: 0, code: 'network' })));
+    request.addEventListener('load', async () => {
+      if (request.status >= 200 && request.status < 300) {
+        try {
+          resolve(JSON.parse(request.responseText));
+        } catch {
+          reject(new ApiError({ status: request.status, code: 'http-' + request.status }));
+        }
+        return;
+      }
+      const headers = {};
+      for (const name of ['Content-Type', 'Retry-After']) {
+        const value = request.getResponseHeader(name);
+        if (value) headers[name] = value;
+      }
+      const problem = await problemOf(new Response(request.responseText, { status: request.status, headers }));
+      if (problem.status === 401) onUnauthorized(problem);
+      reject(problem);
+    });
+    request.send(formData);
+  });
+  return { promise, cancel: () => request.abort() };
+}
