@@ -135,6 +135,7 @@ LISTINGS: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
     ("/audit/checkpoints", "auditor", {}, ("int",)),
     ("/users", "moderator", {}, ("str", "uuid")),
     ("/vetting/applications", "moderator", {}, ("datetime", "uuid")),
+    ("/vetting/members", "moderator", {}, ("datetime", "uuid")),
     ("/notifications", "officer", {}, ("datetime", "uuid")),
     ("/me/followed-threads", "officer", {}, ("bool", "datetime", "uuid")),
 ]

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     # identity and vetting
     USERS_READ = "users.read"
     USERS_MANAGE = "users.manage"
+    # suspend and reinstate (with a reason); a moderator's reach stops at privileged members
+    USERS_SUSPEND = "users.suspend"
     VETTING_REVIEW = "vetting.review"
     # audit
     AUDIT_READ = "audit.read"
@@ -57,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {
             Permission.USERS_READ,
             Permission.USERS_MANAGE,
+            Permission.USERS_SUSPEND,
             Permission.DIRECTORY_ADMIN,
             Permission.FORUM_MANAGE,
             Permission.CASE_METRICS_ALL,
@@ -66,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _MEMBER
         | {
             Permission.USERS_READ,
+            Permission.USERS_SUSPEND,
             Permission.VETTING_REVIEW,
             Permission.FORUM_MANAGE,
             Permission.FORUM_MODERATE,

@@ -30,13 +30,38 @@ class TokenIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
 
 
+class ProgressStepRead(BaseModel):
+    """A step of one's own vetting, as the applicant or member sees it: what and when (the
+    reviewers' notes and names stay with the reviewers)."""
+
+    step: str = Field(
+        description="applied | email_verified | endorsed | unknown | info_requested | "
+        "info_provided | approved | rejected | reattested | reminded | vouched | suspended | "
+        "reinstated"
+    )
+    roles: list[str] = Field(description="on an approval: the roles granted")
+    created_at: datetime
+
+
 class ApplicationStatus(BaseModel):
     status: str
+
+
+class ApplicationProgress(ApplicationStatus):
+    steps: list[ProgressStepRead] = Field(
+        description="the application's steps so far, oldest first"
+    )
 
 
 class InformationIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
     response: str = Field(min_length=1, max_length=5000)
+
+
+class StepActor(BaseModel):
+    id: uuid.UUID
+    handle: str
+    full_name: str
 
 
 class VettingStepRead(BaseModel):
@@ -45,6 +70,7 @@ class VettingStepRead(BaseModel):
     application_id: uuid.UUID | None
     user_id: uuid.UUID | None
     actor_user_id: uuid.UUID | None
+    actor: StepActor | None = Field(default=None, description="who took the step, if someone")
     note: str | None
     checks: list[str]
     roles: list[str]
@@ -76,6 +102,11 @@ class ApplicationRead(BaseModel):
     user_id: uuid.UUID | None
     created_at: datetime
     steps: list[VettingStepRead] | None = None
+    allowed_actions: list[str] = Field(
+        default_factory=list,
+        description="what the caller may do to it now: endorse (its focal point); approve, "
+        "reject, request_info (moderators)",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -247,6 +278,30 @@ class VettingRecordOut(BaseModel):
     vetting_expires_at: datetime | None
     applications: list[ApplicationRead]
     steps: list[VettingStepRead]
+    allowed_actions: list[str] = Field(
+        default_factory=list,
+        description="what the caller may do to the member now: reattest, suspend, reinstate",
+    )
+
+
+class VettingDueRead(UserRead):
+    """A member in the list by vetting expiry."""
+
+    vetting_lapsed: bool = Field(description="the vetting has lapsed (else it lapses soon)")
+
+
+class OwnVettingOut(BaseModel):
+    status: str
+    vetted_at: datetime | None
+    vetting_expires_at: datetime | None
+    vetting_expired: bool
+    steps: list[ProgressStepRead] = Field(description="every step of my vetting, oldest first")
+
+
+class SuspensionIn(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=2000, description="recorded in the member's vetting record"
+    )
 
 
 class PasswordResetIn(BaseModel):

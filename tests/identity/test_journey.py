@@ -46,7 +46,12 @@ async def test_full_journey(
 
     # verify (single use)
     r = await client.post("/api/v1/auth/applications/verify", json={"token": token})
-    assert r.status_code == 200 and r.json() == {"status": "pending_review"}
+    assert r.status_code == 200 and r.json()["status"] == "pending_review"
+    # The applicant sees where the application stands: the steps so far, without notes.
+    assert [(s["step"], s["roles"]) for s in r.json()["steps"]] == [
+        ("applied", []),
+        ("email_verified", []),
+    ]
     again = await client.post("/api/v1/auth/applications/verify", json={"token": token})
     assert again.status_code == 400
     # The focal point is asked to endorse through a notification, mailed by default.

@@ -132,7 +132,13 @@ async def test_reject_request_info_and_answer(
         "/api/v1/auth/applications/information",
         json={"token": info_token, "response": "The asset recovery unit."},
     )
-    assert r.status_code == 200 and r.json() == {"status": "pending_review"}
+    assert r.status_code == 200 and r.json()["status"] == "pending_review"
+    assert [s["step"] for s in r.json()["steps"]][-3:] == [
+        "unknown",
+        "info_requested",
+        "info_provided",
+    ]
+    assert "note" not in r.json()["steps"][-1]
     r = await client.post(
         "/api/v1/auth/applications/information",
         json={"token": info_token, "response": "again"},

@@ -30,6 +30,10 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/users/{user_id}/sessions"): {"admin"},
     ("GET", "/api/v1/users/{user_id}/vetting"): {"admin", "moderator"},
     ("POST", "/api/v1/users/{user_id}/reattest"): {"moderator"},
+    ("POST", "/api/v1/users/{user_id}/suspend"): {"admin", "moderator"},
+    ("POST", "/api/v1/users/{user_id}/reinstate"): {"admin", "moderator"},
+    ("GET", "/api/v1/vetting/members"): {"moderator"},
+    ("GET", "/api/v1/me/vetting"): {"any"},
     # only the focal point of the member's authority: no role passes by itself
     ("POST", "/api/v1/users/{user_id}/vouch"): set(),
     ("GET", "/api/v1/role-changes"): {"admin"},

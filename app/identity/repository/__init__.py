@@ -16,6 +16,7 @@ from app.identity.repository.applications import (
     applications_with_email,
     vetting_steps,
 )
+from app.identity.repository.expiry import members_by_vetting_expiry
 from app.identity.repository.maintenance import (
     delete_applications_created_before,
     delete_stale_throttles,
@@ -105,6 +106,7 @@ __all__ = [
     "member_locked_afresh",
     "member_with_handle_exists",
     "members_by_ids",
+    "members_by_vetting_expiry",
     "members_due_vetting_reminder",
     "members_page",
     "members_with_authority",

@@ -27,11 +27,15 @@ async def applications_page(
     statuses: Sequence[str],
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    awaiting_endorsement: bool = False,
 ) -> list[Application]:
-    """Applications in `statuses` (of one authority, or of all with None), oldest first."""
+    """Applications in `statuses` (of one authority, or of all with None; only those with
+    no answer from the focal point yet if `awaiting_endorsement`), oldest first."""
     statement = select(Application).where(col(Application.status).in_(statuses))
     if authority_id is not None:
         statement = statement.where(col(Application.authority_id) == authority_id)
+    if awaiting_endorsement:
+        statement = statement.where(col(Application.endorsement).is_(None))
     order = [col(Application.created_at), col(Application.id)]
     statement = apply(statement, order, after).order_by(*order).limit(limit)
     return list((await session.execute(statement)).scalars().all())

@@ -18,10 +18,11 @@ from app.auth.dependencies import (
 from app.db import DbSession
 from app.identity import exceptions, login, password_change, sessions
 from app.identity.exceptions import Refusal
-from app.identity.routes.responses import refusal_response
+from app.identity.routes.responses import progress_step_read, refusal_response
 from app.identity.schemas import (
     ApplicationCreate,
     ApplicationCreated,
+    ApplicationProgress,
     ApplicationStatus,
     ChallengeOut,
     EnrollIn,
@@ -36,7 +37,7 @@ from app.identity.schemas import (
     TokensOut,
 )
 from app.identity.settings import identity_settings
-from app.identity.vetting import applications
+from app.identity.vetting import applications, progress
 
 router = APIRouter(prefix="/auth", tags=["identity"])
 
@@ -96,24 +97,28 @@ async def apply(
     return ApplicationCreated(id=application_id, status="pending_email")
 
 
-@router.post("/applications/verify", response_model=ApplicationStatus)
-async def verify_email(body: TokenIn, session: DbSession, actor: Anonymous) -> ApplicationStatus:
-    """Confirm the email address with the token from the mailed link."""
-    application = await applications.verify_application_email(
-        session, token=body.token, actor=actor
+@router.post("/applications/verify", response_model=ApplicationProgress)
+async def verify_email(body: TokenIn, session: DbSession, actor: Anonymous) -> ApplicationProgress:
+    """Confirm the email address with the token from the mailed link; the application's
+    status and its steps so far."""
+    application, steps = await progress.confirm_email(session, token=body.token, actor=actor)
+    return ApplicationProgress(
+        status=application.status, steps=[progress_step_read(s) for s in steps]
     )
-    return ApplicationStatus(status=application.status)
 
 
-@router.post("/applications/information", response_model=ApplicationStatus)
+@router.post("/applications/information", response_model=ApplicationProgress)
 async def provide_information(
     body: InformationIn, session: DbSession, actor: Anonymous
-) -> ApplicationStatus:
-    """Answer a moderator's question, with the token from the mailed link."""
-    application = await applications.provide_information(
+) -> ApplicationProgress:
+    """Answer a moderator's question, with the token from the mailed link; the
+    application's status and its steps so far."""
+    application, steps = await progress.answer_question(
         session, token=body.token, response=body.response, actor=actor
     )
-    return ApplicationStatus(status=application.status)
+    return ApplicationProgress(
+        status=application.status, steps=[progress_step_read(s) for s in steps]
+    )
 
 
 @router.post("/login", response_model=ChallengeOut, responses=_REFUSALS)

@@ -12,15 +12,17 @@ from app.auth.dependencies import CurrentUser, CurrentUserAllowExpired
 from app.db import DbSession
 from app.identity import password_change, profile, sessions
 from app.identity.exceptions import FieldRefusal
-from app.identity.routes.responses import field_refusal_response, me_read
+from app.identity.routes.responses import field_refusal_response, me_read, progress_step_read
 from app.identity.schemas import (
     MeOut,
+    OwnVettingOut,
     PasswordChangeIn,
     ProfileUpdate,
     RecoveryCodesIn,
     RecoveryCodesOut,
     SessionOut,
 )
+from app.identity.vetting import progress
 
 router = APIRouter(tags=["identity"])
 
@@ -29,6 +31,19 @@ router = APIRouter(tags=["identity"])
 async def me(actor: CurrentUserAllowExpired, session: DbSession) -> MeOut:
     """Who I am: roles, authority, status (works with an expired vetting too)."""
     return me_read(await profile.read_own_profile(session, actor=actor))
+
+
+@router.get("/me/vetting", response_model=OwnVettingOut)
+async def my_vetting(actor: CurrentUserAllowExpired, session: DbSession) -> OwnVettingOut:
+    """My vetting: until when it holds, and each step of it so far (works once lapsed too)."""
+    user, lapsed, steps = await progress.read_own_vetting(session, actor=actor)
+    return OwnVettingOut(
+        status=user.status,
+        vetted_at=user.vetted_at,
+        vetting_expires_at=user.vetting_expires_at,
+        vetting_expired=lapsed,
+        steps=[progress_step_read(s) for s in steps],
+    )
 
 
 @router.get("/me/sessions", response_model=list[SessionOut])

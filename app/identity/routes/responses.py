@@ -3,6 +3,7 @@ the problem responses of refusals that identity returns instead of raising."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from fastapi import Request
@@ -16,11 +17,14 @@ from app.identity.schemas import (
     ApplicationRead,
     AuthorityRef,
     MeOut,
+    ProgressStepRead,
+    StepActor,
     UserRead,
     VettingStepRead,
 )
+from app.identity.vetting.review import ApplicationRecord
 from app.models.directory import Authority
-from app.models.identity import Application, VettingStep
+from app.models.identity import Application, User, VettingStep
 
 _TITLES = {
     401: "Not authenticated",
@@ -97,14 +101,33 @@ def me_read(member: MemberWithAuthority) -> MeOut:
     )
 
 
-def step_read(step: VettingStep) -> VettingStepRead:
-    return VettingStepRead.model_validate(step, from_attributes=True)
+def step_read(step: VettingStep, actors: dict[uuid.UUID, User] | None = None) -> VettingStepRead:
+    data = VettingStepRead.model_validate(step, from_attributes=True)
+    who = (actors or {}).get(step.actor_user_id) if step.actor_user_id else None
+    if who is not None:
+        data.actor = StepActor(id=who.id, handle=who.handle, full_name=who.full_name)
+    return data
+
+
+def progress_step_read(step: VettingStep) -> ProgressStepRead:
+    return ProgressStepRead(step=step.step, roles=list(step.roles), created_at=step.created_at)
 
 
 def application_read(
-    application: Application, steps: list[VettingStep] | None = None
+    application: Application,
+    steps: list[VettingStep] | None = None,
+    *,
+    actors: dict[uuid.UUID, User] | None = None,
+    actions: list[str] | None = None,
 ) -> ApplicationRead:
     data = ApplicationRead.model_validate(application, from_attributes=True)
     if steps is not None:
-        data.steps = [step_read(s) for s in steps if s.application_id == application.id]
+        data.steps = [step_read(s, actors) for s in steps if s.application_id == application.id]
+    data.allowed_actions = actions or []
     return data
+
+
+def application_record_read(record: ApplicationRecord) -> ApplicationRead:
+    return application_read(
+        record.application, record.steps, actors=record.actors, actions=record.actions
+    )

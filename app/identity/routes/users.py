@@ -18,9 +18,11 @@ from app.identity.schemas import (
     PendingChangeOut,
     RoleChangeRead,
     SessionsRevokedOut,
+    SuspensionIn,
     UserPatch,
     UserRead,
 )
+from app.identity.vetting import suspension
 from app.models.identity import RoleChange
 
 router = APIRouter(tags=["identity"])
@@ -97,6 +99,40 @@ async def revoke_member_sessions(
     """Sign a member out everywhere (admins): every session ends now, live pages included."""
     count = await members.end_member_sessions(session, user_id=user_id, actor=actor)
     return SessionsRevokedOut(revoked=count)
+
+
+@router.post(
+    "/users/{user_id}/suspend",
+    response_model=UserRead,
+    # Checked before the body is parsed, so a member without it learns nothing from a 422.
+    dependencies=[RequirePermission(Permission.USERS_SUSPEND)],
+)
+async def suspend_user(
+    user_id: uuid.UUID, body: SuspensionIn, actor: CurrentUser, session: DbSession
+) -> UserRead:
+    """Suspend a member for the reason given (admins; moderators, except for admins and
+    moderators): every session of theirs ends; the reason goes in their vetting record."""
+    return user_read(
+        await suspension.change_member_status(
+            session, user_id=user_id, change="suspend", reason=body.reason, actor=actor
+        )
+    )
+
+
+@router.post(
+    "/users/{user_id}/reinstate",
+    response_model=UserRead,
+    dependencies=[RequirePermission(Permission.USERS_SUSPEND)],
+)
+async def reinstate_user(
+    user_id: uuid.UUID, body: SuspensionIn, actor: CurrentUser, session: DbSession
+) -> UserRead:
+    """Reinstate a suspended member for the reason given (as for suspending)."""
+    return user_read(
+        await suspension.change_member_status(
+            session, user_id=user_id, change="reinstate", reason=body.reason, actor=actor
+        )
+    )
 
 
 @router.get("/role-changes", response_model=list[RoleChangeRead])

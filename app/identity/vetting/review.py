@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -26,12 +27,45 @@ from app.identity.exceptions import (
 from app.identity.repository import MemberWithAuthority
 from app.identity.settings import identity_settings
 from app.identity.vetting.applications import new_info_token
+from app.identity.vetting.suspension import status_actions
 from app.models.identity import Application, User, VettingStep
 
 REVIEWABLE = ("pending_review", "info_requested")
 STATUSES = ("pending_email", "pending_review", "info_requested", "approved", "rejected", "expired")
+DECISIONS = ["approve", "reject", "request_info"]
 
-ApplicationWithSteps = tuple[Application, list[VettingStep]]
+Queue = Literal["review", "endorse"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRecord:
+    """An application with its steps, who took them, and what the reader may do to it now."""
+
+    application: Application
+    steps: list[VettingStep]
+    actors: dict[uuid.UUID, User]
+    actions: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """A member's whole vetting record and what the reader may do about the member now."""
+
+    user: User
+    applications: list[Application]
+    steps: list[VettingStep]
+    actors: dict[uuid.UUID, User]
+    actions: list[str]
+
+
+def application_actions(actor: Actor, application: Application) -> list[str]:
+    """What the actor may do to the application now: the rules of endorse and decide."""
+    if application.status not in REVIEWABLE:
+        return []
+    actions = ["endorse"] if is_focal_point_for(actor, application.authority_id) else []
+    if actor.can(Permission.VETTING_REVIEW):
+        actions += DECISIONS
+    return actions
 
 
 async def list_applications(
@@ -41,31 +75,54 @@ async def list_applications(
     status: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    queue: Queue = "review",
 ) -> tuple[list[Application], str | None]:
     """A page of the vetting queue, oldest first: every application for moderators, their
-    authority's for focal points; and the cursor of the next page."""
-    if not can_see_queue(actor):
+    authority's for focal points; with `queue=endorse`, the focal point's own authority's
+    applications their endorsement still waits for. And the cursor of the next page."""
+    if queue == "endorse":
+        if not actor.focal_point or actor.authority_id is None:
+            raise Forbidden("Only focal points endorse applications.")
+        authority_id: uuid.UUID | None = actor.authority_id
+    elif not can_see_queue(actor):
         raise Forbidden("Only moderators and focal points see the vetting queue.")
+    else:
+        authority_id = None if actor.can(Permission.VETTING_REVIEW) else actor.authority_id
     rows = await repository.applications_page(
         session,
-        authority_id=None if actor.can(Permission.VETTING_REVIEW) else actor.authority_id,
+        authority_id=authority_id,
         statuses=(status,) if status else REVIEWABLE,
+        awaiting_endorsement=queue == "endorse",
         after=after,
         limit=limit + 1,
     )
     return page(rows, limit, key=lambda a: (a.created_at, a.id))
 
 
-async def _with_steps(session: AsyncSession, application: Application) -> ApplicationWithSteps:
-    return application, await repository.vetting_steps(session, application_ids=[application.id])
+async def _step_actors(session: AsyncSession, steps: list[VettingStep]) -> dict[uuid.UUID, User]:
+    return await repository.members_by_ids(
+        session, list({s.actor_user_id for s in steps if s.actor_user_id is not None})
+    )
+
+
+async def _record(
+    session: AsyncSession, application: Application, actor: Actor
+) -> ApplicationRecord:
+    steps = await repository.vetting_steps(session, application_ids=[application.id])
+    return ApplicationRecord(
+        application,
+        steps,
+        await _step_actors(session, steps),
+        application_actions(actor, application),
+    )
 
 
 async def read_application(
     session: AsyncSession, *, application_id: uuid.UUID, actor: Actor
-) -> ApplicationWithSteps:
+) -> ApplicationRecord:
     """One application with its vetting steps (its reviewers only, else 404)."""
     application = await access_application(session, actor, application_id)
-    return await _with_steps(session, application)
+    return await _record(session, application, actor)
 
 
 async def endorse_application(
@@ -75,7 +132,7 @@ async def endorse_application(
     endorsement: Literal["endorse", "unknown"],
     note: str | None,
     actor: Actor,
-) -> ApplicationWithSteps:
+) -> ApplicationRecord:
     """The focal point vouches for the applicant, or says they do not know them."""
     application = await access_application(session, actor, application_id, for_write=True)
     if not is_focal_point_for(actor, application.authority_id):
@@ -101,7 +158,7 @@ async def endorse_application(
         details={"endorsement": application.endorsement},
         authority_ids=[application.authority_id],
     )
-    return await _with_steps(session, application)
+    return await _record(session, application, actor)
 
 
 def _check_roles(roles: list[str]) -> list[str]:
@@ -160,7 +217,7 @@ async def decide_application(
     base_url: str,
     actor: Actor,
     endorsement_override_reason: str | None = None,
-) -> ApplicationWithSteps:
+) -> ApplicationRecord:
     """A moderator approves (creating the member), rejects, or asks the applicant more."""
     application = await access_application(session, actor, application_id, for_write=True)
     if not actor.can(Permission.VETTING_REVIEW):
@@ -267,7 +324,7 @@ async def decide_application(
             },
             audience=Audience.of("user", application.user_id),
         )
-    return await _with_steps(session, application)
+    return await _record(session, application, actor)
 
 
 async def reattest_member(
@@ -325,7 +382,7 @@ async def reattest_member(
 
 async def read_vetting_record(
     session: AsyncSession, *, user_id: uuid.UUID, actor: Actor
-) -> tuple[User, list[Application], list[VettingStep]]:
+) -> MemberRecord:
     """Everything that happened in a member's vetting, oldest first."""
     if not actor.can(Permission.USERS_READ):
         raise Forbidden("Only admins and moderators read vetting records.")
@@ -343,7 +400,14 @@ async def read_vetting_record(
         target=Target("user", user.id),
         authority_ids=[user.authority_id],
     )
-    return user, applications, steps
+    may_reattest = actor.can(Permission.VETTING_REVIEW) and user.id != actor.user_id
+    return MemberRecord(
+        user,
+        applications,
+        steps,
+        await _step_actors(session, steps),
+        (["reattest"] if may_reattest else []) + status_actions(actor, user),
+    )
 
 
 async def vouch_for_member(
