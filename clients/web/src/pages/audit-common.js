@@ -4,7 +4,7 @@
 import { useEffect, useState } from '../../vendor/preact-hooks.mjs';
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { formatDateTime, relativeTime, t } from '../i18n.js';
+import { formatDateTime, language, relativeTime, t } from '../i18n.js';
 
 /** The API's filters (GET /audit/events), under the same names in the client's address. */
 export const FILTERS = ['action', 'outcome', 'actor_id', 'target_type', 'target_id', 'authority', 'since', 'until'];
@@ -68,8 +68,21 @@ export function Outcome({ outcome }) {
   return html`<span class=${`badge audit-outcome audit-outcome-${outcome}`}>${outcomeLabel(outcome)}</span>`;
 }
 
+/** To the second: many entries fall within one minute. */
+export function formatSeconds(iso) {
+  return new Intl.DateTimeFormat(language.value, {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  }).format(new Date(iso));
+}
+
 export function When({ iso }) {
-  return html`<time datetime=${iso}>${formatDateTime(iso)}</time> <span class="meta">(${relativeTime(iso)})</span>`;
+  return html`<time datetime=${iso}>${formatSeconds(iso)}</time> <span class="meta">(${relativeTime(iso)})</span>`;
 }
 
 /** The member's time zone, said aloud next to every date field. */

@@ -91,7 +91,6 @@ export function AuditEntryPage({ params }) {
   return html`
     <${Page} title=${title}>
       <nav class="breadcrumbs" aria-label=${t('audit.breadcrumbs')}><a href="/audit">${t('audit.search.title')}</a></nav>
-      <p class="audit-lead"><${Code}>${entry.action}<//> <${Outcome} outcome=${entry.outcome} /></p>
       <dl class="facts audit-facts">
         <${Fact} label=${t('audit.field.action')}><${Code}>${entry.action}<//><//>
         <${Fact} label=${t('audit.field.outcome')}><${Outcome} outcome=${entry.outcome} /><//>

@@ -101,8 +101,7 @@ function EntryRow({ entry }) {
       <div>
         <h3 class="row-title"><a href=${`/audit/events/${entry.id}`}><${Code}>${entry.action}<//></a></h3>
         <p class="meta"><${When} iso=${entry.occurred_at} /></p>
-        <p>${t('audit.entry.by', { actor: actorText(entry) })}</p>
-        <p><${Target} entry=${entry} /></p>
+        <p>${t('audit.entry.by', { actor: actorText(entry) })}${entry.target_type ? ' · ' : ''}<${Target} entry=${entry} /></p>
       </div>
       <div class="row-facts">
         <p><${Outcome} outcome=${entry.outcome} /></p>

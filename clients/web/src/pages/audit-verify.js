@@ -15,6 +15,7 @@ function Verdict({ report }) {
       <div class="notice success audit-verdict">
         <h3>${t('audit.verify.intact')}</h3>
         <p>${t('audit.verify.intactBody', { count: report.checked })}</p>
+        ${report.checkpoints_checked === 0 ? html`<p>${t('audit.verify.noCheckpoint')}</p>` : null}
         <dl class="facts">
           <div><dt>${t('audit.verify.checked')}</dt><dd>${formatNumber(report.checked)}</dd></div>
           <div><dt>${t('audit.verify.headSeq')}</dt><dd><${Code}>${report.head.seq}<//></dd></div>
