@@ -8,6 +8,11 @@ import { ChangePassword, ForgotPassword, ResetPassword } from './pages/account-p
 import { Profile } from './pages/account-profile.js';
 import { Search } from './pages/account-search.js';
 import { Apply } from './pages/apply.js';
+import { AuthorityNew, DirectoryTransfer } from './pages/admin-directory.js';
+import { AdminHome } from './pages/admin-home.js';
+import { MemberPage, MembersList } from './pages/admin-members.js';
+import { RoleChanges } from './pages/admin-roles.js';
+import { TreatyEdit, TreatyList, TreatyNew } from './pages/admin-treaties.js';
 import { AuditEntryPage } from './pages/audit-entry.js';
 import { AuditExport } from './pages/audit-export.js';
 import { AuditHowTo } from './pages/audit-howto.js';
@@ -28,6 +33,11 @@ import { NotificationSettings, Notifications } from './pages/live-notifications.
 import { NotFound } from './pages/notfound.js';
 import { RecoveryCodes, SignIn } from './pages/signin.js';
 import { ProvideInformation, VerifyEmail } from './pages/verify.js';
+import { ApplicationPage } from './pages/vetting-application.js';
+import { MemberVettingPage, VettingMembers } from './pages/vetting-members.js';
+import { ModerationHome } from './pages/vetting-moderation.js';
+import { MyVetting } from './pages/vetting-own.js';
+import { VettingQueue } from './pages/vetting-queue.js';
 import { currentLocation, navigate, useRoutes } from './router.js';
 import { loadMe, pendingRecoveryCodes, refreshUnread, sessionState } from './session.js';
 import { Shell } from './shell.js';
@@ -45,6 +55,15 @@ const ROUTES = [
   { path: '/forums/:forum_id/threads/:id', page: ThreadPage, access: 'member' },
   { path: '/threads/:id', page: ThreadPage, access: 'member' },
   { path: '/moderation/flags', page: FlagQueue, access: 'member' },
+  // Vetting and the moderators' menu: the API decides who sees what (a focal point their
+  // authority's applications, moderators all); what it refuses shows as not found.
+  { path: '/moderation', page: ModerationHome, access: 'member' },
+  { path: '/vetting', page: VettingQueue, access: 'member' },
+  { path: '/vetting/applications/:id', page: ApplicationPage, access: 'member' },
+  { path: '/vetting/members', page: VettingMembers, access: 'member' },
+  { path: '/vetting/members/:id', page: MemberVettingPage, access: 'member' },
+  // A member's own vetting, where its steps are shown (any member).
+  { path: '/vetting/status', page: MyVetting, access: 'member' },
   { path: '/search', page: Search, access: 'member' },
   { path: '/profile', page: Profile, access: 'member' },
   // Where a notification of no particular subject points (app/notifications/service.py).
@@ -62,6 +81,16 @@ const ROUTES = [
   { path: '/states/:code/requirements/:request_type/edit', page: SheetEdit, access: 'member' },
   { path: '/notifications', page: Notifications, access: 'member' },
   { path: '/settings/notifications', page: NotificationSettings, access: 'member' },
+  // Administration: the API refuses anyone but admins, and the pages show that as not found.
+  { path: '/admin', page: AdminHome, access: 'member' },
+  { path: '/admin/members', page: MembersList, access: 'member' },
+  { path: '/admin/members/:id', page: MemberPage, access: 'member' },
+  { path: '/admin/roles', page: RoleChanges, access: 'member' },
+  { path: '/admin/authorities/new', page: AuthorityNew, access: 'member' },
+  { path: '/admin/treaties', page: TreatyList, access: 'member' },
+  { path: '/admin/treaties/new', page: TreatyNew, access: 'member' },
+  { path: '/admin/treaties/:id/edit', page: TreatyEdit, access: 'member' },
+  { path: '/admin/directory/import', page: DirectoryTransfer, access: 'member' },
   // Auditors' pages: the API answers 403 to anyone else, which they show as not found.
   { path: '/audit', page: AuditSearch, access: 'member' },
   { path: '/audit/events/:id', page: AuditEntryPage, access: 'member' },

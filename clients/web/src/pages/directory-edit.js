@@ -160,7 +160,11 @@ function timeZones(current) {
   return current && !zones.includes(current) ? [current, ...zones] : zones;
 }
 
-function EditForm({ entry, states }) {
+/**
+ * The entry's form. With `create` ({label, cancelHref, chooseState, submit(body)}) it adds a
+ * new entry instead: every field is sent to `create.submit`, whose errors show as here.
+ */
+export function EditForm({ entry, states, create = null }) {
   const [values, setValues] = useState(() => formOf(entry));
   const [error, setError] = useState(null);
   const [nothing, setNothing] = useState(false);
@@ -174,6 +178,18 @@ function EditForm({ entry, states }) {
 
   const submit = async (event) => {
     event.preventDefault();
+    if (create) {
+      setError(null);
+      setBusy(true);
+      try {
+        await create.submit(bodyOf(values));
+      } catch (problem) {
+        setError(problem);
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
     const changes = changesOf(values, entry);
     if (!canMove) delete changes.state_code;
     setError(null);
@@ -228,6 +244,7 @@ function EditForm({ entry, states }) {
         value=${values.name_original} onInput=${set('name_original')} error=${fields.name_original} />
       ${canMove
         ? html`<${Field} as="select" name="state_code" label=${labels.state_code} value=${values.state_code} onInput=${set('state_code')} error=${fields.state_code}>
+            ${create ? html`<option value="">${create.chooseState}</option>` : null}
             <${StateOptions} states=${states} />
           <//>`
         : null}
@@ -296,10 +313,10 @@ function EditForm({ entry, states }) {
       <${Field} as="textarea" name="notes" label=${labels.notes} hint=${t('directory.edit.markdownHint')} optional=${true}
         value=${values.notes} onInput=${set('notes')} error=${fields.notes} />
 
-      <div class="notice"><p>${t('directory.edit.savingVerifies')}</p></div>
+      ${create ? null : html`<div class="notice"><p>${t('directory.edit.savingVerifies')}</p></div>`}
       <div class="actions">
-        <${Button} type="submit" busy=${busy}>${t('directory.edit.save')}<//>
-        <a href=${`/authorities/${entry.id}`}>${t('directory.edit.cancel')}</a>
+        <${Button} type="submit" busy=${busy}>${create ? create.label : t('directory.edit.save')}<//>
+        <a href=${create ? create.cancelHref : `/authorities/${entry.id}`}>${t('directory.edit.cancel')}</a>
       </div>
     </form>
   `;
