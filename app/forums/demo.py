@@ -16,7 +16,6 @@ from app.demo.context import DemoContext
 from app.forums import repository, service
 from app.forums.schemas import Audience, ForumCreate, GroupCreate, ThreadCreate
 from app.identity import service as identity_service
-from app.identity.service import Member
 
 WELCOME = """Welcome to the network's discussion forums.
 
@@ -75,7 +74,7 @@ THREADS: list[tuple[str, str, str, list[str], list[str]]] = [
 ]
 
 
-def _actor(user: Member) -> Actor:
+def _actor(user: identity_service.Member) -> Actor:
     return Actor.member(
         user_id=user.id,
         roles=frozenset(user.roles),
