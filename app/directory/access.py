@@ -16,13 +16,19 @@ from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
 from app.core import refusal as core_refusal
 from app.core.audit import Target
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden
+from app.directory import repository
 from app.directory.constants import AuthorityAction, SheetAction
-from app.models.directory import (
-    Authority,
-    ContactFailureReport,
-    Treaty,
+from app.directory.exceptions import (
+    AdminOnly,
+    AuthorityNotFound,
+    DirectoryNotFound,
+    NotAuthorityEditor,
+    NotFailureHandler,
+    ReportNotFound,
+    TreatyNotFound,
 )
+from app.models.directory import Authority, ContactFailureReport, Treaty
 
 
 def operator() -> Actor:
@@ -33,6 +39,12 @@ def operator() -> Actor:
 
 def can_read(actor: Actor) -> bool:
     return actor.can(Permission.DIRECTORY_READ)
+
+
+def require_reader(actor: Actor) -> None:
+    """404 for a caller who may not read the directory: there is nothing for them to find."""
+    if not can_read(actor):
+        raise DirectoryNotFound()
 
 
 def is_admin(actor: Actor) -> bool:
@@ -71,7 +83,7 @@ async def actor_state_code(session: AsyncSession, actor: Actor) -> str | None:
     """The state of the actor's own authority."""
     if actor.authority_id is None:
         return None
-    authority = await session.get(Authority, actor.authority_id)
+    authority = await repository.authority_by_id(session, actor.authority_id)
     return authority.state_code if authority else None
 
 
@@ -92,17 +104,17 @@ async def sheet_actions(session: AsyncSession, actor: Actor, state_code: str) ->
 
 async def refuse(
     session: AsyncSession,
+    error: Forbidden,
     *,
     actor: Actor,
     action: str,
     target: Target,
-    message: str,
     authority_ids: list[uuid.UUID | None] | None = None,
 ) -> NoReturn:
     """403 for a refused write, its denial audited through app.core.refusal."""
     await core_refusal.refuse(
         session,
-        Forbidden(message),
+        error,
         actor=actor,
         action=action,
         target=target,
@@ -115,17 +127,17 @@ async def access_authority(
 ) -> Authority:
     """The authority if the actor may read it (and, for_write, edit it); else 404 / 403."""
     if not can_read(actor):
-        raise NotFound("No such authority.")
-    authority = await session.get(Authority, authority_id)
+        raise AuthorityNotFound()
+    authority = await repository.authority_by_id(session, authority_id)
     if authority is None:
-        raise NotFound("No such authority.")
+        raise AuthorityNotFound()
     if for_write and not may_edit_authority(actor, authority.id):
         await refuse(
             session,
+            NotAuthorityEditor(),
             actor=actor,
             action="directory.authority.update",
             target=Target("authority", authority.id),
-            message="Only an admin or this authority's focal point may edit it.",
             authority_ids=[authority.id],
         )
     return authority
@@ -135,17 +147,17 @@ async def access_treaty(
     session: AsyncSession, actor: Actor, treaty_id: uuid.UUID, *, for_write: bool = False
 ) -> Treaty:
     if not can_read(actor):
-        raise NotFound("No such treaty.")
-    treaty = await session.get(Treaty, treaty_id)
+        raise TreatyNotFound()
+    treaty = await repository.treaty_by_id(session, treaty_id)
     if treaty is None:
-        raise NotFound("No such treaty.")
+        raise TreatyNotFound()
     if for_write and not is_admin(actor):
         await refuse(
             session,
+            AdminOnly("edit treaties"),
             actor=actor,
             action="directory.treaty.update",
             target=Target("treaty", treaty.id),
-            message="Only an admin may edit treaties.",
         )
     return treaty
 
@@ -159,17 +171,17 @@ async def access_failure_report(
     session: AsyncSession, actor: Actor, report_id: uuid.UUID
 ) -> ContactFailureReport:
     if not can_read(actor):
-        raise NotFound("No such report.")
-    report = await session.get(ContactFailureReport, report_id)
+        raise ReportNotFound()
+    report = await repository.report_by_id(session, report_id)
     if report is None:
-        raise NotFound("No such report.")
+        raise ReportNotFound()
     if not can_handle_failures(actor, report.authority_id):
         await refuse(
             session,
+            NotFailureHandler("do this"),
             actor=actor,
             action="directory.contact_failure.resolve",
             target=Target("contact_failure_report", report.id),
-            message="Only the authority's focal point, a moderator or an admin may do this.",
             authority_ids=[report.authority_id],
         )
     return report

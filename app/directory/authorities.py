@@ -8,17 +8,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events, idempotency
 from app.core.audit import Target
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
 from app.core.pagination import Key, Page, decode_cursor, page
 from app.directory import access, repository
+from app.directory.exceptions import AdminOnly, AuthorityNotFound
+from app.directory.fields import AUTHORITY_FIELDS, snapshot
+from app.directory.members import focal_points_of, member_ids_among, people
 from app.directory.repository import AuthorityFilters
-from app.directory.revisions import focal_points_of, people, record_revision
+from app.directory.revisions import record_revision
 from app.directory.schemas import (
     AuthorityCreate,
     AuthorityFields,
@@ -28,9 +30,8 @@ from app.directory.schemas import (
     PersonRef,
 )
 from app.directory.settings import get_directory_settings
-from app.directory.views import AUTHORITY_FIELDS, authority_read, authority_summary, snapshot
-from app.models.directory import Authority, State
-from app.models.identity import User
+from app.directory.shapes import authority_read, authority_summary
+from app.models.directory import Authority
 
 _REQUIRED = ("name", "types")
 
@@ -58,19 +59,12 @@ async def check_references(session: AsyncSession, values: dict[str, Any]) -> Non
     """The state exists and every contact's user_id names a member."""
     errors: list[dict[str, str]] = []
     code = values.get("state_code")
-    if code is not None and await session.get(State, code) is None:
+    if code is not None and await repository.state_by_code(session, code) is None:
         errors.append({"field": "state_code", "message": f"unknown state {code}"})
     contacts = values.get("contacts") or []
     user_ids = {c["user_id"] for c in contacts if c.get("user_id")}
     if user_ids:
-        found = {
-            str(u)
-            for u in (
-                await session.execute(
-                    select(User.id).where(col(User.id).in_([uuid.UUID(x) for x in user_ids]))
-                )
-            ).scalars()
-        }
+        found = {str(u) for u in await member_ids_among(session, {uuid.UUID(x) for x in user_ids})}
         for i, contact in enumerate(contacts):
             if contact.get("user_id") and contact["user_id"] not in found:
                 errors.append({"field": f"contacts.{i}.user_id", "message": "no such member"})
@@ -88,8 +82,7 @@ async def search_authorities(
     limit: int,
 ) -> Page[AuthoritySummary]:
     """One page of the directory matching the filters (ranked when `q` is given)."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     stale_before = get_directory_settings().stale_before()
     filters = replace(filters, stale=stale, stale_before=stale_before)
     # Ranked by relevance with a text query, else by state and name: see page_key.
@@ -110,7 +103,7 @@ async def read_authority(
     await access.access_authority(session, actor, authority_id)
     row = await repository.authority_row(session, authority_id)
     if row is None:
-        raise NotFound("No such authority.")
+        raise AuthorityNotFound()
     focal = (await focal_points_of(session, [authority_id]))[authority_id]
     verifier_id = row.authority.last_verified_by
     verifier = (await people(session, [verifier_id])).get(verifier_id) if verifier_id else None
@@ -129,17 +122,16 @@ async def create_authority(
     actor: Actor,
     data: AuthorityCreate,
     idempotency_key: str | None = None,
-) -> Authority:
+) -> AuthorityRead:
     """Add an authority to the directory (admins only); a retried key returns the first."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     if not access.is_admin(actor):
         await access.refuse(
             session,
+            AdminOnly("add authorities"),
             actor=actor,
             action="directory.authority.create",
             target=Target("authority"),
-            message="Only an admin may add authorities.",
         )
     values = field_values(data, set(AuthorityCreate.model_fields) - {"state_code"})
     values["state_code"] = data.state_code
@@ -152,11 +144,12 @@ async def create_authority(
         key=idempotency_key,
         resource_id=new_id,
     )
-    if first is not None and (existing := await session.get(Authority, first)) is not None:
-        return existing
-    return await insert_authority(
-        session, actor=actor, values=values, verified_at=datetime.now(UTC), authority_id=new_id
-    )
+    existing = await repository.authority_by_id(session, first) if first is not None else None
+    if existing is None:
+        existing = await insert_authority(
+            session, actor=actor, values=values, verified_at=datetime.now(UTC), authority_id=new_id
+        )
+    return await read_authority(session, actor=actor, authority_id=existing.id)
 
 
 async def insert_authority(
@@ -205,17 +198,17 @@ async def insert_authority(
 
 async def update_authority(
     session: AsyncSession, *, actor: Actor, authority_id: uuid.UUID, data: AuthorityUpdate
-) -> Authority:
+) -> AuthorityRead:
     """Edit the fields sent (admin, or the authority's focal point); saving verifies the entry."""
     authority = await access.access_authority(session, actor, authority_id, for_write=True)
     sent = set(data.model_fields_set)
     if "state_code" in sent and not access.may_move_authority(actor):
         await access.refuse(
             session,
+            AdminOnly("move an authority to another state"),
             actor=actor,
             action="directory.authority.update",
             target=Target("authority", authority.id),
-            message="Only an admin may move an authority to another state.",
             authority_ids=[authority.id],
         )
     values = field_values(data, sent)
@@ -224,7 +217,8 @@ async def update_authority(
             raise ValidationFailed(errors=[{"field": "state_code", "message": "may not be empty"}])
         values["state_code"] = data.state_code
     await check_references(session, values)
-    return await apply_authority_changes(session, actor=actor, authority=authority, values=values)
+    await apply_authority_changes(session, actor=actor, authority=authority, values=values)
+    return await read_authority(session, actor=actor, authority_id=authority_id)
 
 
 async def apply_authority_changes(
@@ -280,7 +274,8 @@ async def apply_authority_changes(
 
 async def verify_authority(
     session: AsyncSession, *, actor: Actor, authority_id: uuid.UUID
-) -> Authority:
+) -> AuthorityRead:
     """Confirm the entry is still correct as it stands (resets its staleness)."""
     authority = await access.access_authority(session, actor, authority_id, for_write=True)
-    return await apply_authority_changes(session, actor=actor, authority=authority, values={})
+    await apply_authority_changes(session, actor=actor, authority=authority, values={})
+    return await read_authority(session, actor=actor, authority_id=authority_id)

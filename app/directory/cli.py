@@ -63,19 +63,20 @@ def _handler(action: Action) -> Callable[[argparse.Namespace, Settings], int]:
 
 async def _import(database: Any, args: argparse.Namespace, settings: Settings) -> int:
     from app.core.errors import ValidationFailed
-    from app.directory import access, transfer
+    from app.directory import access, service
+    from app.directory.exchange.formats import Format
 
     raw = (
         sys.stdin.buffer.read()
         if args.file == "-"
         else await asyncio.to_thread(Path(args.file).read_bytes)
     )
-    fmt: transfer.Format = "json"
+    fmt: Format = "json"
     if args.format == "csv" or (args.format is None and args.file.endswith(".csv")):
         fmt = "csv"
     try:
         async with database.transaction() as session:
-            result = await transfer.import_directory(
+            result = await service.import_directory(
                 session,
                 actor=access.operator(),
                 raw=raw,
@@ -93,10 +94,10 @@ async def _import(database: Any, args: argparse.Namespace, settings: Settings) -
 
 
 async def _export(database: Any, args: argparse.Namespace, settings: Settings) -> int:
-    from app.directory import access, transfer
+    from app.directory import access, service
 
     async with database.transaction() as session:
-        text = await transfer.export_directory(
+        text = await service.export_directory(
             session, actor=access.operator(), format=args.format, entity=args.entity
         )
     if args.output:

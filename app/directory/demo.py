@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo.context import DemoContext
-from app.directory import access, transfer
+from app.directory import access
+from app.directory.exchange import importing
+from app.directory.exchange.formats import rows_of
 from app.models.directory import ContactFailureReport
 
 _NOW = datetime.now(UTC)
@@ -456,17 +458,17 @@ def _with_ids(rows: list[dict[str, Any]], ids: dict[str, uuid.UUID]) -> list[dic
 async def seed(session: AsyncSession, ctx: DemoContext) -> None:
     """Fill the directory through the import path; record authorities by short name."""
     ids = {key: uuid.uuid4() for key in DEMO_AUTHORITY_KEYS}
-    rows = transfer.rows_of(
+    rows = rows_of(
         {
             "authorities": _with_ids(AUTHORITIES, ids),
             "requirement_sheets": _with_ids(SHEETS, ids),
             "treaties": TREATIES,
         }
     )
-    checked = await transfer.validate(session, rows)
+    checked = await importing.validate(session, rows)
     if checked.problems:
         raise RuntimeError(f"the demo directory does not validate: {checked.problems[:3]}")
-    created, _ = await transfer.apply_checked(session, access.operator(), checked)
+    created, _ = await importing.apply_checked(session, access.operator(), checked)
     session.add(
         ContactFailureReport(
             authority_id=ids["ita_police"],

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import Permission
 from app.core import event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
-from app.directory.revisions import focal_points_of
+from app.directory import repository
+from app.directory.members import focal_points_of
 from app.identity import service as identity_service
-from app.models.directory import Authority, ContactFailureReport, RequirementSheet
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -37,13 +37,13 @@ async def _focal_points(session: AsyncSession, authority_id: uuid.UUID) -> list[
 
 async def entry_stale(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
     authority_id = _uuid(event.audience_id) if event.audience_kind == "authority" else None
-    authority = await session.get(Authority, authority_id) if authority_id else None
+    authority = await repository.authority_by_id(session, authority_id) if authority_id else None
     if authority is None:
         return []
     ids = {k: str(v) for k, v in event.data.items() if k.endswith("_id")}
     sheet_id = _uuid(event.data.get("sheet_id"))
     if sheet_id is not None:
-        sheet = await session.get(RequirementSheet, sheet_id)
+        sheet = await repository.sheet_by_id(session, sheet_id)
         if sheet is None:
             return []
         subject_type, subject_id = "sheet", str(sheet.id)
@@ -72,8 +72,8 @@ async def entry_stale(session: AsyncSession, event: StoredEvent, batch: Batch) -
 async def contact_failed(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:
     authority_id = _uuid(event.data.get("authority_id"))
     report_id = _uuid(event.data.get("report_id"))
-    authority = await session.get(Authority, authority_id) if authority_id else None
-    report = await session.get(ContactFailureReport, report_id) if report_id else None
+    authority = await repository.authority_by_id(session, authority_id) if authority_id else None
+    report = await repository.report_by_id(session, report_id) if report_id else None
     if authority is None or report is None or report.resolved_at is not None:
         return []
     focal = await _focal_points(session, authority.id)

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.markdown import render_markdown
 from app.directory import access, repository
 from app.directory.repository import AuthorityRow
 from app.directory.schemas import FinderAnswer, FinderAuthority, LegalBasis, StaleItem
 from app.directory.settings import get_directory_settings, is_stale
-from app.directory.views import authority_entry, sheet_read, state_read, treaty_read
+from app.directory.shapes import authority_entry, sheet_read, state_read, treaty_read
 from app.models.directory import Authority, RequirementSheet, State, Treaty
 
 # What the Convention (UNTOC) says for each request type, and which authority flag (if any)
@@ -150,8 +150,7 @@ async def find_authority(
     urgent: bool,
 ) -> FinderAnswer:
     """Which authority of the requested state to address for this request, and how."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     requesting, requested = requesting_state.upper(), requested_state.upper()
     states = await repository.states_by_code(session, [requesting, requested])
     errors = [

@@ -7,9 +7,8 @@ after a newer countryinfo corrects an entry. Antarctica has no M49 region and st
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from app.models.directory import State
+from app.directory import repository
 
 # The one ISO 3166-1 entry countryinfo leaves without a region although M49 places it (334).
 M49_GAPS = {"HMD": ("Oceania", "Australia and New Zealand", None)}
@@ -35,7 +34,7 @@ def m49_of(code: str) -> tuple[str | None, str | None, str | None]:
 
 async def fill_regions(session: AsyncSession) -> int:
     """Set every state's M49 regions; returns how many states have a region."""
-    states = (await session.execute(select(State).order_by(col(State.code)))).scalars().all()
+    states = await repository.every_state(session)
     for state in states:
         state.region, state.subregion, state.intermediate_region = m49_of(state.code)
         session.add(state)

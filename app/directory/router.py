@@ -11,11 +11,11 @@ from app.auth.actor import Actor
 from app.auth.dependencies import RequirePermission
 from app.auth.permissions import Permission
 from app.core.idempotency import IdempotencyKeyHeader
-from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor, page
+from app.core.pagination import Cursor, Limit, Page
 from app.db import DbSession
-from app.directory import service, transfer
+from app.directory import service
 from app.directory.constants import AuthorityType, Channel, Measure, TreatyKind
-from app.directory.repository import AuthorityFilters
+from app.directory.exchange.formats import Entity, Format
 from app.directory.schemas import (
     AuthorityCreate,
     AuthorityName,
@@ -81,7 +81,7 @@ async def search_authorities(
     flagged: Annotated[bool | None, Query(description="has open contact-failure reports")] = None,
 ) -> Page[AuthoritySummary]:
     """Search and filter the directory; ranked by relevance when `q` is given."""
-    filters = AuthorityFilters(
+    filters = service.AuthorityFilters(
         states=[s.upper() for s in state or []],
         region=region,
         type=type,
@@ -103,10 +103,9 @@ async def create_authority(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> AuthorityRead:
     """Add an authority (admins)."""
-    authority = await service.create_authority(
+    return await service.create_authority(
         session, actor=actor, data=body, idempotency_key=idempotency_key
     )
-    return await service.read_authority(session, actor=actor, authority_id=authority.id)
 
 
 @router.get("/authorities/{authority_id}", summary="One directory entry.")
@@ -122,8 +121,9 @@ async def update_authority(
     actor: Reader, session: DbSession, authority_id: uuid.UUID, body: AuthorityUpdate
 ) -> AuthorityRead:
     """Edit the fields sent (admin, or the authority's focal point); saving verifies it."""
-    await service.update_authority(session, actor=actor, authority_id=authority_id, data=body)
-    return await service.read_authority(session, actor=actor, authority_id=authority_id)
+    return await service.update_authority(
+        session, actor=actor, authority_id=authority_id, data=body
+    )
 
 
 @router.post("/authorities/{authority_id}/verify", summary="Confirm an entry is still correct.")
@@ -131,8 +131,7 @@ async def verify_authority(
     actor: Reader, session: DbSession, authority_id: uuid.UUID
 ) -> AuthorityRead:
     """Confirm the entry is still correct (admin or focal point); resets its staleness."""
-    await service.verify_authority(session, actor=actor, authority_id=authority_id)
-    return await service.read_authority(session, actor=actor, authority_id=authority_id)
+    return await service.verify_authority(session, actor=actor, authority_id=authority_id)
 
 
 @router.get("/authorities/{authority_id}/revisions", summary="Who changed what, when.")
@@ -144,28 +143,14 @@ async def authority_revisions(
     limit: Limit = 50,
 ) -> Page[RevisionRead]:
     """Changes to an entry, newest first, with field-level diffs."""
-    return await _revisions(session, actor, "authority", authority_id, cursor, limit)
-
-
-async def _revisions(
-    session: DbSession,
-    actor: Actor,
-    target_type: str,
-    target_id: uuid.UUID,
-    cursor: str | None,
-    limit: int,
-) -> Page[RevisionRead]:
-    before = decode_cursor(cursor, Key.int)
-    rows = await service.list_revisions(
+    return await service.list_revisions(
         session,
         actor=actor,
-        target_type=target_type,
-        target_id=target_id,
-        before_id=before[0] if before else None,
-        limit=limit + 1,
+        target_type="authority",
+        target_id=authority_id,
+        cursor=cursor,
+        limit=limit,
     )
-    items, next_cursor = page(rows, limit, key=lambda r: (r.id,))
-    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -182,10 +167,9 @@ async def report_contact_failure(
 ) -> ContactFailureRead:
     """Report that a contact failed (e.g. a bounced email): flags the entry for its focal
     point and the moderators."""
-    report = await service.report_contact_failure(
+    return await service.report_contact_failure(
         session, actor=actor, authority_id=authority_id, data=body, idempotency_key=idempotency_key
     )
-    return service.report_read(report)
 
 
 @router.get("/authorities/{authority_id}/contact-failures", summary="Failure reports of an entry.")
@@ -233,10 +217,9 @@ async def resolve_contact_failure(
     actor: Reader, session: DbSession, report_id: uuid.UUID, body: ContactFailureResolve
 ) -> ContactFailureRead:
     """Close a failure report (focal point of the authority, moderator or admin)."""
-    report = await service.resolve_contact_failure(
+    return await service.resolve_contact_failure(
         session, actor=actor, report_id=report_id, resolution=body.resolution
     )
-    return service.report_read(report)
 
 
 @router.get("/states/{code}/requirements", summary="A state's requirement sheets.")
@@ -283,7 +266,7 @@ async def put_requirement_sheet(
     measure: MeasureQuery = None,
 ) -> RequirementSheetDetail:
     """Create or replace a sheet (admin or a focal point of the state); saving verifies it."""
-    _, created = await service.put_sheet(
+    sheet, created = await service.put_sheet(
         session,
         actor=actor,
         state_code=code,
@@ -292,9 +275,7 @@ async def put_requirement_sheet(
         data=body,
     )
     response.status_code = 201 if created else 200
-    return await service.read_sheet(
-        session, actor=actor, state_code=code, request_type=request_type, measure=measure
-    )
+    return sheet
 
 
 @router.post(
@@ -309,10 +290,7 @@ async def verify_requirement_sheet(
     measure: MeasureQuery = None,
 ) -> RequirementSheetDetail:
     """Confirm a sheet is still correct (admin or a focal point of the state)."""
-    await service.verify_sheet(
-        session, actor=actor, state_code=code, request_type=request_type, measure=measure
-    )
-    return await service.read_sheet(
+    return await service.verify_sheet(
         session, actor=actor, state_code=code, request_type=request_type, measure=measure
     )
 
@@ -326,7 +304,14 @@ async def sheet_revisions(
     limit: Limit = 50,
 ) -> Page[RevisionRead]:
     """Changes to a requirement sheet, newest first, with field-level diffs."""
-    return await _revisions(session, actor, "requirement_sheet", sheet_id, cursor, limit)
+    return await service.list_revisions(
+        session,
+        actor=actor,
+        target_type="requirement_sheet",
+        target_id=sheet_id,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get("/requirements/compare", summary="Two states' requirement sheets side by side.")
@@ -373,10 +358,9 @@ async def create_treaty(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> TreatyRead:
     """Add a treaty and its parties (admins)."""
-    treaty = await service.create_treaty(
+    return await service.create_treaty(
         session, actor=actor, data=body, idempotency_key=idempotency_key
     )
-    return await service.read_treaty(session, actor=actor, treaty_id=treaty.id)
 
 
 @router.get("/treaties/{treaty_id}", summary="One treaty.")
@@ -390,8 +374,7 @@ async def update_treaty(
     actor: Reader, session: DbSession, treaty_id: uuid.UUID, body: TreatyFields
 ) -> TreatyRead:
     """Edit the fields sent (admins)."""
-    await service.update_treaty(session, actor=actor, treaty_id=treaty_id, data=body)
-    return await service.read_treaty(session, actor=actor, treaty_id=treaty_id)
+    return await service.update_treaty(session, actor=actor, treaty_id=treaty_id, data=body)
 
 
 @router.get("/treaties/{treaty_id}/revisions", summary="Changes to a treaty.")
@@ -403,7 +386,9 @@ async def treaty_revisions(
     limit: Limit = 50,
 ) -> Page[RevisionRead]:
     """Changes to a treaty, newest first, with field-level diffs."""
-    return await _revisions(session, actor, "treaty", treaty_id, cursor, limit)
+    return await service.list_revisions(
+        session, actor=actor, target_type="treaty", target_id=treaty_id, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/finder", summary="The authority finder.")
@@ -449,9 +434,9 @@ _IMPORT_BODY = {
 async def export_directory(
     actor: Reader,
     session: DbSession,
-    format: transfer.Format = "json",
+    format: Format = "json",
     entity: Annotated[
-        transfer.Entity | None, Query(description="CSV: which entity (default authorities)")
+        Entity | None, Query(description="CSV: which entity (default authorities)")
     ] = None,
 ) -> Response:
     """The whole directory as JSON, or one entity (authorities, requirement_sheets,
@@ -474,10 +459,8 @@ async def import_directory(
     actor: Admin,
     session: DbSession,
     request: Request,
-    format: transfer.Format = "json",
-    entity: Annotated[
-        transfer.Entity | None, Query(description="CSV: which entity the file holds")
-    ] = None,
+    format: Format = "json",
+    entity: Annotated[Entity | None, Query(description="CSV: which entity the file holds")] = None,
     dry_run: bool = False,
 ) -> dict[str, object]:
     """Validate every row, then upsert them all, or write nothing and answer 422 with each

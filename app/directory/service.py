@@ -3,8 +3,9 @@
 Cross-domain contract (other domains import this module, never the directory's tables):
 `get_authority`, `requirement_sheet_for`, `treaties_between`, `convention_basis_between` (the
 finder's rule on the Convention as legal basis), `state_region`, `search_text`.
-The write verbs live in `authorities.py`, `sheets.py`, `treaties.py`, `failures.py`; they are
-re-exported here so routers and other domains have one module to import.
+The verbs live in `authorities.py`, `sheets.py`, `treaties.py`, `contact_failures.py`,
+`revisions.py`, `finder.py` and `exchange/`; they are re-exported here so routers and other
+domains have one module to import.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
-from app.core.errors import NotFound
-from app.directory import access, repository, revisions
+from app.directory import access, repository
 from app.directory.authorities import (
     create_authority,
     read_authority,
@@ -25,25 +24,27 @@ from app.directory.authorities import (
     update_authority,
     verify_authority,
 )
-from app.directory.failures import (
+from app.directory.contact_failures import (
     list_contact_failures,
     report_contact_failure,
-    report_read,
     resolve_contact_failure,
 )
+from app.directory.exchange.exporting import export_directory
+from app.directory.exchange.importing import import_directory
 from app.directory.finder import convention_basis_between, find_authority
-from app.directory.schemas import AuthorityName, RevisionRead, StateRead
+from app.directory.repository import AuthorityFilters
+from app.directory.revisions import list_revisions
+from app.directory.schemas import AuthorityName, StateRead
+from app.directory.shapes import state_read
 from app.directory.sheets import compare_sheets, list_sheets, put_sheet, read_sheet, verify_sheet
-from app.directory.transfer import export_directory, import_directory
 from app.directory.treaties import create_treaty, list_treaties, read_treaty, update_treaty
-from app.directory.views import state_read
-from app.models.directory import Authority, RequirementSheet, State, Treaty
+from app.models.directory import Authority, RequirementSheet, Treaty
 from app.search.schemas import SearchHit
 
 
 async def get_authority(session: AsyncSession, authority_id: uuid.UUID) -> Authority | None:
     """The authority with this id, or None."""
-    return await session.get(Authority, authority_id)
+    return await repository.authority_by_id(session, authority_id)
 
 
 async def requirement_sheet_for(
@@ -61,7 +62,7 @@ async def treaties_between(session: AsyncSession, state_a: str, state_b: str) ->
 
 async def state_region(session: AsyncSession, state_code: str) -> str | None:
     """The UN M49 region of the state ("Europe", "Africa", ...), or None if unknown."""
-    return await session.scalar(select(State.region).where(col(State.code) == state_code.upper()))
+    return await repository.region_of_state(session, state_code.upper())
 
 
 async def search_text(
@@ -90,16 +91,8 @@ async def list_states(
     session: AsyncSession, *, actor: Actor, region: str | None = None
 ) -> list[StateRead]:
     """Every ISO 3166-1 state (optionally of one M49 region or sub-region), by name."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
-    stmt = select(State).order_by(col(State.name))
-    if region:
-        stmt = stmt.where(
-            (col(State.region) == region)
-            | (col(State.subregion) == region)
-            | (col(State.intermediate_region) == region)
-        )
-    return [state_read(s) for s in (await session.execute(stmt)).scalars()]
+    access.require_reader(actor)
+    return [state_read(s) for s in await repository.states_by_name(session, region=region)]
 
 
 async def list_authority_names(session: AsyncSession) -> list[AuthorityName]:
@@ -114,28 +107,8 @@ async def list_authority_names(session: AsyncSession) -> list[AuthorityName]:
     ]
 
 
-async def list_revisions(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    target_type: str,
-    target_id: uuid.UUID,
-    before_id: int | None,
-    limit: int,
-) -> list[RevisionRead]:
-    """Changes to an authority, a requirement sheet or a treaty, newest first."""
-    if target_type == "authority":
-        await access.access_authority(session, actor, target_id)
-    elif target_type == "treaty":
-        await access.access_treaty(session, actor, target_id)
-    elif not access.can_read(actor) or await session.get(RequirementSheet, target_id) is None:
-        raise NotFound("No such requirement sheet.")
-    return await revisions.list_revisions(
-        session, target_type=target_type, target_id=target_id, before_id=before_id, limit=limit
-    )
-
-
 __all__ = [
+    "AuthorityFilters",
     "compare_sheets",
     "convention_basis_between",
     "create_authority",
@@ -154,7 +127,6 @@ __all__ = [
     "read_sheet",
     "read_treaty",
     "report_contact_failure",
-    "report_read",
     "requirement_sheet_for",
     "resolve_contact_failure",
     "search_authorities",

@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
 from app.directory import access, repository
+from app.directory.exceptions import NoSheetForTypeAndMeasure, NotSheetEditor, StateNotFound
+from app.directory.fields import SHEET_FIELDS, snapshot
 from app.directory.revisions import record_revision
 from app.directory.schemas import (
     ComparedField,
@@ -25,14 +26,14 @@ from app.directory.schemas import (
     SheetComparison,
 )
 from app.directory.settings import get_directory_settings
-from app.directory.views import SHEET_FIELDS, sheet_read, snapshot, state_read
-from app.models.directory import Authority, RequirementSheet, State
+from app.directory.shapes import sheet_read, state_read
+from app.models.directory import RequirementSheet, State
 
 
 async def _state(session: AsyncSession, code: str) -> State:
-    state = await session.get(State, code.upper())
+    state = await repository.state_by_code(session, code.upper())
     if state is None:
-        raise NotFound("No such state.")
+        raise StateNotFound()
     return state
 
 
@@ -40,24 +41,11 @@ async def list_sheets(
     session: AsyncSession, *, actor: Actor, state_code: str, request_type: str | None = None
 ) -> list[RequirementSheetRead]:
     """Every requirement sheet of a state (optionally of one request type)."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     state = await _state(session, state_code)
     stale_before = get_directory_settings().stale_before()
     sheets = await repository.sheets_of_state(session, state.code, request_type=request_type)
     return [sheet_read(s, stale_before) for s in sheets]
-
-
-async def find_sheet(
-    session: AsyncSession, state_code: str, request_type: str, measure: str | None
-) -> RequirementSheet | None:
-    return await session.scalar(
-        select(RequirementSheet).where(
-            col(RequirementSheet.state_code) == state_code,
-            col(RequirementSheet.request_type) == request_type,
-            col(RequirementSheet.measure) == (measure or ""),
-        )
-    )
 
 
 async def read_sheet(
@@ -70,12 +58,11 @@ async def read_sheet(
 ) -> RequirementSheetDetail:
     """One sheet: exactly this request type and measure (null measure: the general sheet),
     with what the caller may do to it."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     state = await _state(session, state_code)
-    sheet = await find_sheet(session, state.code, request_type, measure)
+    sheet = await repository.sheet_with_key(session, state.code, request_type, measure)
     if sheet is None:
-        raise NotFound("No requirement sheet for this request type and measure.")
+        raise NoSheetForTypeAndMeasure()
     return RequirementSheetDetail(
         **sheet_read(sheet, get_directory_settings().stale_before()).model_dump(),
         allowed_actions=await access.sheet_actions(session, actor, state.code),
@@ -83,15 +70,14 @@ async def read_sheet(
 
 
 async def _authorize_sheet_write(session: AsyncSession, actor: Actor, state: State) -> None:
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     if not await access.can_edit_state_sheets(session, actor, state.code):
         await access.refuse(
             session,
+            NotSheetEditor(),
             actor=actor,
             action="directory.requirement_sheet.write",
             target=Target("state", state.code),
-            message="Only an admin or a focal point of this state may edit its sheets.",
         )
 
 
@@ -103,23 +89,26 @@ async def put_sheet(
     request_type: str,
     measure: str | None,
     data: RequirementSheetFields,
-) -> tuple[RequirementSheet, bool]:
+) -> tuple[RequirementSheetDetail, bool]:
     """Create or replace a sheet (admin, or a focal point of the state); saving verifies it.
 
-    Returns the sheet and whether it was created.
+    Returns the sheet as the caller now reads it, and whether it was created.
     """
     state = await _state(session, state_code)
     await _authorize_sheet_write(session, actor, state)
     values = data.model_dump()
     await check_receiving_authority(session, state.code, values.get("receiving_authority_id"))
-    sheet = await find_sheet(session, state.code, request_type, measure)
+    sheet = await repository.sheet_with_key(session, state.code, request_type, measure)
     created = sheet is None
     if sheet is None:
         sheet = RequirementSheet(
             state_code=state.code, request_type=request_type, measure=measure or ""
         )
     await write_sheet(session, actor=actor, sheet=sheet, values=values, created=created)
-    return sheet, created
+    read = await read_sheet(
+        session, actor=actor, state_code=state_code, request_type=request_type, measure=measure
+    )
+    return read, created
 
 
 async def check_receiving_authority(
@@ -127,7 +116,7 @@ async def check_receiving_authority(
 ) -> None:
     if authority_id is None:
         return
-    authority = await session.get(Authority, authority_id)
+    authority = await repository.authority_by_id(session, authority_id)
     if authority is None or authority.state_code != state_code:
         raise ValidationFailed(
             errors=[
@@ -207,14 +196,17 @@ async def verify_sheet(
     state_code: str,
     request_type: str,
     measure: str | None,
-) -> RequirementSheet:
+) -> RequirementSheetDetail:
     """Confirm a sheet is still correct as it stands (resets its staleness)."""
     state = await _state(session, state_code)
     await _authorize_sheet_write(session, actor, state)
-    sheet = await find_sheet(session, state.code, request_type, measure)
+    sheet = await repository.sheet_with_key(session, state.code, request_type, measure)
     if sheet is None:
-        raise NotFound("No requirement sheet for this request type and measure.")
-    return await write_sheet(session, actor=actor, sheet=sheet, values={}, created=False)
+        raise NoSheetForTypeAndMeasure()
+    await write_sheet(session, actor=actor, sheet=sheet, values={}, created=False)
+    return await read_sheet(
+        session, actor=actor, state_code=state_code, request_type=request_type, measure=measure
+    )
 
 
 async def compare_sheets(
@@ -227,12 +219,11 @@ async def compare_sheets(
     measure: str | None,
 ) -> SheetComparison:
     """The two states' sheets for one request type side by side, field by field."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     states = await repository.states_by_code(session, [state_a.upper(), state_b.upper()])
     missing = [c for c in (state_a.upper(), state_b.upper()) if c not in states]
     if missing:
-        raise NotFound(f"No such state: {', '.join(missing)}.")
+        raise StateNotFound(missing)
     stale_before = get_directory_settings().stale_before()
     sides: list[ComparedState] = []
     snaps: list[dict[str, Any]] = []

@@ -18,18 +18,16 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
 from app.core.events import Audience
+from app.directory import repository
 from app.directory.settings import DirectorySettings, get_directory_settings
-from app.models.directory import Authority, RequirementSheet
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -39,17 +37,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 500
-_LOCK_KEY = 0x63616E6574_0005  # "canet" + the directory's migration number
 
 
 @dataclass
 class Reminders:
     authorities: list[uuid.UUID] = field(default_factory=list)
     sheets: list[uuid.UUID] = field(default_factory=list)
-
-
-def _due(column: Any, stale_before: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(column.is_(None), column < stale_before)
 
 
 async def remind_stale(
@@ -66,49 +59,17 @@ async def remind_stale(
     done = Reminders()
     actor = Actor.system()
 
-    authorities = list(
-        (
-            await session.execute(
-                select(Authority)
-                .where(
-                    _due(col(Authority.last_verified_at), stale_before),
-                    _due(col(Authority.stale_reminded_at), remind_before),
-                )
-                .order_by(col(Authority.id))
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        .scalars()
-        .all()
+    authorities = await repository.authorities_due_reminder(
+        session, stale_before=stale_before, remind_before=remind_before, limit=BATCH
     )
-    sheets = list(
-        (
-            await session.execute(
-                select(RequirementSheet)
-                .where(
-                    _due(col(RequirementSheet.last_verified_at), stale_before),
-                    _due(col(RequirementSheet.stale_reminded_at), remind_before),
-                )
-                .order_by(col(RequirementSheet.id))
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        .scalars()
-        .all()
+    sheets = await repository.sheets_due_reminder(
+        session, stale_before=stale_before, remind_before=remind_before, limit=BATCH
     )
     # Sheets are a state's: every focal point of an authority of that state is asked.
     sheet_states = {s.state_code for s in sheets}
     state_authorities: dict[str, list[uuid.UUID]] = {}
     if sheet_states:
-        rows = await session.execute(
-            select(Authority.id, Authority.state_code).where(
-                col(Authority.state_code).in_(sheet_states)
-            )
-        )
-        for authority_id, code in rows:
-            state_authorities.setdefault(code, []).append(authority_id)
+        state_authorities = await repository.authority_ids_by_state(session, sheet_states)
     for authority in authorities:
         authority.stale_reminded_at = now
         session.add(authority)
@@ -152,8 +113,7 @@ async def remind_stale(
 async def run_once(database: Database) -> Reminders | None:
     """One reminder pass in its own transaction, unless another worker holds the lock."""
     async with database.transaction() as session:
-        locked = await session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(_LOCK_KEY)))
-        if not locked:
+        if not await repository.take_reminder_lock(session):
             return None
         return await remind_stale(session)
 

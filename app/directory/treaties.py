@@ -5,21 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events, idempotency
 from app.core.audit import Target
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.events import Audience
-from app.core.pagination import Key, Page, apply, decode_cursor, page
+from app.core.pagination import Page
 from app.directory import access, repository
+from app.directory.exceptions import AdminOnly
+from app.directory.fields import TREATY_FIELDS, snapshot
 from app.directory.revisions import record_revision
 from app.directory.schemas import TreatyCreate, TreatyFields, TreatyRead
-from app.directory.views import TREATY_FIELDS, snapshot, treaty_read
-from app.models.directory import Treaty, TreatyParty
+from app.directory.shapes import treaty_read
+from app.models.directory import Treaty
 
 
 async def list_treaties(
@@ -33,25 +33,14 @@ async def list_treaties(
     limit: int,
 ) -> Page[TreatyRead]:
     """Treaties, optionally those a state is party to, by title (two queries per page)."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
-    stmt = select(Treaty)
-    if state:
-        stmt = stmt.where(
-            col(Treaty.id).in_(
-                select(TreatyParty.treaty_id).where(col(TreatyParty.state_code) == state.upper())
-            )
-        )
-    if subject:
-        stmt = stmt.where(col(Treaty.subjects).contains([subject]))
-    if kind:
-        stmt = stmt.where(col(Treaty.kind) == kind)
-    stmt = apply(
-        stmt, (col(Treaty.title), col(Treaty.id)), decode_cursor(cursor, Key.str, Key.uuid)
-    )
-    stmt = stmt.order_by(col(Treaty.title), col(Treaty.id)).limit(limit + 1)
-    treaties, next_cursor = page(
-        (await session.execute(stmt)).scalars().all(), limit, key=lambda t: (t.title, t.id)
+    access.require_reader(actor)
+    treaties, next_cursor = await repository.treaties_page(
+        session,
+        state=state.upper() if state else None,
+        subject=subject,
+        kind=kind,
+        cursor=cursor,
+        limit=limit,
     )
     parties = await repository.parties_of(session, [t.id for t in treaties])
     return Page(items=[treaty_read(t, parties[t.id]) for t in treaties], next_cursor=next_cursor)
@@ -80,21 +69,20 @@ async def _parties(session: AsyncSession, treaty_id: uuid.UUID) -> list[str]:
 
 
 async def _require_admin(session: AsyncSession, actor: Actor, target: Target) -> None:
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     if not access.is_admin(actor):
         await access.refuse(
             session,
+            AdminOnly("add or edit treaties"),
             actor=actor,
             action="directory.treaty.write",
             target=target,
-            message="Only an admin may add or edit treaties.",
         )
 
 
 async def create_treaty(
     session: AsyncSession, *, actor: Actor, data: TreatyCreate, idempotency_key: str | None = None
-) -> Treaty:
+) -> TreatyRead:
     """Add a treaty and its parties (admins only); a retried key returns the first."""
     await _require_admin(session, actor, Target("treaty"))
     await check_parties(session, data.parties)
@@ -108,22 +96,15 @@ async def create_treaty(
         key=idempotency_key,
         resource_id=new_id,
     )
-    if first is not None and (existing := await session.get(Treaty, first)) is not None:
-        return existing
+    existing = await repository.treaty_by_id(session, first) if first is not None else None
+    if existing is not None:
+        return await read_treaty(session, actor=actor, treaty_id=existing.id)
     treaty = Treaty(id=new_id, **values)
     session.add(treaty)
     await session.flush()
-    await save_treaty_parties(session, treaty.id, data.parties)
+    await repository.replace_parties(session, treaty.id, data.parties)
     await treaty_changes(session, actor, treaty, {}, [], "created")
-    return treaty
-
-
-async def save_treaty_parties(
-    session: AsyncSession, treaty_id: uuid.UUID, codes: list[str]
-) -> None:
-    await session.execute(sa.delete(TreatyParty).where(col(TreatyParty.treaty_id) == treaty_id))
-    session.add_all([TreatyParty(treaty_id=treaty_id, state_code=c) for c in codes])
-    await session.flush()
+    return await read_treaty(session, actor=actor, treaty_id=treaty.id)
 
 
 async def treaty_changes(
@@ -167,7 +148,7 @@ async def treaty_changes(
 
 async def update_treaty(
     session: AsyncSession, *, actor: Actor, treaty_id: uuid.UUID, data: TreatyFields
-) -> Treaty:
+) -> TreatyRead:
     """Edit the fields sent (admins only)."""
     treaty = await access.access_treaty(session, actor, treaty_id, for_write=True)
     sent = set(data.model_fields_set)
@@ -183,6 +164,6 @@ async def update_treaty(
     await session.flush()
     if "parties" in sent and data.parties is not None:
         await check_parties(session, data.parties)
-        await save_treaty_parties(session, treaty.id, data.parties)
+        await repository.replace_parties(session, treaty.id, data.parties)
     await treaty_changes(session, actor, treaty, before, parties_before, "updated")
-    return treaty
+    return await read_treaty(session, actor=actor, treaty_id=treaty.id)

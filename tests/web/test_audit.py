@@ -144,6 +144,18 @@ async def test_an_auditor_finds_the_reads_of_a_case_exports_them_and_verifies_th
     await expect(page.get_by_label("Action", exact=True)).to_have_value("case.viewed")
     await expect(rows).to_have_count(25, timeout=LONG)
 
+    # A malformed member id: the API's message, linked from the summary to the field.
+    await page.get_by_label("Member id of the actor").fill("marco")
+    await filters.get_by_role("button", name="Search").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    await expect(summary).to_contain_text("Member id of the actor: Enter an id like")
+    await summary.get_by_role("link").click()
+    await expect(page.get_by_label("Member id of the actor")).to_be_focused()
+    await expect(page.get_by_label("Member id of the actor")).to_have_value("marco")
+    await check_page(page, "audit-log-invalid")
+    await page.go_back()
+    await expect(rows).to_have_count(25, timeout=LONG)
+
     # One entry: every field, the actor as recorded, its place in the chain.
     await rows.first.get_by_role("link").click()
     await expect(heading).to_have_text(re.compile(r"^Audit entry \d+$"))
@@ -172,6 +184,12 @@ async def test_an_auditor_finds_the_reads_of_a_case_exports_them_and_verifies_th
     await expect(member).to_contain_text("Ministero della Giustizia (ITA)")
     await expect(member).to_contain_text("officer")
     await check_page(page, "audit-entry-member")
+
+    # An entry that does not exist is the not-found page, as for anything else.
+    await page.goto(f"{web_server.http}/audit/events/987654321")
+    await expect(heading).to_have_text("Page not found", timeout=LONG)
+    await page.go_back()
+    await expect(heading).to_have_text(f"Audit entry {seq}", timeout=LONG)
 
     # "Entries by this member" is the search with the actor's id.
     await page.get_by_role("link", name="Entries by this member").click()

@@ -42,6 +42,16 @@ function labels() {
   };
 }
 
+/** The API's messages for the usual mistakes, in the member's language. */
+function plainErrors(errors) {
+  const plain = { ...errors };
+  for (const [name, message] of Object.entries(errors)) {
+    if (/valid UUID/.test(message)) plain[name] = t('audit.filter.invalidId');
+    else if (/valid datetime/.test(message)) plain[name] = t('audit.filter.invalidTime');
+  }
+  return plain;
+}
+
 function Filters({ applied, names, error }) {
   const initial = () => ({ ...applied, since: localInput(applied.since), until: localInput(applied.until) });
   const [values, setValues] = useState(initial);
@@ -51,7 +61,7 @@ function Filters({ applied, names, error }) {
     event.preventDefault();
     navigate(`/audit${queryOf({ ...values, since: isoOf(values.since), until: isoOf(values.until) })}`);
   };
-  const errors = fieldErrors(error, FILTERS);
+  const errors = plainErrors(fieldErrors(error, FILTERS));
   const any = FILTERS.some((name) => applied[name]);
   const zone = timeZone();
   return html`

@@ -1,4 +1,4 @@
-"""Import and export of the directory as JSON (everything) or CSV (one entity per file).
+"""Import of the directory from JSON (everything) or CSV (one entity per file).
 
 An import validates every row first (shape, then references: states, members, receiving
 authorities, duplicates) and writes nothing if any row is bad; each problem names its
@@ -10,22 +10,20 @@ formats themselves are in `formats.py`.
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.directory import access, repository
 from app.directory.authorities import apply_authority_changes, field_values, insert_authority
-from app.directory.formats import (
+from app.directory.exceptions import AdminOnly
+from app.directory.exchange.formats import (
     ENTITIES,
     AuthorityRow,
     Entity,
@@ -37,15 +35,13 @@ from app.directory.formats import (
     parse_csv,
     parse_json,
     problem,
-    rows_of,
-    to_csv,
 )
+from app.directory.fields import AUTHORITY_FIELDS, SHEET_FIELDS, TREATY_FIELDS, snapshot
+from app.directory.members import member_ids_among
 from app.directory.schemas import RequirementSheetFields
-from app.directory.sheets import find_sheet, write_sheet
-from app.directory.treaties import save_treaty_parties, treaty_changes
-from app.directory.views import AUTHORITY_FIELDS, SHEET_FIELDS, TREATY_FIELDS, snapshot
-from app.models.directory import Authority, RequirementSheet, State, Treaty
-from app.models.identity import User
+from app.directory.sheets import write_sheet
+from app.directory.treaties import treaty_changes
+from app.models.directory import RequirementSheet, Treaty
 
 MAX_ERRORS = 500
 _MODELS: dict[Entity, type[BaseModel]] = {
@@ -53,89 +49,7 @@ _MODELS: dict[Entity, type[BaseModel]] = {
     "requirement_sheets": SheetRow,
     "treaties": TreatyRow,
 }
-__all__ = ["apply_checked", "export_directory", "import_directory", "rows_of", "validate"]
-
-
-# --- export ----------------------------------------------------------------------------------
-
-
-async def export_rows(session: AsyncSession) -> dict[Entity, list[dict[str, Any]]]:
-    """Every authority, sheet and treaty as JSON-safe rows (four queries)."""
-    authorities = (
-        await session.execute(
-            select(Authority).order_by(col(Authority.state_code), col(Authority.name))
-        )
-    ).scalars()
-    sheets = (
-        await session.execute(
-            select(RequirementSheet).order_by(
-                col(RequirementSheet.state_code),
-                col(RequirementSheet.request_type),
-                col(RequirementSheet.measure),
-            )
-        )
-    ).scalars()
-    treaties = list(
-        (await session.execute(select(Treaty).order_by(col(Treaty.title), col(Treaty.id))))
-        .scalars()
-        .all()
-    )
-    parties = await repository.parties_of(session, [t.id for t in treaties])
-    return {
-        "authorities": [
-            {
-                "id": str(a.id),
-                **snapshot(a, AUTHORITY_FIELDS),
-                "last_verified_at": _iso(a.last_verified_at),
-            }
-            for a in authorities
-        ],
-        "requirement_sheets": [
-            {
-                "id": str(s.id),
-                "state_code": s.state_code,
-                "request_type": s.request_type,
-                "measure": s.measure or None,
-                **snapshot(s, SHEET_FIELDS),
-                "last_verified_at": _iso(s.last_verified_at),
-            }
-            for s in sheets
-        ],
-        "treaties": [
-            {"id": str(t.id), **snapshot(t, TREATY_FIELDS), "parties": parties[t.id]}
-            for t in treaties
-        ],
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-async def export_directory(
-    session: AsyncSession, *, actor: Actor, format: Format, entity: Entity | None
-) -> str:
-    """The directory as a JSON document or one entity as CSV (audited)."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
-    rows = await export_rows(session)
-    await audit.record(
-        session,
-        actor=actor,
-        action="directory.export",
-        target=Target("directory"),
-        details={"format": format, "entity": entity, **{k: len(v) for k, v in rows.items()}},
-    )
-    if format == "json":
-        document: dict[str, Any] = {
-            "format": "canet-directory",
-            "version": 1,
-            "exported_at": datetime.now(UTC).isoformat(),
-        }
-        for name in ENTITIES if entity is None else (entity,):
-            document[name] = rows[name]
-        return json.dumps(document, ensure_ascii=False, indent=1)
-    return to_csv(entity or "authorities", rows[entity or "authorities"])
+__all__ = ["apply_checked", "import_directory", "validate"]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -180,17 +94,11 @@ async def validate(session: AsyncSession, rows: Rows) -> Checked:
 async def _check_references(session: AsyncSession, checked: Checked, lines: dict[int, int]) -> None:
     codes = {a.state_code for a in checked.authorities} | {s.state_code for s in checked.sheets}
     codes |= {c for t in checked.treaties for c in t.parties}
-    known = set(
-        (await session.execute(select(State.code).where(col(State.code).in_(codes)))).scalars()
-    )
+    known = await repository.known_state_codes(session, codes)
     user_ids = {
         c.user_id for a in checked.authorities for c in a.contacts or [] if c.user_id is not None
     }
-    members = (
-        set((await session.execute(select(User.id).where(col(User.id).in_(user_ids)))).scalars())
-        if user_ids
-        else set()
-    )
+    members = await member_ids_among(session, user_ids)
     add = checked.problems.append
     seen: set[uuid.UUID] = set()
     for a in checked.authorities:
@@ -207,14 +115,7 @@ async def _check_references(session: AsyncSession, checked: Checked, lines: dict
     # Receiving authorities: in the file or in the database, of the same state.
     batch_states = {a.id: a.state_code for a in checked.authorities if a.id is not None}
     wanted = {s.receiving_authority_id for s in checked.sheets if s.receiving_authority_id}
-    stored = {
-        a_id: code
-        for a_id, code in (
-            await session.execute(
-                select(Authority.id, Authority.state_code).where(col(Authority.id).in_(wanted))
-            )
-        ).all()
-    }
+    stored = await repository.states_of_authorities(session, wanted)
     keys: set[tuple[str, str, str]] = set()
     for s in checked.sheets:
         row, code = lines[id(s)], s.state_code
@@ -262,15 +163,14 @@ async def import_directory(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Validate the whole file, then upsert every row, or write nothing (admins only)."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
+    access.require_reader(actor)
     if not access.is_admin(actor):
         await access.refuse(
             session,
+            AdminOnly("import into the directory"),
             actor=actor,
             action="directory.import",
             target=Target("directory"),
-            message="Only an admin may import into the directory.",
         )
     if format == "csv":
         rows, problems = parse_csv(raw, entity or "authorities")
@@ -321,12 +221,7 @@ async def _import_authorities(
     updated: dict[str, int],
 ) -> None:
     ids = [r.id for r in rows if r.id is not None]
-    existing = {
-        a.id: a
-        for a in (await session.execute(select(Authority).where(col(Authority.id).in_(ids))))
-        .scalars()
-        .all()
-    }
+    existing = await repository.authorities_by_id(session, ids)
     for row in rows:
         values = field_values(row, set(AUTHORITY_FIELDS) - {"state_code"})
         values["state_code"] = row.state_code
@@ -359,7 +254,7 @@ async def _import_sheets(
 ) -> None:
     for row in rows:
         code = row.state_code
-        sheet = await find_sheet(session, code, row.request_type, row.measure)
+        sheet = await repository.sheet_with_key(session, code, row.request_type, row.measure)
         values = RequirementSheetFields.model_validate(
             row.model_dump(include=set(SHEET_FIELDS))
         ).model_dump()
@@ -367,7 +262,7 @@ async def _import_sheets(
         if sheet is None:
             # Keep the exported id unless another sheet holds it already.
             sheet_id = row.id
-            if sheet_id is None or await session.get(RequirementSheet, sheet_id) is not None:
+            if sheet_id is None or await repository.sheet_by_id(session, sheet_id) is not None:
                 sheet_id = uuid.uuid4()
             sheet = RequirementSheet(
                 id=sheet_id,
@@ -400,7 +295,7 @@ async def _import_treaties(
     updated: dict[str, int],
 ) -> None:
     for row in rows:
-        treaty = await session.get(Treaty, row.id) if row.id else None
+        treaty = await repository.treaty_by_id(session, row.id) if row.id else None
         values = row.model_dump(include=set(TREATY_FIELDS))
         values["subjects"] = values.get("subjects") or []
         is_new = treaty is None
@@ -421,7 +316,7 @@ async def _import_treaties(
             continue
         session.add(treaty)
         await session.flush()
-        await save_treaty_parties(session, treaty.id, row.parties)
+        await repository.replace_parties(session, treaty.id, row.parties)
         await treaty_changes(session, actor, treaty, before, parties_before, "imported")
         if is_new:
             created["treaties"] += 1

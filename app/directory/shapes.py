@@ -1,11 +1,10 @@
-"""Tables -> API shapes (no queries here: callers load everything first)."""
+"""Rows -> API shapes (no queries here: callers load everything first), with their texts
+rendered from markdown."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from app.core.markdown import render_markdown
 from app.directory.constants import AuthorityAction
@@ -14,66 +13,14 @@ from app.directory.schemas import (
     AuthorityEntry,
     AuthorityRead,
     AuthoritySummary,
+    ContactFailureRead,
     PersonRef,
     RequirementSheetRead,
     StateRead,
     TreatyRead,
 )
 from app.directory.settings import is_stale
-from app.models.directory import Authority, RequirementSheet, State, Treaty
-
-# The fields an authority's revision and audit diff compare (everything a person edits).
-AUTHORITY_FIELDS = (
-    "state_code",
-    "name",
-    "name_original",
-    "types",
-    "address",
-    "phone",
-    "fax",
-    "email",
-    "website",
-    "time_zone",
-    "office_hours",
-    "languages",
-    "channels",
-    "urgent_procedure",
-    "contact_24_7",
-    "convention_basis_extradition",
-    "convention_basis_mla",
-    "alternative_arrangements",
-    "notes",
-    "law_links",
-    "contacts",
-)
-SHEET_FIELDS = (
-    "possible",
-    "legal_framework",
-    "receiving_authority_id",
-    "executing_authority",
-    "languages",
-    "usual_execution_time",
-    "requirements",
-    "special_requirements",
-    "alternatives",
-    "notes",
-)
-TREATY_FIELDS = ("title", "kind", "subjects", "signed_on", "in_force_on", "url", "notes")
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The editable fields of a row as JSON-safe values (for diffs and revisions)."""
-    return {name: _json_safe(getattr(obj, name)) for name in fields}
+from app.models.directory import Authority, ContactFailureReport, RequirementSheet, State, Treaty
 
 
 @lru_cache(maxsize=4096)
@@ -203,3 +150,7 @@ def state_read(state: State) -> StateRead:
         subregion=state.subregion,
         intermediate_region=state.intermediate_region,
     )
+
+
+def report_read(report: ContactFailureReport) -> ContactFailureRead:
+    return ContactFailureRead.model_validate(report, from_attributes=True)

@@ -6,21 +6,17 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core import audit, events, idempotency
 from app.core.audit import Target
-from app.core.errors import Conflict, NotFound
 from app.core.events import Audience
-from app.core.pagination import Key, Page, apply, decode_cursor, page
-from app.directory import access
+from app.core.pagination import Page
+from app.directory import access, repository
+from app.directory.exceptions import NotFailureHandler, ReportAlreadyResolved
 from app.directory.schemas import ContactFailureCreate, ContactFailureRead
+from app.directory.shapes import report_read
 from app.models.directory import ContactFailureReport
-
-
-def report_read(report: ContactFailureReport) -> ContactFailureRead:
-    return ContactFailureRead.model_validate(report, from_attributes=True)
 
 
 async def report_contact_failure(
@@ -30,7 +26,7 @@ async def report_contact_failure(
     authority_id: uuid.UUID,
     data: ContactFailureCreate,
     idempotency_key: str | None = None,
-) -> ContactFailureReport:
+) -> ContactFailureRead:
     """Flag an authority whose contact details failed, for its focal point and moderators."""
     authority = await access.access_authority(session, actor, authority_id)
     new_id = uuid.uuid4()
@@ -41,8 +37,9 @@ async def report_contact_failure(
         key=idempotency_key,
         resource_id=new_id,
     )
-    if first is not None and (existing := await session.get(ContactFailureReport, first)):
-        return existing
+    existing = await repository.report_by_id(session, first) if first is not None else None
+    if existing:
+        return report_read(existing)
     report = ContactFailureReport(
         id=new_id,
         authority_id=authority.id,
@@ -71,7 +68,7 @@ async def report_contact_failure(
     await events.publish(
         session, "directory.contact_failed", data_ids, audience=Audience.of("moderators")
     )
-    return report
+    return report_read(report)
 
 
 async def list_contact_failures(
@@ -85,51 +82,38 @@ async def list_contact_failures(
 ) -> Page[ContactFailureRead]:
     """Failure reports: moderators and admins see all, a focal point their authority's,
     other members none."""
-    if not access.can_read(actor):
-        raise NotFound("Not found.")
-    stmt = select(ContactFailureReport)
+    access.require_reader(actor)
+    of_authority: uuid.UUID | None = None
     if authority_id is not None:
         authority = await access.access_authority(session, actor, authority_id)
         if not access.can_handle_failures(actor, authority.id):
             await access.refuse(
                 session,
+                NotFailureHandler("see these"),
                 actor=actor,
                 action="directory.contact_failure.list",
                 target=Target("authority", authority.id),
-                message="Only the authority's focal point, a moderator or an admin may see these.",
                 authority_ids=[authority.id],
             )
-        stmt = stmt.where(col(ContactFailureReport.authority_id) == authority.id)
+        of_authority = authority.id
     elif not (access.is_admin(actor) or access.is_moderator(actor)):
         # A focal point sees their authority's reports; other members have none to handle.
         if not (actor.focal_point and actor.authority_id):
             return Page(items=[], next_cursor=None)
-        stmt = stmt.where(col(ContactFailureReport.authority_id) == actor.authority_id)
-    if open_only:
-        stmt = stmt.where(col(ContactFailureReport.resolved_at).is_(None))
-    # Newest first, ties by id ascending (the order clients have paged by).
-    stmt = apply(
-        stmt,
-        (col(ContactFailureReport.created_at), col(ContactFailureReport.id)),
-        decode_cursor(cursor, Key.datetime, Key.uuid),
-        descending=(True, False),
-    )
-    stmt = stmt.order_by(
-        col(ContactFailureReport.created_at).desc(), col(ContactFailureReport.id)
-    ).limit(limit + 1)
-    reports, next_cursor = page(
-        (await session.execute(stmt)).scalars().all(), limit, key=lambda r: (r.created_at, r.id)
+        of_authority = actor.authority_id
+    reports, next_cursor = await repository.reports_page(
+        session, authority_id=of_authority, open_only=open_only, cursor=cursor, limit=limit
     )
     return Page(items=[report_read(r) for r in reports], next_cursor=next_cursor)
 
 
 async def resolve_contact_failure(
     session: AsyncSession, *, actor: Actor, report_id: uuid.UUID, resolution: str | None
-) -> ContactFailureReport:
+) -> ContactFailureRead:
     """Close a report (focal point of the authority, moderator or admin)."""
     report = await access.access_failure_report(session, actor, report_id)
     if report.resolved_at is not None:
-        raise Conflict("This report is already resolved.")
+        raise ReportAlreadyResolved()
     report.resolved_at = datetime.now(UTC)
     report.resolved_by = actor.user_id
     report.resolution = resolution
@@ -149,4 +133,4 @@ async def resolve_contact_failure(
         {"authority_id": report.authority_id, "report_id": report.id},
         audience=Audience.of("authority", report.authority_id),
     )
-    return report
+    return report_read(report)

@@ -1,4 +1,5 @@
-"""The directory's queries (reads only; writes go through the service verbs)."""
+"""Authorities: the directory's search and filters, one entry with its state and open
+failure reports, a state's authorities (the finder), their names for applicants."""
 
 from __future__ import annotations
 
@@ -14,22 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.core import pagination
-from app.models.directory import (
-    AUTHORITY_SEARCH_VECTOR,
-    Authority,
-    ContactFailureReport,
-    RequirementSheet,
-    State,
-    Treaty,
-    TreatyParty,
-)
+from app.models.directory import AUTHORITY_SEARCH_VECTOR, Authority, ContactFailureReport, State
 
 # Private-use characters mark matches in ts_headline output; the rest is HTML-escaped in
 # Python and the markers become <mark>, so no stored text can inject markup into a snippet.
 _START, _STOP = "\ue000", "\ue001"
 _HEADLINE_OPTIONS = f"StartSel={_START}, StopSel={_STOP}, MaxWords=24, MinWords=8"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_KIND_ORDER = {"bilateral": 0, "regional": 1, "multilateral": 2}
 
 
 def prefix_tsquery(q: str) -> sa.ColumnElement[Any] | None:
@@ -229,21 +221,36 @@ async def authority_row(session: AsyncSession, authority_id: uuid.UUID) -> Autho
     return AuthorityRow(row[0], row[1], row[2], int(row[3]), None, None)
 
 
+def _authorities_of_state(*, by_type: bool) -> Any:
+    order: list[Any] = []
+    if by_type:
+        handles = col(Authority.types).contains(
+            sa.bindparam("request_types", type_=Authority.__table__.c.types.type)  # type: ignore[attr-defined]
+        )
+        order.append(sa.not_(handles))
+    return (
+        select(Authority, open_failures_column())
+        .where(col(Authority.state_code) == sa.bindparam("state_code"))
+        .order_by(*order, col(Authority.name), col(Authority.id))
+    )
+
+
+# The finder runs these on every answer: built once.
+_AUTHORITIES_OF_STATE = _authorities_of_state(by_type=False)
+_AUTHORITIES_OF_STATE_BY_TYPE = _authorities_of_state(by_type=True)
+
+
 async def authorities_of_state(
     session: AsyncSession, state_code: str, *, request_type: str | None = None
 ) -> list[tuple[Authority, int]]:
     """A state's authorities (with open failure reports), those handling `request_type`
     first."""
-    failures = open_failures_column()
-    order: list[Any] = []
     if request_type:
-        order.append(sa.not_(col(Authority.types).contains([request_type])))
-    stmt = (
-        select(Authority, failures)
-        .where(col(Authority.state_code) == state_code)
-        .order_by(*order, col(Authority.name), col(Authority.id))
-    )
-    return [(row[0], int(row[1])) for row in (await session.execute(stmt)).all()]
+        stmt = _AUTHORITIES_OF_STATE_BY_TYPE
+        params: dict[str, Any] = {"state_code": state_code, "request_types": [request_type]}
+    else:
+        stmt, params = _AUTHORITIES_OF_STATE, {"state_code": state_code}
+    return [(row[0], int(row[1])) for row in (await session.execute(stmt, params)).all()]
 
 
 _AUTHORITY_NAMES = (
@@ -258,85 +265,54 @@ async def authority_names(session: AsyncSession) -> list[tuple[uuid.UUID, str, s
     return [(r[0], r[1], r[2], r[3]) for r in (await session.execute(_AUTHORITY_NAMES)).all()]
 
 
-# Made once: a new alias per call costs more CPU than the query (the finder runs this).
-_PARTY_A = sa.orm.aliased(TreatyParty, name="party_a")
-_PARTY_B = sa.orm.aliased(TreatyParty, name="party_b")
-
-
-async def treaties_linking(session: AsyncSession, state_a: str, state_b: str) -> list[Treaty]:
-    """Treaties to which both states are parties (bilateral, then regional, multilateral)."""
-    stmt = (
-        select(Treaty)
-        .join(_PARTY_A, col(_PARTY_A.treaty_id) == col(Treaty.id))
-        .join(_PARTY_B, col(_PARTY_B.treaty_id) == col(Treaty.id))
-        .where(col(_PARTY_A.state_code) == state_a, col(_PARTY_B.state_code) == state_b)
-        .order_by(col(Treaty.title), col(Treaty.id))
-    )
-    treaties = list((await session.execute(stmt)).scalars().unique().all())
-    treaties.sort(key=lambda t: _KIND_ORDER.get(t.kind, 3))
-    return treaties
-
-
-async def parties_of(
-    session: AsyncSession, treaty_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[str]]:
-    """Party state codes of each treaty (one query)."""
-    result: dict[uuid.UUID, list[str]] = {t: [] for t in treaty_ids}
-    if not treaty_ids:
-        return result
-    rows = (
-        await session.execute(
-            select(TreatyParty.treaty_id, TreatyParty.state_code)
-            .where(col(TreatyParty.treaty_id).in_(treaty_ids))
-            .order_by(col(TreatyParty.state_code))
-        )
-    ).all()
-    for treaty_id, code in rows:
-        result[treaty_id].append(code)
-    return result
-
-
-async def sheet_for(
-    session: AsyncSession, state_code: str, request_type: str, measure: str | None
-) -> RequirementSheet | None:
-    """The measure's own sheet if there is one, else the general sheet of the request type."""
-    measures = ["", measure] if measure else [""]
-    rows = (
-        (
-            await session.execute(
-                select(RequirementSheet).where(
-                    col(RequirementSheet.state_code) == state_code,
-                    col(RequirementSheet.request_type) == request_type,
-                    col(RequirementSheet.measure).in_(measures),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return max(rows, key=lambda s: s.measure != "", default=None)
-
-
-async def sheets_of_state(
-    session: AsyncSession, state_code: str, *, request_type: str | None = None
-) -> list[RequirementSheet]:
-    stmt = select(RequirementSheet).where(col(RequirementSheet.state_code) == state_code)
-    if request_type:
-        stmt = stmt.where(col(RequirementSheet.request_type) == request_type)
-    stmt = stmt.order_by(col(RequirementSheet.request_type), col(RequirementSheet.measure))
-    return list((await session.execute(stmt)).scalars().all())
-
-
-async def states_by_code(session: AsyncSession, codes: list[str]) -> dict[str, State]:
-    rows = (await session.execute(select(State).where(col(State.code).in_(codes)))).scalars()
-    return {s.code: s for s in rows}
-
-
 async def authority_ids_in_states(session: AsyncSession, codes: list[str]) -> list[uuid.UUID]:
     """Ids of the authorities of these states (event audiences for state-wide changes)."""
     if not codes:
         return []
     rows = await session.execute(
         select(Authority.id).where(col(Authority.state_code).in_(codes)).order_by(col(Authority.id))
+    )
+    return list(rows.scalars())
+
+
+async def authority_by_id(session: AsyncSession, authority_id: uuid.UUID) -> Authority | None:
+    return await session.get(Authority, authority_id)
+
+
+async def authorities_by_id(
+    session: AsyncSession, authority_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Authority]:
+    """The authorities among these ids (one query)."""
+    rows = await session.execute(select(Authority).where(col(Authority.id).in_(authority_ids)))
+    return {a.id: a for a in rows.scalars().all()}
+
+
+async def states_of_authorities(
+    session: AsyncSession, authority_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """authority id -> its state code, for the authorities among these ids."""
+    rows = await session.execute(
+        select(Authority.id, Authority.state_code).where(col(Authority.id).in_(authority_ids))
+    )
+    return {a_id: code for a_id, code in rows.all()}
+
+
+async def authority_ids_by_state(
+    session: AsyncSession, codes: set[str]
+) -> dict[str, list[uuid.UUID]]:
+    """state code -> ids of its authorities."""
+    by_state: dict[str, list[uuid.UUID]] = {}
+    rows = await session.execute(
+        select(Authority.id, Authority.state_code).where(col(Authority.state_code).in_(codes))
+    )
+    for authority_id, code in rows:
+        by_state.setdefault(code, []).append(authority_id)
+    return by_state
+
+
+async def every_authority(session: AsyncSession) -> list[Authority]:
+    """Every authority, by state and name (the export)."""
+    rows = await session.execute(
+        select(Authority).order_by(col(Authority.state_code), col(Authority.name))
     )
     return list(rows.scalars())

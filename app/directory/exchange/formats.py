@@ -19,8 +19,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from app.directory.constants import AuthorityType, Measure
+from app.directory.fields import AUTHORITY_FIELDS, SHEET_FIELDS, TREATY_FIELDS
 from app.directory.schemas import AuthorityCreate, RequirementSheetFields, StateCode, TreatyCreate
-from app.directory.views import AUTHORITY_FIELDS, SHEET_FIELDS, TREATY_FIELDS
 
 Entity = Literal["authorities", "requirement_sheets", "treaties"]
 Format = Literal["json", "csv"]
