@@ -20,14 +20,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.audit import repository
 from app.audit.chain import GENESIS_HASH, OPTIONAL_FIELDS, RECORD_FIELDS, record_of
 from app.audit.checkpoints import as_signed
-from app.audit.repository import (
-    EventFilters,
-    checkpoints_in_range_statement,
-    export_batch_statement,
-    export_range,
-)
+from app.audit.repository import EventFilters
 from app.db import Database
 
 ExportFormat = Literal["jsonl", "csv"]
@@ -78,7 +74,7 @@ def _jsonl_rows(lines: Sequence[dict[str, Any]]) -> bytes:
 
 async def plan_export(db: Database, filters: EventFilters, fmt: ExportFormat) -> ExportPlan:
     async with db.engine.connect() as conn:
-        found = await export_range(conn, filters)
+        found = await repository.export_range(conn, filters)
         await conn.rollback()
     first, last = found if found else (0, 0)
     return ExportPlan(filters=filters, format=fmt, first_seq=first, last_seq=last)
@@ -90,16 +86,13 @@ async def stream_export(db: Database, plan: ExportPlan) -> AsyncIterator[bytes]:
         if plan.format == "csv":
             yield _csv_rows([], header=True)
         elif plan.last_seq:
-            rows = (
-                await conn.execute(checkpoints_in_range_statement(plan.first_seq, plan.last_seq))
-            ).all()
+            rows = await repository.checkpoints_in_range(conn, plan.first_seq, plan.last_seq)
             yield _jsonl_rows([{"checkpoint": as_signed(r).text()} for r in rows])
         after = plan.first_seq - 1
         while after < plan.last_seq:
-            stmt = export_batch_statement(
-                plan.filters, after_seq=after, last_seq=plan.last_seq, limit=EXPORT_BATCH
+            rows = await repository.export_batch(
+                conn, plan.filters, after_seq=after, last_seq=plan.last_seq, limit=EXPORT_BATCH
             )
-            rows = (await conn.execute(stmt)).all()
             # End the read transaction between batches: no snapshot held across the stream.
             await conn.rollback()
             if not rows:

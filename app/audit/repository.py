@@ -1,14 +1,21 @@
-"""The audit domain's queries: search, export ranges and batches, checkpoints."""
+"""Every query of the audit domain: the auditors' search, export ranges and batches, the
+sealer's chain head and horizon, the verifier's walk, and the signed checkpoints.
+
+Most run on a connection of their own (the sealer, the verifier and the export each hold a
+transaction of their own shape), so they take an AsyncConnection; the search runs in the
+request's session.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncResult, AsyncSession
 
 from app.audit.chain import entry_columns
 from app.models.audit import AuditChainLink, AuditCheckpoint, AuditEntry
@@ -72,8 +79,11 @@ class EventFilters:
         return bool(self.non_time_conditions())
 
 
-def search_statement(filters: EventFilters, *, before_id: int | None, limit: int) -> sa.Select[Any]:
-    """Newest first, keyset on the entry id; unsealed entries included (seq and hash null)."""
+async def entries_page(
+    session: AsyncSession, filters: EventFilters, *, before_id: int | None, limit: int
+) -> Sequence[Any]:
+    """Entries matching `filters`, newest first, keyset on the entry id; unsealed entries
+    included (seq and hash null)."""
     stmt = (
         sa.select(*entry_columns(), _links.c.seq, _links.c.hash)
         .select_from(_entries.outerjoin(_links, _links.c.entry_id == _entries.c.id))
@@ -83,13 +93,14 @@ def search_statement(filters: EventFilters, *, before_id: int | None, limit: int
     )
     if before_id is not None:
         stmt = stmt.where(_entries.c.id < before_id)
-    return stmt
+    return (await session.execute(stmt)).all()
 
 
-def entry_statement(entry_id: int) -> sa.Select[Any]:
-    """One entry with its seq, hash and predecessor's hash (all null until it is sealed)."""
+async def entry_with_links(session: AsyncSession, entry_id: int) -> Any | None:
+    """One entry with its seq, hash and predecessor's hash (all null until it is sealed), or
+    None."""
     prev = _links.alias("prev")
-    return (
+    stmt = (
         sa.select(*entry_columns(), _links.c.seq, _links.c.hash, prev.c.hash.label("prev_hash"))
         .select_from(
             _entries.outerjoin(_links, _links.c.entry_id == _entries.c.id).outerjoin(
@@ -98,6 +109,7 @@ def entry_statement(entry_id: int) -> sa.Select[Any]:
         )
         .where(_entries.c.id == entry_id)
     )
+    return (await session.execute(stmt)).one_or_none()
 
 
 async def chain_head_seq(conn: AsyncConnection) -> int:
@@ -131,12 +143,12 @@ async def export_range(conn: AsyncConnection, filters: EventFilters) -> tuple[in
     return lo, int(anchor) if anchor is not None else hi
 
 
-def export_batch_statement(
-    filters: EventFilters, *, after_seq: int, last_seq: int, limit: int
-) -> sa.Select[Any]:
+async def export_batch(
+    conn: AsyncConnection, filters: EventFilters, *, after_seq: int, last_seq: int, limit: int
+) -> Sequence[Any]:
     """One keyset batch of sealed entries in seq order, each with its predecessor's hash."""
     prev = _links.alias("prev")
-    return (
+    stmt = (
         sa.select(
             _links.c.seq,
             _links.c.hash,
@@ -152,18 +164,187 @@ def export_batch_statement(
         .order_by(_links.c.seq)
         .limit(limit)
     )
+    return (await conn.execute(stmt)).all()
 
 
-def checkpoints_in_range_statement(lo: int, hi: int) -> sa.Select[Any]:
+async def checkpoints_in_range(conn: AsyncConnection, lo: int, hi: int) -> Sequence[Any]:
+    """The checkpoints of seqs `lo` to `hi`, oldest first."""
     return (
-        sa.select(_checkpoints)
-        .where(_checkpoints.c.seq >= lo, _checkpoints.c.seq <= hi)
-        .order_by(_checkpoints.c.id)
-    )
+        await conn.execute(
+            sa.select(_checkpoints)
+            .where(_checkpoints.c.seq >= lo, _checkpoints.c.seq <= hi)
+            .order_by(_checkpoints.c.id)
+        )
+    ).all()
 
 
-def checkpoints_page_statement(*, before_id: int | None, limit: int) -> sa.Select[Any]:
+async def checkpoints_page(
+    session: AsyncSession, *, before_id: int | None, limit: int
+) -> Sequence[Any]:
+    """Checkpoints, newest first, keyset on the id."""
     stmt = sa.select(_checkpoints).order_by(_checkpoints.c.id.desc()).limit(limit)
     if before_id is not None:
         stmt = stmt.where(_checkpoints.c.id < before_id)
-    return stmt
+    return (await session.execute(stmt)).all()
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+
+
+async def latest_checkpoint(conn: AsyncConnection) -> Any | None:
+    """The newest checkpoint row, or None."""
+    stmt = sa.select(_checkpoints).order_by(_checkpoints.c.id.desc()).limit(1)
+    return (await conn.execute(stmt)).first()
+
+
+async def every_checkpoint(conn: AsyncConnection) -> Sequence[Any]:
+    """Every checkpoint row, oldest first."""
+    return (await conn.execute(sa.select(_checkpoints).order_by(_checkpoints.c.id))).all()
+
+
+async def insert_checkpoint(
+    conn: AsyncConnection, *, seq: int, hash_: str, signed_at: datetime, key_id: str, signature: str
+) -> None:
+    await conn.execute(
+        sa.insert(_checkpoints).values(
+            seq=seq, hash=hash_, signed_at=signed_at, key_id=key_id, signature=signature
+        )
+    )
+
+
+# --- the chain ------------------------------------------------------------------------------
+
+# One advisory lock key for the whole cluster: "canetAUD" as a signed 64-bit integer.
+SEAL_LOCK_KEY = int.from_bytes(b"canetAUD", "big", signed=True)
+
+
+async def take_seal_lock(conn: AsyncConnection, *, wait: bool) -> bool:
+    """The cluster-wide sealing lock, held until the end of `conn`'s transaction."""
+    if wait:
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
+        return True
+    return bool(await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(SEAL_LOCK_KEY))))
+
+
+async def chain_start_time(conn: AsyncConnection) -> datetime | None:
+    """When the first entry was sealed, or None for an empty chain."""
+    return await conn.scalar(sa.select(_links.c.sealed_at).where(_links.c.seq == 1))
+
+
+async def chain_head_row(conn: AsyncConnection) -> Any | None:
+    """(seq, hash, xact_id, entry_id) of the last link; xact_id is null if its entry is gone."""
+    return (
+        await conn.execute(
+            sa.select(_links.c.seq, _links.c.hash, _entries.c.xact_id, _links.c.entry_id)
+            .select_from(_links.outerjoin(_entries, _entries.c.id == _links.c.entry_id))
+            .order_by(_links.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def link_hash_at(conn: AsyncConnection, seq: int) -> str | None:
+    return await conn.scalar(sa.select(_links.c.hash).where(_links.c.seq == seq))
+
+
+async def snapshot_xmax(conn: AsyncConnection) -> int:
+    """The first transaction id not yet completed, as of this transaction's snapshot."""
+    return int(
+        await conn.scalar(sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+        or 0
+    )
+
+
+_RUNNING_HERE = sa.text(
+    """
+    SELECT backend_xid::text::bigint FROM pg_stat_activity
+     WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND backend_xid IS NOT NULL
+    UNION ALL
+    SELECT transaction::text::bigint FROM pg_prepared_xacts
+     WHERE database = current_database()
+    """
+)
+
+
+async def running_xids_here(conn: AsyncConnection) -> list[int]:
+    """The (32-bit) ids of the transactions running, or prepared, in this database."""
+    return list((await conn.execute(_RUNNING_HERE)).scalars())
+
+
+async def entries_to_seal(
+    conn: AsyncConnection, *, after: tuple[int, int], horizon: int, limit: int
+) -> Sequence[Any]:
+    """Entries after (xact_id, id) `after` written by transactions below `horizon`, in
+    (xact_id, id) order, with the columns the chain hashes."""
+    return (
+        await conn.execute(
+            sa.select(*entry_columns())
+            .where(
+                sa.tuple_(_entries.c.xact_id, _entries.c.id) > sa.tuple_(*after),
+                _entries.c.xact_id < horizon,
+            )
+            .order_by(_entries.c.xact_id, _entries.c.id)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def insert_links(conn: AsyncConnection, links: list[dict[str, Any]]) -> None:
+    await conn.execute(sa.insert(_links), links)
+
+
+async def newest_xact_id(conn: AsyncConnection) -> int | None:
+    """The id of the newest transaction whose entries this connection sees."""
+    value = await conn.scalar(sa.select(sa.func.max(_entries.c.xact_id)))
+    return int(value) if value is not None else None
+
+
+async def oldest_unsealed_entry(conn: AsyncConnection, after: tuple[int, int]) -> Any | None:
+    """(occurred_at, xact_id) of the first entry after (xact_id, id) `after`, or None."""
+    return (
+        await conn.execute(
+            sa.select(_entries.c.occurred_at, _entries.c.xact_id)
+            .where(sa.tuple_(_entries.c.xact_id, _entries.c.id) > sa.tuple_(*after))
+            .order_by(_entries.c.xact_id, _entries.c.id)
+            .limit(1)
+        )
+    ).first()
+
+
+async def stream_chain_from(conn: AsyncConnection, start: int, *, batch: int) -> AsyncResult[Any]:
+    """The links from seq `start` on, in order, each with its entry's hashed columns (null
+    when the entry is gone), streamed `batch` rows at a time."""
+    stmt = (
+        sa.select(
+            _links.c.seq, _links.c.hash.label("link_hash"), _links.c.entry_id, *entry_columns()
+        )
+        .select_from(sa.outerjoin(_links, _entries))
+        .where(_links.c.seq >= start)
+        .order_by(_links.c.seq)
+    )
+    return await conn.stream(stmt.execution_options(yield_per=batch))
+
+
+async def head_entry_key(conn: AsyncConnection) -> Any | None:
+    """(xact_id, id) of the entry at the head of the chain, or None."""
+    return (
+        await conn.execute(
+            sa.select(_entries.c.xact_id, _entries.c.id)
+            .join(_links, _links.c.entry_id == _entries.c.id)
+            .order_by(_links.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def unsealed_entries_before(conn: AsyncConnection, key: tuple[int, int]) -> int:
+    """How many entries before (xact_id, id) `key` have no link."""
+    unsealed = ~sa.exists().where(_links.c.entry_id == _entries.c.id)
+    count: Any = (
+        sa.select(sa.func.count())
+        .select_from(_entries)
+        .where(sa.tuple_(_entries.c.xact_id, _entries.c.id) < sa.tuple_(*key))
+        .where(unsealed)
+    )
+    return int(await conn.scalar(count) or 0)

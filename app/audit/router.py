@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.audit import service
-from app.audit.export import MEDIA_TYPES, stream_export
+from app.audit.export import MEDIA_TYPES
 from app.audit.repository import EventFilters
 from app.audit.schemas import (
     AuditEntryDetail,
@@ -22,27 +22,16 @@ from app.audit.schemas import (
 )
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser
-from app.auth.permissions import Permission
-from app.core.errors import Forbidden
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
-from app.core.refusal import refuse
 from app.db import DbSession
 
 router = APIRouter(tags=["audit"])
 
 
 async def _auditor(request: Request, session: DbSession, actor: CurrentUser) -> Actor:
-    # An attempt to read the audit log by anyone else is itself worth an entry.
-    if not actor.can(Permission.AUDIT_READ):
-        await refuse(
-            session,
-            Forbidden("Only auditors may read the audit log."),
-            actor=actor,
-            action="audit.access.denied",
-            target=service.AUDIT_LOG,
-            details={"method": request.method, "path": request.url.path},
-        )
-    return actor
+    return await service.admit_auditor(
+        session, actor=actor, method=request.method, path=request.url.path
+    )
 
 
 Auditor = Annotated[Actor, Depends(_auditor, scope="function")]
@@ -101,11 +90,9 @@ async def export_events(
 ) -> StreamingResponse:
     """Stream the sealed entries of a time window as JSONL (verifiable) or CSV."""
     db = request.app.state.db
-    plan = await service.start_export(session, db, actor=actor, filters=filters, fmt=format)
-    # The body is produced after the request's transaction (and the export's own audit
-    # entry) committed; it reads through its own connection.
+    body = await service.start_export(session, db, actor=actor, filters=filters, fmt=format)
     return StreamingResponse(
-        stream_export(db, plan),
+        body,
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="canet-audit.{format}"'},
     )

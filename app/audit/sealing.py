@@ -36,18 +36,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
 
-from app.audit.chain import GENESIS_HASH, entry_columns, link_hash, record_of
+from app.audit import repository
+from app.audit.chain import GENESIS_HASH, link_hash, record_of
 from app.db import Database
-from app.models.audit import AuditChainLink, AuditEntry
 
 log = logging.getLogger(__name__)
 
-# One advisory lock key for the whole cluster: "canetAUD" as a signed 64-bit integer.
-SEAL_LOCK_KEY = int.from_bytes(b"canetAUD", "big", signed=True)
 BATCH_SIZE = 2000
 
 
@@ -55,47 +51,14 @@ class ChainBroken(RuntimeError):
     """The chain head refers to an entry that no longer exists: someone deleted it."""
 
 
-async def take_seal_lock(conn: AsyncConnection, *, wait: bool) -> bool:
-    """The cluster-wide sealing lock, held until the end of `conn`'s transaction."""
-    if wait:
-        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
-        return True
-    return bool(await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(SEAL_LOCK_KEY))))
-
-
 async def chain_head(conn: AsyncConnection) -> tuple[int, str, int, int] | None:
     """(seq, hash, xact_id, entry_id) of the last sealed entry, or None for an empty chain."""
-    row = (
-        await conn.execute(
-            select(
-                col(AuditChainLink.seq),
-                col(AuditChainLink.hash),
-                col(AuditEntry.xact_id),
-                col(AuditChainLink.entry_id),
-            )
-            .select_from(AuditChainLink)
-            .outerjoin(AuditEntry, col(AuditEntry.id) == col(AuditChainLink.entry_id))
-            .order_by(col(AuditChainLink.seq).desc())
-            .limit(1)
-        )
-    ).first()
+    row = await repository.chain_head_row(conn)
     if row is None:
         return None
     if row.xact_id is None:
         raise ChainBroken(f"audit entry {row.entry_id} sealed at seq {row.seq} is missing")
     return int(row.seq), str(row.hash), int(row.xact_id), int(row.entry_id)
-
-
-_RUNNING_HERE = sa.text(
-    """
-    SELECT backend_xid::text::bigint FROM pg_stat_activity
-     WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND backend_xid IS NOT NULL
-    UNION ALL
-    SELECT transaction::text::bigint FROM pg_prepared_xacts
-     WHERE database = current_database()
-    """
-)
 
 
 async def sealing_horizon(conn: AsyncConnection) -> int:
@@ -106,15 +69,11 @@ async def sealing_horizon(conn: AsyncConnection) -> int:
     """
     # 1. The first id not yet completed, as a 64-bit id: taken BEFORE the activity view, so
     #    a transaction that gets its id in between gets one at or above it.
-    xmax = int(
-        await conn.scalar(sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
-        or 0
-    )
+    xmax = await repository.snapshot_xmax(conn)
     # 2. Transactions running here carry 32-bit ids: widen each next to xmax (a running id is
     #    always within 2^31 of it). Those at or above xmax do not lower the horizon.
     horizon = xmax
-    running: list[int] = list((await conn.execute(_RUNNING_HERE)).scalars())
-    for xid in running:
+    for xid in await repository.running_xids_here(conn):
         delta = (xid - xmax) % 2**32
         if delta >= 2**31:
             horizon = min(horizon, xmax - (2**32 - delta))
@@ -122,23 +81,14 @@ async def sealing_horizon(conn: AsyncConnection) -> int:
 
 
 async def _seal_batch(conn: AsyncConnection, *, wait: bool, batch_size: int) -> int | None:
-    if not await take_seal_lock(conn, wait=wait):
+    if not await repository.take_seal_lock(conn, wait=wait):
         return None
     horizon = await sealing_horizon(conn)
     head = await chain_head(conn)
     seq, prev_hash, last_xact, last_id = head if head else (0, GENESIS_HASH, -1, -1)
-    entries = AuditEntry.__table__.c  # type: ignore[attr-defined]
-    rows = (
-        await conn.execute(
-            sa.select(*entry_columns())
-            .where(
-                sa.tuple_(entries.xact_id, entries.id) > sa.tuple_(last_xact, last_id),
-                entries.xact_id < horizon,
-            )
-            .order_by(entries.xact_id, entries.id)
-            .limit(batch_size)
-        )
-    ).all()
+    rows = await repository.entries_to_seal(
+        conn, after=(last_xact, last_id), horizon=horizon, limit=batch_size
+    )
     if not rows:
         return 0
     links: list[dict[str, Any]] = []
@@ -146,15 +96,15 @@ async def _seal_batch(conn: AsyncConnection, *, wait: bool, batch_size: int) -> 
         seq += 1
         prev_hash = link_hash(prev_hash, record_of(seq, row._mapping))
         links.append({"seq": seq, "entry_id": row.id, "hash": prev_hash})
-    await conn.execute(sa.insert(AuditChainLink.__table__), links)  # type: ignore[attr-defined]
+    await repository.insert_links(conn, links)
     return len(rows)
 
 
 async def _newest_visible_xact(db: Database) -> int | None:
     async with db.engine.connect() as conn:
-        value = await conn.scalar(sa.select(sa.func.max(col(AuditEntry.xact_id))))
+        value = await repository.newest_xact_id(conn)
         await conn.rollback()
-    return int(value) if value is not None else None
+    return value
 
 
 async def seal_pending(
@@ -193,17 +143,9 @@ async def seal_pending(
 
 async def oldest_unsealed(db: Database) -> tuple[datetime, int] | None:
     """(time, xact_id) of the oldest committed entry still waiting for the sealer, if any."""
-    entries = AuditEntry.__table__.c  # type: ignore[attr-defined]
     async with db.engine.connect() as conn:
         head = await chain_head(conn)
         _, _, last_xact, last_id = head if head else (0, GENESIS_HASH, -1, -1)
-        row = (
-            await conn.execute(
-                sa.select(entries.occurred_at, entries.xact_id)
-                .where(sa.tuple_(entries.xact_id, entries.id) > sa.tuple_(last_xact, last_id))
-                .order_by(entries.xact_id, entries.id)
-                .limit(1)
-            )
-        ).first()
+        row = await repository.oldest_unsealed_entry(conn, (last_xact, last_id))
         await conn.rollback()
     return (row.occurred_at, int(row.xact_id)) if row else None

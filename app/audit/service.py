@@ -8,19 +8,17 @@ in it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import repository
 from app.audit.chain import GENESIS_HASH
 from app.audit.checkpoints import as_signed
-from app.audit.export import ExportFormat, ExportPlan, plan_export
-from app.audit.repository import (
-    EventFilters,
-    checkpoints_page_statement,
-    entry_statement,
-    search_statement,
-)
+from app.audit.exceptions import EntryNotFound, MemberNotFound, NotAnAuditor
+from app.audit.export import ExportFormat, plan_export, stream_export
+from app.audit.repository import EventFilters
 from app.audit.schemas import (
     AuditEntryDetail,
     AuditEntryRead,
@@ -38,17 +36,32 @@ from app.auth.permissions import Permission
 from app.config import Settings
 from app.core import audit
 from app.core.audit import Target
-from app.core.errors import Forbidden, NotFound
 from app.core.pagination import Key, Page, decode_cursor, page
+from app.core.refusal import refuse
 from app.db import Database
 from app.identity import service as identity_service
 
 AUDIT_LOG = Target("audit_log")
 
 
+async def admit_auditor(session: AsyncSession, *, actor: Actor, method: str, path: str) -> Actor:
+    """The actor if they may read the audit log; anyone else is refused, and the attempt to
+    read the log is itself recorded."""
+    if not actor.can(Permission.AUDIT_READ):
+        await refuse(
+            session,
+            NotAnAuditor(),
+            actor=actor,
+            action="audit.access.denied",
+            target=AUDIT_LOG,
+            details={"method": method, "path": path},
+        )
+    return actor
+
+
 def _require_auditor(actor: Actor) -> None:
     if not actor.can(Permission.AUDIT_READ):
-        raise Forbidden("Only auditors may read the audit log.")
+        raise NotAnAuditor()
 
 
 def _cursor_id(cursor: str | None) -> int | None:
@@ -65,11 +78,9 @@ async def search_events(
 ) -> Page[AuditEntryRead]:
     """Entries matching `filters`, newest first."""
     _require_auditor(actor)
-    rows = (
-        await session.execute(
-            search_statement(filters, before_id=_cursor_id(cursor), limit=limit + 1)
-        )
-    ).all()
+    rows = await repository.entries_page(
+        session, filters, before_id=_cursor_id(cursor), limit=limit + 1
+    )
     items, next_cursor = page([_entry_read(row) for row in rows], limit, key=lambda e: (e.id,))
     await audit.record(
         session,
@@ -84,9 +95,9 @@ async def search_events(
 async def read_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> AuditEntryDetail:
     """One entry with its place in the chain (404 if there is none); the read is recorded."""
     _require_auditor(actor)
-    row = (await session.execute(entry_statement(entry_id))).one_or_none()
+    row = await repository.entry_with_links(session, entry_id)
     if row is None:
-        raise NotFound("No such audit entry.")
+        raise EntryNotFound()
     fields = dict(row._mapping)
     if fields["seq"] == 1:
         fields["prev_hash"] = GENESIS_HASH
@@ -102,8 +113,10 @@ async def read_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> A
 
 async def start_export(
     session: AsyncSession, db: Database, *, actor: Actor, filters: EventFilters, fmt: ExportFormat
-) -> ExportPlan:
-    """Fix the seq range of an export and record it; the caller streams it after commit."""
+) -> AsyncIterator[bytes]:
+    """Fix the seq range of an export and record it; the bytes it returns are read only as
+    they are sent, after the request's transaction (and this record) committed, through a
+    connection of their own."""
     _require_auditor(actor)
     plan = await plan_export(db, filters, fmt)
     await audit.record(
@@ -118,7 +131,7 @@ async def start_export(
             "last_seq": plan.last_seq,
         },
     )
-    return plan
+    return stream_export(db, plan)
 
 
 async def verify_chain(
@@ -161,12 +174,11 @@ async def list_checkpoints(
 ) -> Page[CheckpointRead]:
     """Signed checkpoints, newest first."""
     _require_auditor(actor)
-    rows = (
-        await session.execute(
-            checkpoints_page_statement(before_id=_cursor_id(cursor), limit=limit + 1)
-        )
-    ).all()
-    rows, next_cursor = page(rows, limit, key=lambda r: (r.id,))
+    rows, next_cursor = page(
+        await repository.checkpoints_page(session, before_id=_cursor_id(cursor), limit=limit + 1),
+        limit,
+        key=lambda r: (r.id,),
+    )
     items = [
         CheckpointRead(
             id=row.id,
@@ -226,5 +238,5 @@ async def read_member(
     """One member's directory entry (404 if there is none); the read is recorded."""
     entries = await read_member_directory(session, actor=actor, user_ids=[user_id])
     if not entries:
-        raise NotFound("No such member.")
+        raise MemberNotFound()
     return entries[0]

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.audit.chain import GENESIS_HASH, entry_columns, link_hash, record_of
+from app.audit import repository
+from app.audit.chain import GENESIS_HASH, link_hash, record_of
 from app.audit.checkpoints import all_checkpoints
 from app.audit.signing import SignedCheckpoint, key_id
 from app.db import Database
-from app.models.audit import AuditChainLink, AuditEntry
 
 STREAM_BATCH = 2000
 
@@ -93,7 +92,6 @@ async def verify_database(
 ) -> Report:
     """Recompute the sealed chain (from the genesis, or from the latest valid checkpoint)."""
     report = Report()
-    links = AuditChainLink.__table__.c  # type: ignore[attr-defined]
     async with db.engine.connect() as plain:
         # One snapshot for checkpoints, chain and strays: no false alarm from a concurrent seal.
         conn = await plain.execution_options(isolation_level="REPEATABLE READ")
@@ -102,7 +100,7 @@ async def verify_database(
         start, prev_hash = 1, GENESIS_HASH
         if since_checkpoint and anchors.by_seq:
             base = max(anchors.by_seq)
-            stored = await conn.scalar(sa.select(links.hash).where(links.seq == base))
+            stored = await repository.link_hash_at(conn, base)
             if stored != anchors.by_seq[base][0].hash:
                 report.fail(base, f"the chain at seq {base} does not match its checkpoint")
                 await conn.rollback()
@@ -110,13 +108,7 @@ async def verify_database(
             start, prev_hash = base + 1, stored
             anchors.last_good_seq = base
         report.head_seq, report.head_hash = start - 1, prev_hash
-        stmt = (
-            sa.select(links.seq, links.hash.label("link_hash"), links.entry_id, *entry_columns())
-            .select_from(sa.outerjoin(AuditChainLink.__table__, AuditEntry.__table__))  # type: ignore[attr-defined]
-            .where(links.seq >= start)
-            .order_by(links.seq)
-        )
-        result = await conn.stream(stmt.execution_options(yield_per=STREAM_BATCH))
+        result = await repository.stream_chain_from(conn, start, batch=STREAM_BATCH)
         expected = start
         async for partition in result.partitions():
             for row in partition:
@@ -156,26 +148,10 @@ async def verify_database(
 
 async def _check_strays(conn: AsyncConnection, report: Report) -> None:
     """Entries the sealer has passed over yet are not in the chain were slipped in later."""
-    entries = AuditEntry.__table__.c  # type: ignore[attr-defined]
-    links = AuditChainLink.__table__.c  # type: ignore[attr-defined]
-    head = (
-        await conn.execute(
-            sa.select(entries.xact_id, entries.id)
-            .join(AuditChainLink.__table__, links.entry_id == entries.id)  # type: ignore[attr-defined]
-            .order_by(links.seq.desc())
-            .limit(1)
-        )
-    ).first()
+    head = await repository.head_entry_key(conn)
     if head is None:
         return
-    unsealed = ~sa.exists().where(links.entry_id == entries.id)
-    count: Any = (
-        sa.select(sa.func.count())
-        .select_from(AuditEntry.__table__)  # type: ignore[attr-defined]
-        .where(sa.tuple_(entries.xact_id, entries.id) < sa.tuple_(head.xact_id, head.id))
-        .where(unsealed)
-    )
-    strays = await conn.scalar(count)
+    strays = await repository.unsealed_entries_before(conn, (head.xact_id, head.id))
     if strays:
         report.fail(
             None, f"{strays} entries older than the chain head were never sealed (inserted later)"
