@@ -33,6 +33,11 @@ import { NotificationSettings, Notifications } from './pages/live-notifications.
 import { NotFound } from './pages/notfound.js';
 import { RecoveryCodes, SignIn } from './pages/signin.js';
 import { ProvideInformation, VerifyEmail } from './pages/verify.js';
+import { ApplicationPage } from './pages/vetting-application.js';
+import { MemberVettingPage, VettingMembers } from './pages/vetting-members.js';
+import { ModerationHome } from './pages/vetting-moderation.js';
+import { MyVetting } from './pages/vetting-own.js';
+import { VettingQueue } from './pages/vetting-queue.js';
 import { currentLocation, navigate, useRoutes } from './router.js';
 import { loadMe, pendingRecoveryCodes, refreshUnread, sessionState } from './session.js';
 import { Shell } from './shell.js';
@@ -50,6 +55,15 @@ const ROUTES = [
   { path: '/forums/:forum_id/threads/:id', page: ThreadPage, access: 'member' },
   { path: '/threads/:id', page: ThreadPage, access: 'member' },
   { path: '/moderation/flags', page: FlagQueue, access: 'member' },
+  // Vetting and the moderators' menu: the API decides who sees what (a focal point their
+  // authority's applications, moderators all); what it refuses shows as not found.
+  { path: '/moderation', page: ModerationHome, access: 'member' },
+  { path: '/vetting', page: VettingQueue, access: 'member' },
+  { path: '/vetting/applications/:id', page: ApplicationPage, access: 'member' },
+  { path: '/vetting/members', page: VettingMembers, access: 'member' },
+  { path: '/vetting/members/:id', page: MemberVettingPage, access: 'member' },
+  // A member's own vetting, where its steps are shown (any member).
+  { path: '/vetting/status', page: MyVetting, access: 'member' },
   { path: '/search', page: Search, access: 'member' },
   { path: '/profile', page: Profile, access: 'member' },
   // Where a notification of no particular subject points (app/notifications/service.py).

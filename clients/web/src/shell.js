@@ -14,10 +14,30 @@ const NAVIGATION = [
   { href: '/forums', label: 'forums.nav.forums', show: (m) => m.roles.some((r) => r !== 'auditor') },
   { href: '/directory', label: 'directory.nav.directory', show: () => true },
   { href: '/finder', label: 'directory.nav.finder', show: () => true },
-  { href: '/moderation/flags', label: 'forums.nav.moderation', show: (m) => m.roles.includes('moderator') },
+  // One entry for moderators: the menu of the vetting pages and the flags queue (`within`:
+  // the section's pages, where the entry is marked current too; a path ending in / is a prefix).
+  {
+    href: '/moderation',
+    label: 'vetting.nav.moderation',
+    show: (m) => m.roles.includes('moderator'),
+    within: ['/moderation/', '/vetting', '/vetting/applications/', '/vetting/members', '/vetting/members/'],
+  },
+  {
+    href: '/vetting',
+    label: 'vetting.nav.vetting',
+    show: (m) => m.focal_point && !m.roles.includes('moderator'),
+    within: ['/vetting/applications/'],
+  },
   { href: '/audit', label: 'audit.nav.audit', show: (m) => m.roles.includes('auditor') },
   { href: '/admin', label: 'admin.nav.administration', show: (m) => m.roles.includes('admin') },
 ];
+
+/** 'page' on the entry's own page, 'true' on the other pages of its section. */
+function currentness(entry, path) {
+  if (path === entry.href) return 'page';
+  const inside = (entry.within || []).some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
+  return inside ? 'true' : undefined;
+}
 
 function LanguageSwitcher() {
   return html`
@@ -76,6 +96,7 @@ function ProfileMenu({ member }) {
             ${member.authority ? html`<p class="meta">${member.authority.name}</p>` : null}
             <p class="meta">${t('shell.roles')} ${member.roles.map((r) => t(`role.${r}`)).join(', ')}</p>
             <p><a href="/profile" onClick=${() => setOpen(false)}>${t('account.menu.profile')}</a></p>
+            <p><a href="/vetting/status" onClick=${() => setOpen(false)}>${t('vetting.menu.mine')}</a></p>
             <button type="button" class="button" onClick=${leave}>${t('shell.signOut')}</button>
           </div>`
         : null}
@@ -110,7 +131,7 @@ export function Shell({ children, bare = false }) {
             <ul>
               ${entries.map(
                 (entry) => html`<li key=${entry.href}>
-                  <a href=${entry.href} aria-current=${path === entry.href ? 'page' : undefined}>${t(entry.label)}</a>
+                  <a href=${entry.href} aria-current=${currentness(entry, path)}>${t(entry.label)}</a>
                 </li>`,
               )}
             </ul>

@@ -9,6 +9,7 @@ import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { currentLocation } from '../router.js';
 import { Progress } from './apply.js';
+import { OwnSteps } from './vetting-common.js';
 
 function statusLine(status) {
   const key = `application.status.${status}`;
@@ -16,36 +17,39 @@ function statusLine(status) {
   return text === key ? status : text;
 }
 
-function Done({ status }) {
+/** The application's status and each of its steps so far, as the API answered. */
+function Done({ answer }) {
   return html`
     <div class="notice success" role="status">
       <p>${t('verify.done')}</p>
-      <p>${t('application.statusLabel')} <strong>${statusLine(status)}</strong></p>
+      <p>${t('application.statusLabel')} <strong>${statusLine(answer.status)}</strong></p>
     </div>
+    <h2>${t('vetting.own.applicationSoFar')}</h2>
+    <${OwnSteps} steps=${answer.steps} />
     <h2>${t('progress.title')}</h2>
     <${Progress} reached=${2} />
     <p>${t('progress.mailNext')}</p>
+    <p>${t('vetting.own.afterApproval')} <a href="/vetting/status">${t('vetting.own.title')}</a></p>
   `;
 }
 
 export function VerifyEmail() {
   const token = currentLocation.value.query.get('token') || '';
-  const [status, setStatus] = useState(null);
+  const [answer, setAnswer] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const confirm = async () => {
     setBusy(true);
     setError(null);
     try {
-      const answer = await api('POST', '/auth/applications/verify', { body: { token }, anonymous: true });
-      setStatus(answer.status);
+      setAnswer(await api('POST', '/auth/applications/verify', { body: { token }, anonymous: true }));
     } catch (problem) {
       setError(problem);
     } finally {
       setBusy(false);
     }
   };
-  if (status) return html`<${Page} title=${t('verify.title')}><${Done} status=${status} /><//>`;
+  if (answer) return html`<${Page} title=${t('verify.title')}><${Done} answer=${answer} /><//>`;
   return html`
     <${Page} title=${t('verify.title')}>
       ${!token
@@ -65,7 +69,7 @@ export function VerifyEmail() {
 export function ProvideInformation() {
   const token = currentLocation.value.query.get('token') || '';
   const [response, setResponse] = useState('');
-  const [status, setStatus] = useState(null);
+  const [answer, setAnswer] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const submit = async (event) => {
@@ -73,18 +77,19 @@ export function ProvideInformation() {
     setBusy(true);
     setError(null);
     try {
-      const answer = await api('POST', '/auth/applications/information', {
-        body: { token, response },
-        anonymous: true,
-      });
-      setStatus(answer.status);
+      setAnswer(
+        await api('POST', '/auth/applications/information', {
+          body: { token, response },
+          anonymous: true,
+        }),
+      );
     } catch (problem) {
       setError(problem);
     } finally {
       setBusy(false);
     }
   };
-  if (status) return html`<${Page} title=${t('information.title')}><${Done} status=${status} /><//>`;
+  if (answer) return html`<${Page} title=${t('information.title')}><${Done} answer=${answer} /><//>`;
   const fields = fieldErrors(error, ['response']);
   return html`
     <${Page} title=${t('information.title')}>
