@@ -128,11 +128,13 @@ async def test_a_second_admin_confirms_a_moderator_grant_the_first_cannot(
     finally:
         await other.context.close()
 
-    # The member, in a third browser, has no Administration and gets the not-found page.
+    # The new moderator, in a third browser, has no Administration: each of its pages is
+    # the not-found page, even those whose reads are open to moderators or to everyone.
     third = await _own_page(browser, session, target)
     try:
-        await third.goto(web_server.http + "/admin")
-        await expect(third.get_by_role("heading", level=1)).to_have_text("Page not found")
+        for path in ("/admin", "/admin/members", f"/admin/members/{target_id}", "/admin/treaties"):
+            await third.goto(web_server.http + path)
+            await expect(third.get_by_role("heading", level=1)).to_have_text("Page not found")
         nav = third.get_by_role("navigation", name="Main")
         await expect(nav.get_by_role("link", name="Home")).to_be_visible()
         await expect(nav.get_by_role("link", name="Administration")).to_have_count(0)

@@ -1,11 +1,13 @@
 // What the administration pages share: the way back to the console, the API's refusals in
 // words, members' names for the ids the API returns, and the roles' names.
+import { useEffect, useState } from '../../vendor/preact-hooks.mjs';
 import { signal } from '../../vendor/signals.mjs';
 import { api } from '../api.js';
 import { problemMessage } from '../components.js';
 import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { onSignOut } from '../session.js';
+import { NotFound } from './notfound.js';
 
 // The API's roles (API.md "Identity and vetting"), in its order.
 export const ROLES = ['admin', 'moderator', 'auditor', 'officer', 'liaison_magistrate'];
@@ -84,4 +86,43 @@ export function MemberName({ id }) {
   const member = memberOf(id);
   if (!member) return html`<span>${t('admin.member.unknown')}</span>`;
   return html`<a href=${`/admin/members/${member.id}`}>${member.full_name}</a> <span class="meta">@${member.handle}</span>`;
+}
+
+// Whether the member administers, as the API answers it: reading the role changes waiting
+// for a second administrator is for administrators only. Asked once per session.
+let administers = null;
+onSignOut(() => {
+  administers = null;
+});
+
+function askAdministers() {
+  if (!administers) {
+    administers = api('GET', '/role-changes', { query: { status: 'pending' } }).then(
+      () => true,
+      (error) => {
+        if ([403, 404].includes(error.status)) return false;
+        administers = null; // a network failure: ask again next time
+        return true; // and let the page's own request say what went wrong
+      },
+    );
+  }
+  return administers;
+}
+
+/**
+ * The pages of the administration section: the not-found page for whoever the API does not
+ * treat as an administrator (each page's own requests are refused anyway; this keeps
+ * the section one place that others cannot see, even where a read is open to all).
+ */
+export function AdminOnly({ children }) {
+  const [allowed, setAllowed] = useState(null);
+  useEffect(() => {
+    let live = true;
+    askAdministers().then((answer) => live && setAllowed(answer));
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (allowed === false) return html`<${NotFound} />`;
+  return children;
 }

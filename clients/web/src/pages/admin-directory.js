@@ -8,7 +8,7 @@ import { Button, Field, Page } from '../components.js';
 import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
-import { AdminCrumbs, adminProblem } from './admin-common.js';
+import { AdminCrumbs, AdminOnly, adminProblem } from './admin-common.js';
 import { authorityNotice } from './directory-authority.js';
 import { useStates } from './directory-common.js';
 import { EditForm } from './directory-edit.js';
@@ -41,7 +41,7 @@ function reworded(error) {
   return new ApiError({ ...error, errors });
 }
 
-export function AuthorityNew() {
+function AuthorityNewPage() {
   const { states } = useStates();
   const submit = async (body) => {
     // Left empty is not sent: the API says which of those it needs.
@@ -168,7 +168,7 @@ function Exports() {
   `;
 }
 
-export function DirectoryTransfer() {
+function DirectoryTransferPage() {
   const [file, setFile] = useState(null);
   const [format, setFormat] = useState('json');
   const [entity, setEntity] = useState('authorities');
@@ -281,4 +281,12 @@ export function DirectoryTransfer() {
       </section>
     <//>
   `;
+}
+
+export function AuthorityNew(props) {
+  return html`<${AdminOnly}><${AuthorityNewPage} ...${props} /><//>`;
+}
+
+export function DirectoryTransfer(props) {
+  return html`<${AdminOnly}><${DirectoryTransferPage} ...${props} /><//>`;
 }

@@ -9,7 +9,7 @@ import { Button, Field, Page, Skeleton } from '../components.js';
 import { html } from '../html.js';
 import { t } from '../i18n.js';
 import { currentLocation, navigate } from '../router.js';
-import { AdminCrumbs, ROLES, adminProblem, knowMember, roleList, roleName } from './admin-common.js';
+import { AdminCrumbs, AdminOnly, ROLES, adminProblem, knowMember, roleList, roleName } from './admin-common.js';
 import { RoleChangeItem, useRoleChanges } from './admin-roles.js';
 import { LoadMore, When, usePaged } from './forums-common.js';
 import { NotFound } from './notfound.js';
@@ -82,7 +82,7 @@ function MemberRow({ member }) {
   `;
 }
 
-export function MembersList() {
+function MembersListPage() {
   const applied = filtersFrom(currentLocation.value.query);
   const key = addressOf(applied);
   const load = useCallback(
@@ -279,7 +279,7 @@ function Sessions({ member, onDone }) {
   `;
 }
 
-export function MemberPage({ params }) {
+function MemberView({ params }) {
   const [member, setMember] = useState(null);
   const [error, setError] = useState(null);
   const [actions, setActions] = useState([]);
@@ -345,9 +345,6 @@ export function MemberPage({ params }) {
       knowMember(fresh);
     });
   };
-  // Only administrators read role changes: for anyone else the API's 403 says there is
-  // nothing to manage here.
-  const manages = !(changes.error && changes.error.status === 403);
   const mine = (changes.items || []).filter((c) => c.user_id === member.id);
   const pending = mine.length
     ? html`<h3>${t('admin.member.pendingHeading')}</h3>
@@ -361,13 +358,19 @@ export function MemberPage({ params }) {
       <${AdminCrumbs} trail=${[['/admin/members', t('admin.members.title')]]} />
       ${notice ? html`<div class="notice success admin-notice" role="status" tabindex="-1"><p>${notice}</p></div>` : null}
       <${Facts} member=${member} />
-      ${manages ? html`<${Roles} member=${member} pending=${pending} onChanged=${updated} onPending=${pendingAsked} />` : null}
+      <${Roles} member=${member} pending=${pending} onChanged=${updated} onPending=${pendingAsked} />
       <${Status} member=${member} actions=${actions} onChanged=${statusChanged} />
-      ${manages
-        ? html`<${Sessions} member=${member} onDone=${(count) => announce(count
-            ? t('admin.sessions.done', { count, name: member.full_name })
-            : t('admin.sessions.none', { name: member.full_name }))} />`
-        : null}
+      <${Sessions} member=${member} onDone=${(count) => announce(count
+        ? t('admin.sessions.done', { count, name: member.full_name })
+        : t('admin.sessions.none', { name: member.full_name }))} />
     <//>
   `;
+}
+
+export function MembersList(props) {
+  return html`<${AdminOnly}><${MembersListPage} ...${props} /><//>`;
+}
+
+export function MemberPage(props) {
+  return html`<${AdminOnly}><${MemberView} ...${props} /><//>`;
 }

@@ -7,7 +7,7 @@ import { Button, ErrorSummary, Field, Page, Skeleton, fieldMessage } from '../co
 import { html } from '../html.js';
 import { formatDate, t } from '../i18n.js';
 import { currentLocation, navigate } from '../router.js';
-import { AdminCrumbs, Notice, adminNotice, adminProblem } from './admin-common.js';
+import { AdminCrumbs, AdminOnly, Notice, adminNotice, adminProblem } from './admin-common.js';
 import { AUTHORITY_TYPES, StateOptions, typeLabel, useLoad, useStates } from './directory-common.js';
 import { CheckboxGroup } from './directory-edit.js';
 import { LoadMore, usePaged } from './forums-common.js';
@@ -225,7 +225,7 @@ function TreatyRow({ treaty, names }) {
   `;
 }
 
-export function TreatyList() {
+function TreatyListPage() {
   const query = currentLocation.value.query;
   const applied = { state: query.get('state') || '', kind: KINDS.includes(query.get('kind')) ? query.get('kind') : '' };
   const key = addressOf(applied);
@@ -259,7 +259,7 @@ export function TreatyList() {
   `;
 }
 
-export function TreatyNew() {
+function TreatyNewPage() {
   const { states } = useStates();
   const save = async (body) => {
     const created = await api('POST', '/treaties', { body });
@@ -275,7 +275,7 @@ export function TreatyNew() {
   `;
 }
 
-export function TreatyEdit({ params }) {
+function TreatyEditPage({ params }) {
   const treaty = useLoad(() => api('GET', `/treaties/${params.id}`), [params.id]);
   const { states } = useStates();
   if (treaty.error && treaty.error.status === 404) return html`<${NotFound} />`;
@@ -295,4 +295,16 @@ export function TreatyEdit({ params }) {
       <${TreatyForm} key=${treaty.data.id} treaty=${treaty.data} states=${states} submitLabel=${t('admin.treaty.save')} onSave=${save} cancelHref="/admin/treaties" />
     <//>
   `;
+}
+
+export function TreatyList(props) {
+  return html`<${AdminOnly}><${TreatyListPage} ...${props} /><//>`;
+}
+
+export function TreatyNew(props) {
+  return html`<${AdminOnly}><${TreatyNewPage} ...${props} /><//>`;
+}
+
+export function TreatyEdit(props) {
+  return html`<${AdminOnly}><${TreatyEditPage} ...${props} /><//>`;
 }
