@@ -303,9 +303,27 @@ async def test_an_admin_adds_an_authority_after_field_errors(
     await page.get_by_role("button", name="Add to the directory").click()
     await expect(heading).to_have_text(name)
     await expect(page.get_by_text(f"{name} is added to the directory.")).to_be_visible()
-    # The directory's own page offers the admin its edit form.
-    await expect(page.get_by_role("link", name="Edit this entry")).to_be_visible()
     assert await _named(session, name) == 1
+
+    # The directory's own edit form, for the admin with the State among its fields.
+    await page.get_by_role("link", name="Edit this entry").click()
+    await expect(heading).to_have_text("Edit a directory entry")
+    await expect(page.get_by_label("State", exact=True)).to_have_value("CPV")
+    await page.get_by_label("Telephone").fill("call the switchboard")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(page.locator("#field-phone-error")).to_be_visible()
+    await check_page(page, "admin-authority-edit-error")
+    await page.get_by_label("Telephone").fill("+238 260 76 00")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(heading).to_have_text(name)
+    await expect(page.get_by_role("link", name="+238 260 76 00")).to_be_visible()
+
+    # The console in French.
+    await page.goto(web_server.http + "/admin")
+    await page.get_by_label("Language").select_option("fr")
+    await expect(heading).to_have_text("Administration")
+    await expect(page.get_by_role("heading", name="Membres et rôles")).to_be_visible()
+    await check_page(page, "admin-home-fr")
 
 
 async def test_an_admin_signs_a_member_out_suspends_and_reinstates_them(
