@@ -343,6 +343,8 @@ async def test_a_moderator_hides_a_post_and_works_the_flag_queue(
     try:
         await mod.goto(web_server.http + "/")
         await mod.get_by_role("link", name="Moderation").click()
+        await expect(mod.get_by_role("heading", level=1)).to_have_text("Moderation")
+        await mod.get_by_role("link", name="Reported posts").click()
         await expect(mod.get_by_role("heading", level=1)).to_have_text("Reported posts")
         flag = mod.locator(".flag").filter(has_text="Cheap translations")
         await expect(flag.get_by_text("Advertising")).to_be_visible()
