@@ -94,14 +94,22 @@ export function t(key, params = {}) {
   return interpolate(message, params);
 }
 
+// The language's conventions for dates and numbers. English follows the international
+// (day month year, 24-hour clock) form the brief asks for, not the United States' one.
+const LOCALES = { en: 'en-GB' };
+
+function locale() {
+  return LOCALES[language.value] || language.value;
+}
+
 export function formatNumber(value) {
-  return new Intl.NumberFormat(language.value).format(value);
+  return new Intl.NumberFormat(locale()).format(value);
 }
 
 /** "12 March 2026 at 14:05 CET" in the member's language and time zone. */
 export function formatDateTime(iso) {
   // Components, not dateStyle/timeStyle: those may not be combined with timeZoneName.
-  return new Intl.DateTimeFormat(language.value, {
+  return new Intl.DateTimeFormat(locale(), {
     year: 'numeric',
     month: 'long',
     day: 'numeric',
@@ -112,7 +120,7 @@ export function formatDateTime(iso) {
 }
 
 export function formatDate(iso) {
-  return new Intl.DateTimeFormat(language.value, { dateStyle: 'long' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long' }).format(new Date(iso));
 }
 
 const UNITS = [
@@ -127,7 +135,7 @@ const UNITS = [
 /** "3 days ago", "in 2 hours". */
 export function relativeTime(iso, now = Date.now()) {
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
-  const format = new Intl.RelativeTimeFormat(language.value, { numeric: 'auto' });
+  const format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
