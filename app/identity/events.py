@@ -29,7 +29,8 @@ async def vetting_decided(session: AsyncSession, event: StoredEvent, batch: Batc
         return []
     ids = {k: str(v) for k, v in event.data.items() if k.endswith("_id") or k == "decision"}
     title = "A decision was made on your membership"
-    return [Planned(recipient, "vetting_decision", "user", str(recipient), title, "/me", ids)]
+    path = "/vetting/status"
+    return [Planned(recipient, "vetting_decision", "user", str(recipient), title, path, ids)]
 
 
 async def application_waiting(
@@ -62,7 +63,13 @@ async def endorsement_requested(
     ids = {"application_id": application_id}
     return [
         Planned(
-            recipient, "vetting_endorsement", "application", application_id, title, "/vetting", ids
+            recipient,
+            "vetting_endorsement",
+            "application",
+            application_id,
+            title,
+            f"/vetting/applications/{application_id}",
+            ids,
         )
     ]
 
@@ -74,7 +81,8 @@ async def vetting_lapsing(session: AsyncSession, event: StoredEvent, batch: Batc
     expires = str(event.data.get("expires") or "")
     title = f"Your membership needs re-attestation before {expires}"
     data = {"expires": expires}
-    return [Planned(recipient, "vetting_lapsing", "user", str(recipient), title, "/profile", data)]
+    path = "/vetting/status"
+    return [Planned(recipient, "vetting_lapsing", "user", str(recipient), title, path, data)]
 
 
 event_rules.rule("vetting.decided", vetting_decided)

@@ -26,6 +26,7 @@ from app.notifications.schemas import (
 
 
 def _url(n: Notification) -> str:
+    # The same page the rule's mail links to (Planned.path in app/<domain>/events.py).
     data = n.data or {}
     if n.subject_type == "thread":
         post = data.get("post_id")
@@ -40,9 +41,9 @@ def _url(n: Notification) -> str:
         return f"/authorities/{n.subject_id}"
     if n.subject_type == "sheet" and data.get("state_code") and data.get("request_type"):
         # The directory puts a sheet's key in the data (app/directory/events.py).
-        path = f"/states/{data['state_code']}/requirements/{data['request_type']}"
-        return f"{path}?measure={data['measure']}" if data.get("measure") else path
-    return "/me"
+        sheet = f"/states/{data['state_code']}/requirements/{data['request_type']}"
+        return f"{sheet}?measure={data['measure']}" if data.get("measure") else sheet
+    return "/vetting/status" if n.subject_type == "user" else "/"
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
