@@ -18,6 +18,10 @@ import { AuditExport } from './pages/audit-export.js';
 import { AuditHowTo } from './pages/audit-howto.js';
 import { AuditSearch } from './pages/audit-search.js';
 import { AuditVerify } from './pages/audit-verify.js';
+import { CasePage } from './pages/cases-case.js';
+import { Inbox } from './pages/cases-inbox.js';
+import { Metrics } from './pages/cases-metrics.js';
+import { NewCase } from './pages/cases-new.js';
 import { AuthorityPage } from './pages/directory-authority.js';
 import { Compare } from './pages/directory-compare.js';
 import { AuthorityEdit } from './pages/directory-edit.js';
@@ -65,6 +69,11 @@ const ROUTES = [
   // A member's own vetting, where its steps are shown (any member).
   { path: '/vetting/status', page: MyVetting, access: 'member' },
   { path: '/search', page: Search, access: 'member' },
+  // Cases: the inbox and outbox, a new request, the figures, one case (after the fixed paths).
+  { path: '/cases', page: Inbox, access: 'member' },
+  { path: '/cases/new', page: NewCase, access: 'member' },
+  { path: '/cases/metrics', page: Metrics, access: 'member' },
+  { path: '/cases/:id', page: CasePage, access: 'member' },
   { path: '/profile', page: Profile, access: 'member' },
   // Where a notification of no particular subject points (app/notifications/service.py).
   { path: '/me', page: Profile, access: 'member' },

@@ -11,6 +11,7 @@ import { me, signOut, unreadNotifications } from './session.js';
 /** Navigation entries, each shown only to the roles that have its page. */
 const NAVIGATION = [
   { href: '/', label: 'nav.home', show: () => true },
+  { href: '/cases', label: 'cases.nav.cases', show: (m) => m.roles.some((r) => r === 'officer' || r === 'liaison_magistrate') },
   { href: '/forums', label: 'forums.nav.forums', show: (m) => m.roles.some((r) => r !== 'auditor') },
   { href: '/directory', label: 'directory.nav.directory', show: () => true },
   { href: '/finder', label: 'directory.nav.finder', show: () => true },

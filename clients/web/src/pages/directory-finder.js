@@ -8,6 +8,7 @@ import { Button, ErrorSummary, Page, Skeleton, problemMessage } from '../compone
 import { html } from '../html.js';
 import { formatDate, t } from '../i18n.js';
 import { currentLocation, navigate } from '../router.js';
+import { hasRole } from '../session.js';
 import {
   AUTHORITY_TYPES,
   MEASURES,
@@ -329,6 +330,9 @@ function Result({ answers, states }) {
         a: stateName(states, answers.requesting_state),
         b: stateName(states, answers.requested_state),
       })}</a></li>
+      ${hasRole('officer')
+        ? html`<li><a href=${`/cases/new?${new URLSearchParams(Object.entries(answers).filter(([, v]) => v))}`}>${t('cases.finder.startRequest')}</a></li>`
+        : null}
       <li><a href="/finder">${t('directory.finder.startAgain')}</a></li>
     </ul>
   `;
