@@ -251,7 +251,7 @@ async def test_a_request_from_the_finder_to_its_close_in_two_browsers(
     await expect(_status(page)).to_contain_text("Closed")
     await expect(page.locator(".case-action-buttons button")).to_have_count(0)
     timeline = page.locator(".case-timeline")
-    for step in ("Draft created", "Submit the request", "Acknowledge receipt", "Close the case"):
+    for step in ("Draft created", "Request submitted", "Receipt acknowledged", "Case closed"):
         await expect(timeline.get_by_text(step, exact=False).first).to_be_visible()
     async with page.expect_download() as started:
         await page.get_by_role("link", name="Download the case file").click()

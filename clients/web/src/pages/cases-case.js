@@ -32,6 +32,13 @@ import { DraftEditor } from './cases-draft.js';
 import { CaseMessages } from './cases-messages.js';
 import { CaseParticipants } from './cases-participants.js';
 
+/** What an action did, for the timeline: "Receipt acknowledged". */
+function doneLabel(action) {
+  const key = `cases.timeline.action.${action}`;
+  const text = t(key);
+  return text === key ? actionLabel(action) : text;
+}
+
 /** Who can see the case, in words (WEB.md: always visible). */
 function audienceText(item, names) {
   const requesting = authorityText(names[item.requesting_authority_id]);
@@ -51,10 +58,10 @@ function entryText(entry, people) {
     case 'receipt':
       return t('cases.timeline.received');
     case 'transition':
-      return t('cases.timeline.transition', { action: actionLabel(entry.action), from: statusLabel(entry.from_status), to: statusLabel(entry.to_status) });
+      return t('cases.timeline.transition', { action: doneLabel(entry.action), from: statusLabel(entry.from_status), to: statusLabel(entry.to_status) });
     case 'deadline_notice':
       return t('cases.timeline.delay', {
-        action: actionLabel(entry.action),
+        action: doneLabel(entry.action),
         date: data.new_deadline ? formatDate(`${data.new_deadline}T12:00:00Z`) : '',
       });
     case 'draft_shared':
@@ -94,8 +101,7 @@ function Timeline({ entries, error, people, names }) {
                   name: entry.actor_name,
                   authority: entry.actor_authority_id ? authorityText(names[entry.actor_authority_id]) : '',
                 })
-              : t('cases.timeline.bySystem')}
-            · <${When} iso=${entry.created_at} />
+              : t('cases.timeline.bySystem')}${' · '}<${When} iso=${entry.created_at} />
           </p>
           ${entry.data && entry.data.ground ? html`<p>${t('cases.timeline.ground', { ground: groundLabel(entry.data.ground) })}</p>` : null}
           ${entry.note ? html`<p class="case-event-note">${entry.note}</p>` : null}
@@ -278,7 +284,7 @@ export function CasePage({ params }) {
       <p class="case-audience"><span class="audience-label">${t('cases.audience.label')}</span> ${audienceText(item, names)}</p>
       <p class="visually-hidden" role="status" aria-live="polite">${announcement}</p>
       ${editingDraft ? null : actions}
-      <div class="case-layout">
+      <div class=${editingDraft ? 'case-layout case-layout-single' : 'case-layout'}>
         <div class="case-main">
           ${editingDraft
             ? html`

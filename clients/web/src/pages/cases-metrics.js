@@ -66,7 +66,7 @@ function BarChart({ id, title, unit, labels, series }) {
         ${ticks.map(
           (tick, i) => html`<g key=${i}>
             <line class="case-chart-grid" x1=${left} x2=${width - 4} y1=${y(tick)} y2=${y(tick)} />
-            <text class="case-chart-axis" x=${left - 6} y=${y(tick) + 4} text-anchor="end">${number(tick, 0)}</text>
+            <text class="case-chart-axis" x=${left - 6} y=${y(tick) + 4} text-anchor="end">${number(tick, max < 10 ? 1 : 0)}</text>
           </g>`,
         )}
         ${labels.map(
