@@ -79,6 +79,10 @@ async def test_a_second_admin_confirms_a_moderator_grant_the_first_cannot(
     await check_page(page, "admin-members")
     await page.get_by_role("link", name="Ana Souza").click()
     await expect(heading).to_have_text("Ana Souza")
+    # The navigation says which section this page is in.
+    await expect(nav.get_by_role("link", name="Administration")).to_have_attribute(
+        "aria-current", "true"
+    )
     await expect(page.get_by_text("Procuradoria-Geral", exact=True)).to_be_visible()
 
     # Granting moderator waits for a second administrator.

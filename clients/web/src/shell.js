@@ -30,7 +30,7 @@ const NAVIGATION = [
     within: ['/vetting/applications/'],
   },
   { href: '/audit', label: 'audit.nav.audit', show: (m) => m.roles.includes('auditor') },
-  { href: '/admin', label: 'admin.nav.administration', show: (m) => m.roles.includes('admin') },
+  { href: '/admin', label: 'admin.nav.administration', show: (m) => m.roles.includes('admin'), within: ['/admin/'] },
 ];
 
 /** 'page' on the entry's own page, 'true' on the other pages of its section. */
