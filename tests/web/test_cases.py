@@ -19,6 +19,7 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.directory import Authority
 from tests.factories import Member, make_member
 from tests.servers import Server
 from tests.web.conftest import check_page, sign_in
@@ -461,3 +462,69 @@ async def test_a_request_is_drafted_and_submitted_with_the_keyboard_alone(
     await page.keyboard.press("Enter")
     await expect(_status(page)).to_contain_text("Submitted", timeout=LONG)
     await check_page(page, "case-submitted-keyboard")
+
+
+async def test_an_observer_is_invited_for_a_time_and_the_invitation_ended(
+    web_server: Server,
+    browser: Browser,
+    context: BrowserContext,
+    page: Page,
+    session: AsyncSession,
+) -> None:
+    ids = await seed_directory(session)
+    claire = await member_of(session, ids["fra"], name="Claire Martin")
+    authority = await session.get(Authority, ids["bra"])
+    marta = await make_member(
+        session,
+        roles=["liaison_magistrate"],
+        authority=authority,
+        full_name="Marta Lima",
+        handle="marta.lima",
+    )
+    await session.commit()
+    case = await _new_case(web_server, claire, ids["ita"], title="Hearing in Rome")
+    await sign_in(context, session, claire)
+    await page.goto(f"{web_server.http}/cases/{case['id']}")
+    people = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Observers and assigned officers")
+    )
+    await expect(people.get_by_text("No observer follows this case.")).to_be_visible(timeout=LONG)
+
+    invite = page.locator(".case-invite")
+    await invite.get_by_role("button", name="Invite").click()
+    await expect(invite.get_by_role("alert")).to_contain_text("There is a problem")
+    await invite.get_by_label("Member's handle").fill("@marta.lima")
+    until = date.today() + timedelta(days=14)
+    await invite.get_by_label("Invitation ends on").fill(until.isoformat())
+    await invite.get_by_role("button", name="Invite").click()
+    observer = people.locator("li").filter(has_text="Marta Lima")
+    await expect(observer.get_by_text("Observer", exact=True)).to_be_visible(timeout=LONG)
+    await expect(observer.get_by_text(re.compile(f"Until {until.day} "))).to_be_visible()
+    await expect(
+        page.locator(".case-timeline").get_by_text(re.compile("Marta Lima invited as observer"))
+    ).to_be_visible()
+
+    # She follows the case, and is offered no action.
+    async with _person(browser, session, marta) as marta_page:
+        await marta_page.goto(f"{web_server.http}/cases/{case['id']}")
+        await expect(marta_page.locator("main h1")).to_contain_text("Hearing in Rome")
+        await expect(marta_page.get_by_text("You follow this case as an observer")).to_be_visible()
+        await expect(marta_page.locator(".case-action-buttons")).to_have_count(0)
+        await expect(
+            marta_page.locator(".case-composer").get_by_label("Consultation")
+        ).to_have_count(0)
+        await check_page(marta_page, "case-observer")
+
+        await observer.get_by_role("button", name="End the invitation").click()
+        await expect(observer.get_by_text(re.compile("Invitation ended on"))).to_be_visible(
+            timeout=LONG
+        )
+        await marta_page.reload()
+        await expect(marta_page.locator("main h1")).to_have_text("Page not found", timeout=LONG)
+
+    await page.get_by_label("Language").select_option("fr")
+    await expect(
+        page.get_by_role("heading", name="Observateurs et agents désignés")
+    ).to_be_visible()
+    await expect(page.get_by_role("heading", name="Chronologie")).to_be_visible()
+    await check_page(page, "case-fr")

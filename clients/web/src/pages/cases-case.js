@@ -279,7 +279,7 @@ export function CasePage({ params }) {
         <${DeadlineFlag} item=${item} />
         ${item.urgency === 'urgent' ? html`<span class="badge">${t('cases.urgency.urgent')}</span>` : null}
         ${item.confidential ? html`<span class="badge">${t('cases.case.confidentialYes')}</span>` : null}
-        <span class="meta">${t('cases.case.yourSide', { side: sideLabel(item.side) })}</span>
+        <span class="meta">${item.side === 'observer' ? t('cases.case.youObserve') : t('cases.case.yourSide', { side: sideLabel(item.side) })}</span>
       </p>
       <p class="case-audience"><span class="audience-label">${t('cases.audience.label')}</span> ${audienceText(item, names)}</p>
       <p class="visually-hidden" role="status" aria-live="polite">${announcement}</p>

@@ -82,7 +82,10 @@ export function CaseParticipants({ caseId, round, manage, onChanged, onLoaded })
   else if (!people) list = html`<${Skeleton} rows=${2} />`;
   else {
     const shown = people.filter((p) => p.role === 'observer' || p.active);
-    list = shown.length
+    const observers = people.filter((p) => p.role === 'observer');
+    list = html`
+      ${observers.length ? null : html`<p class="empty">${t('cases.observers.none')}</p>`}
+      ${shown.length
       ? html`<ul class="case-people">
           ${shown.map(
             (p) => html`<li key=${p.user_id}>
@@ -102,7 +105,7 @@ export function CaseParticipants({ caseId, round, manage, onChanged, onLoaded })
             </li>`,
           )}
         </ul>`
-      : html`<p class="empty">${t('cases.observers.none')}</p>`;
+      : null}`;
   }
   return html`
     <section aria-labelledby="people-heading" class="case-panel-section">
