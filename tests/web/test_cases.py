@@ -17,8 +17,10 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.cases import Case
 from app.models.directory import Authority
 from tests.factories import Member, make_member
 from tests.servers import Server
@@ -348,6 +350,28 @@ async def test_refusal_is_offered_only_after_a_consultation(
     await form.get_by_role("button", name="Confirm: Report a delay").click()
     await expect(page.locator(".case-timeline")).to_contain_text("new expected date", timeout=LONG)
     await check_page(page, "case-delay")
+
+    # A case past its due date comes first in the inbox and says so in words.
+    late = await _new_case(web_server, claire, ids["ita"], title="Third request")
+    await session.execute(
+        update(Case)
+        .where(Case.id == late["id"])
+        .values(
+            deadline=date.today() - timedelta(days=2), due_date=date.today() - timedelta(days=2)
+        )
+    )
+    await session.commit()
+    await page.goto(f"{web_server.http}/cases?box=inbox")
+    rows = page.locator(".case-row")
+    await expect(rows).to_have_count(3, timeout=LONG)
+    await expect(rows.first).to_contain_text(late["reference"])
+    await expect(rows.first.get_by_text("Overdue", exact=True)).to_be_visible()
+    await expect(page.get_by_text("1 overdue")).to_be_visible()
+    await page.get_by_label("Deadline").select_option("true")
+    await page.get_by_role("button", name="Show cases").click()
+    await expect(page).to_have_url(re.compile(r"box=inbox&overdue=true"))
+    await expect(rows).to_have_count(1, timeout=LONG)
+    await check_page(page, "case-inbox-overdue")
 
 
 async def test_others_get_the_not_found_page_and_never_see_the_case(
