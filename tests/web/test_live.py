@@ -23,6 +23,9 @@ from tests.web.conftest import check_page, sign_in
 WS = re.compile(r"/api/v1/ws$")
 EVENTS = re.compile(r"/api/v1/events(\?|$)")
 WAIT = 20_000  # ms: bounded waits for what arrives live (reconnects back off for seconds)
+# After the cable is mended: the client's next attempt may be up to 30 s away (its backoff
+# grew while the cable was cut), then the catch-up and the server's derivation follow.
+CATCH_UP = 60_000
 
 # A page of this origin that loads the client's own live.js and writes down, in order, every
 # event it delivers: the engine observed from outside, with nothing exposed in the client.
@@ -267,8 +270,8 @@ async def test_events_missed_while_cut_off_arrive_once_each_in_order(
             await api.post(author, thread["id"], f"Reply while cut off {n}")
         cable.mend()
 
-        await expect(posts).to_have_count(5, timeout=WAIT)
-        await expect(state).to_have_text("online", timeout=WAIT)
+        await expect(posts).to_have_count(5, timeout=CATCH_UP)
+        await expect(state).to_have_text("online", timeout=CATCH_UP)
         got = await delivered(page)
         # Once each, in order, and exactly what the server says this member may see.
         ids = [i for i, _ in got]
@@ -432,9 +435,9 @@ async def test_the_client_says_it_is_offline_and_catches_up_when_back(
         thread = await api.thread(author, forum.id, "While you were away", "Hello @olu.offline")
         cable.mend()
 
-        await expect(banner).to_have_count(0, timeout=WAIT)
+        await expect(banner).to_have_count(0, timeout=CATCH_UP)
         mention = page.get_by_role("link", name="You were mentioned in a forum post")
-        await expect(mention).to_have_count(1, timeout=WAIT)
+        await expect(mention).to_have_count(1, timeout=CATCH_UP)
         assert f"/threads/{thread['id']}#post-" in (await mention.get_attribute("href") or "")
         await expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_contain_text(
             "1"
@@ -535,9 +538,9 @@ async def test_posts_made_while_the_reader_was_cut_off_appear_once_each(
                 await reply_in_page(writer_page, text)
             cable.mend()
 
-            await expect(banner).to_have_count(0, timeout=WAIT)
+            await expect(banner).to_have_count(0, timeout=CATCH_UP)
             for text in meanwhile:
-                await expect(post_saying(page, text)).to_have_count(1, timeout=WAIT)
+                await expect(post_saying(page, text)).to_have_count(1, timeout=CATCH_UP)
             await expect(post_saying(page, "Before the cut")).to_have_count(1)
             await expect(page.locator("#thread-posts article.post")).to_have_count(5)
     finally:
