@@ -48,7 +48,8 @@ def sign_in_help(ctx: DemoContext, base_url: str) -> str:
         [
             f"Demo network ready at {base_url} (API docs at {base_url.rstrip('/')}/docs).",
             *ctx.lines,
-            "Sign in: POST /api/v1/auth/login {email, password} -> challenge_token;",
+            f"Open {base_url.rstrip('/')}/ in a browser and sign in with one of these accounts.",
+            "From a script: POST /api/v1/auth/login {email, password} -> challenge_token;",
             "then POST /api/v1/auth/mfa/verify {challenge_token, code}.",
         ]
     )
