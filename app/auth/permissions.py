@@ -84,6 +84,11 @@ ROLE_NAMES: frozenset[str] = frozenset(r.value for r in Role)
 PRIVILEGED_ROLES: frozenset[str] = frozenset({Role.ADMIN.value, Role.MODERATOR.value})
 
 
+def roles_granting(permission: Permission) -> list[str]:
+    """The roles whose holders have `permission`, sorted (for a query on members' roles)."""
+    return sorted(role.value for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
+
+
 def permissions_for(roles: frozenset[str] | set[str]) -> frozenset[Permission]:
     granted: set[Permission] = set()
     for role in roles:

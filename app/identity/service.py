@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.permissions import ROLE_PERMISSIONS, Permission
+from app.auth.permissions import Permission, roles_granting
 from app.identity import repository
 from app.identity.repository import MemberWithAuthority
 from app.models.identity import User
@@ -68,8 +68,7 @@ async def directory_entries(
 
 async def active_member_ids_with(session: AsyncSession, permission: Permission) -> list[uuid.UUID]:
     """Active members whose roles grant `permission` (moderators, vetting reviewers...)."""
-    roles = [role.value for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
-    return await repository.active_member_ids_with_roles(session, roles)
+    return await repository.active_member_ids_with_roles(session, roles_granting(permission))
 
 
 # -- members in SQL: for other domains' reads that must stay one statement ------------------
@@ -107,9 +106,7 @@ def in_good_standing(members: sa.Subquery) -> sa.ColumnElement[bool]:
 
 def has_role_for(members: sa.Subquery, permission: Permission) -> sa.ColumnElement[bool]:
     """True for the rows of `member_rows` holding a role that grants `permission`."""
-    roles = sorted(
-        role.value for role, granted in ROLE_PERMISSIONS.items() if permission in granted
-    )
+    roles = roles_granting(permission)
     return members.c.roles.overlap(sa.cast(sa.literal(roles), members.c.roles.type))
 
 
@@ -117,18 +114,7 @@ async def active_focal_points_of(
     session: AsyncSession, authority_ids: list[uuid.UUID]
 ) -> list[User]:
     """Active focal points of any of the authorities, by full name (one query)."""
-    if not authority_ids:
-        return []
-    rows = await session.execute(
-        sa.select(User)
-        .where(
-            col(User.authority_id).in_(authority_ids),
-            col(User.focal_point).is_(True),
-            col(User.status) == "active",
-        )
-        .order_by(col(User.full_name))
-    )
-    return list(rows.scalars())
+    return await repository.active_focal_points(session, authority_ids)
 
 
 # A member as the functions above hand them to other domains: read it, never write it.

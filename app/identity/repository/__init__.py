@@ -26,6 +26,7 @@ from app.identity.repository.maintenance import (
 )
 from app.identity.repository.members import (
     MemberWithAuthority,
+    active_focal_points,
     active_member_ids_with_roles,
     active_members_by_handles,
     active_members_of_authorities_or_ids,
@@ -74,6 +75,7 @@ from app.identity.repository.tokens import (
 
 __all__ = [
     "MemberWithAuthority",
+    "active_focal_points",
     "active_member_ids_with_roles",
     "active_members_by_handles",
     "active_members_of_authorities_or_ids",

@@ -173,6 +173,22 @@ async def active_member_ids_with_roles(session: AsyncSession, roles: list[str]) 
     return list(rows.scalars())
 
 
+async def active_focal_points(session: AsyncSession, authority_ids: list[uuid.UUID]) -> list[User]:
+    """Active focal points of any of the authorities, by full name."""
+    if not authority_ids:
+        return []
+    rows = await session.execute(
+        select(User)
+        .where(
+            col(User.authority_id).in_(authority_ids),
+            col(User.focal_point).is_(True),
+            col(User.status) == "active",
+        )
+        .order_by(col(User.full_name))
+    )
+    return list(rows.scalars())
+
+
 async def focal_point_ids(session: AsyncSession, authority_id: uuid.UUID) -> list[uuid.UUID]:
     """The authority's active focal points."""
     statement = select(col(User.id)).where(
