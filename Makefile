@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest fmt lock bench bench-full bench-web clean
+.PHONY: run test lint typecheck pytest fmt lock bench bench-full bench-web clean \
+	cluster-test restore-drill fuzz audit-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,26 @@ bench-full: $(STAMP)
 # The web client's first load in Chromium: compressed bytes, and time until sign-in is usable.
 bench-web: $(STAMP)
 	$(BIN)/python -m bench.webclient
+
+# Three canet nodes behind HAProxy on a PostgreSQL of their own, with nodes killed and rolled
+# and the database restarted mid-run (tests/cluster). make test runs a short form.
+cluster-test: $(STAMP)
+	CANET_CLUSTER_FULL=1 $(BIN)/pytest -q -p no:cacheprovider tests/cluster
+
+# Back up, restore into a fresh cluster with the keys supplied apart, verify (tests/operations).
+# make test runs a short form.
+restore-drill: $(STAMP)
+	CANET_RESTORE_FULL=1 $(BIN)/pytest -q -p no:cacheprovider tests/operations/test_restore_drill.py
+
+# Hostile input at every operation of the OpenAPI document, as every role; make test runs a
+# short form with few examples per operation.
+fuzz: $(STAMP)
+	CANET_FUZZ_FULL=1 $(BIN)/pytest -q -p no:cacheprovider tests/fuzz
+
+# Known vulnerabilities in the locked dependencies. Needs the vulnerability database online,
+# so it is not part of make test (a hosted CI workflow runs it daily).
+audit-deps: $(STAMP)
+	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --no-deps
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
