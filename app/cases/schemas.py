@@ -325,22 +325,35 @@ class CaseExport(BaseModel):
     handling_codes: dict[str, str]
 
 
+# A figure that counts cases the viewer's authority is not party to is withheld when it rests
+# on fewer than this many cases: a count of 1 or 2 would single a case out to an outsider.
+MIN_CELL = 3
+_WITHHELD = (
+    f"null when withheld: fewer than {MIN_CELL} cases the viewer's authority is not party to"
+)
+
+
 class Percentiles(BaseModel):
-    n: int
+    n: int | None = Field(description=f"cases measured; {_WITHHELD}")
     median: float | None
     p90: float | None
 
 
 class CaseStats(BaseModel):
-    cases: int
-    by_status: dict[str, int]
-    by_outcome: dict[str, int]
-    overdue: int
+    cases: int | None = Field(description=f"cases counted; {_WITHHELD}")
+    by_status: dict[str, int] = Field(description="counts by status (withheld ones left out)")
+    by_outcome: dict[str, int] = Field(description="counts by outcome (withheld ones left out)")
+    overdue: int | None = Field(description=f"open past their due date; {_WITHHELD}")
     hours_to_acknowledge: Percentiles
     days_to_execute: Percentiles
-    refusal_grounds: dict[str, int]
-    convention_basis: int
+    refusal_grounds: dict[str, int] = Field(description="counts by ground (withheld ones left out)")
+    convention_basis: int | None = Field(description=f"on the Convention; {_WITHHELD}")
     convention_basis_share: float | None
+    withheld: bool = Field(
+        default=False,
+        description=f"some figure here rested on fewer than {MIN_CELL} cases the viewer's "
+        "authority is not party to, and was left out or set to null",
+    )
 
 
 class PairStats(CaseStats):

@@ -143,9 +143,19 @@ async def test_metrics_scope_and_csv(
     assert network["authority_id"] is None
     assert network["total"]["cases"] == 6
     assert network["outgoing"] is None
-    assert len(network["pairs"]) == 3
+    # The administrator is party to none of these cases: the two pairs with one case each are
+    # left out, and within the pair of four, every figure resting on 1 or 2 cases is withheld.
+    [pair] = network["pairs"]
+    assert (pair["requesting_authority_id"], pair["cases"]) == (str(net.fra.id), 4)
+    assert pair["withheld"] is True
+    assert pair["by_status"] == {} and pair["refusal_grounds"] == {}
+    assert pair["overdue"] is None
+    assert pair["convention_basis"] is None and pair["convention_basis_share"] is None
+    assert pair["hours_to_acknowledge"]["n"] == 4
+    assert pair["days_to_execute"] == {"n": None, "median": None, "p90": None}  # 2 executed
     one = await _metrics(client, net.admin, f"?authority_id={net.bra.id}")
-    assert one["incoming"]["cases"] == 1
+    assert one["incoming"]["cases"] is None and one["incoming"]["withheld"] is True
+    assert one["incoming"]["by_status"] == {} and one["pairs"] == []
 
     exported = await client.get("/api/v1/cases/metrics?format=csv", headers=net.fr.headers)
     assert exported.status_code == 200
@@ -170,3 +180,37 @@ async def test_metrics_do_not_count_restricted_cases_for_unassigned_officers(
         figures = await _metrics(client, member)
         assert figures["total"]["cases"] == 0
         assert figures["pairs"] == []
+
+
+async def test_restricted_cases_count_only_for_those_who_may_open_them(
+    client: httpx.AsyncClient, net: Network
+) -> None:
+    """An administrator's network-wide figures never count a restricted case: with one case
+    in the network, a count of 1 would tell an outsider that it exists."""
+    for _ in range(3):
+        await submitted_case(client, net, restricted=True)
+    figures = await _metrics(client, net.admin)
+    assert figures["total"]["cases"] == 0
+    assert figures["total"]["withheld"] is False
+    assert figures["pairs"] == []
+    csv_rows = await client.get("/api/v1/cases/metrics?format=csv", headers=net.admin.headers)
+    assert [row["cases"] for row in csv.DictReader(io.StringIO(csv_rows.text))] == ["0"]
+    # The focal points of both sides and the assigned officer count all three.
+    for member in (net.fr, net.fr_focal, net.it_focal):
+        assert (await _metrics(client, member))["total"]["cases"] == 3
+
+
+async def test_an_officer_sees_the_small_figures_of_their_own_cases(
+    client: httpx.AsyncClient, session: AsyncSession, net: Network
+) -> None:
+    """Cells under 3 are withheld only from outsiders: an officer sees the single refusal of
+    their own authority's pair, the administrator does not."""
+    await _seed(session, net)
+    own = await _metrics(client, net.fr)
+    pair = next(p for p in own["pairs"] if p["requesting_authority_id"] == str(net.fra.id))
+    assert pair["refusal_grounds"] == {"ne_bis_in_idem": 1}
+    assert pair["overdue"] == 1 and pair["withheld"] is False
+    assert own["total"]["withheld"] is False
+    network = await _metrics(client, net.admin)
+    assert network["total"]["refusal_grounds"] == {}
+    assert network["total"]["by_status"] == {}

@@ -17,8 +17,10 @@ from app.cases.constants import CONVENTION_BASES, OPEN_STATUSES
 _SETS = "GROUPING SETS ((c.requesting_authority_id, c.requested_authority_id), "
 _SETS += "(c.requesting_authority_id), (c.requested_authority_id), ())"
 
-# Drafts are never counted: the requested side does not know of them. With a viewer, a case
-# restricted to its assigned officers counts only if the viewer is one of them.
+# Drafts are never counted: the requested side does not know of them. A case restricted to
+# its assigned officers counts only for those who may open it (case_side in cases.access): its
+# assigned officers and the focal points of its two authorities. Nobody else, administrators
+# included, learns from a count that it exists.
 _FIGURES_FILTER = """
     c.status <> 'draft'
     AND (CAST(:authority AS uuid) IS NULL
@@ -26,7 +28,9 @@ _FIGURES_FILTER = """
          OR c.requested_authority_id = CAST(:authority AS uuid))
     AND (CAST(:since AS timestamptz) IS NULL OR c.submitted_at >= CAST(:since AS timestamptz))
     AND (CAST(:until AS timestamptz) IS NULL OR c.submitted_at < CAST(:until AS timestamptz))
-    AND (CAST(:viewer AS uuid) IS NULL OR NOT c.restricted OR EXISTS (
+    AND (NOT c.restricted
+         OR CAST(:focal_authority AS uuid) IN (c.requesting_authority_id, c.requested_authority_id)
+         OR EXISTS (
          SELECT 1 FROM case_participants p
          WHERE p.case_id = c.id AND p.user_id = CAST(:viewer AS uuid) AND p.role = 'assigned'
            AND p.revoked_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > now())))
@@ -74,14 +78,16 @@ _BREAKDOWN = sa.text(
 
 def _figures_params(
     authority_id: uuid.UUID | None,
-    viewer_id: uuid.UUID | None,
+    viewer_id: uuid.UUID,
+    focal_authority_id: uuid.UUID | None,
     since: datetime | None,
     until: datetime | None,
     today: date,
 ) -> dict[str, Any]:
     return {
         "authority": str(authority_id) if authority_id else None,
-        "viewer": str(viewer_id) if viewer_id else None,
+        "viewer": str(viewer_id),
+        "focal_authority": str(focal_authority_id) if focal_authority_id else None,
         "since": since,
         "until": until,
         "today": today,
@@ -94,15 +100,17 @@ async def figures_by_level(
     session: AsyncSession,
     *,
     authority_id: uuid.UUID | None,
-    viewer_id: uuid.UUID | None,
+    viewer_id: uuid.UUID,
+    focal_authority_id: uuid.UUID | None,
     since: datetime | None,
     until: datetime | None,
     today: date,
 ) -> Sequence[sa.Row[Any]]:
     """Counts and turnaround percentiles per pair, as requesting, as requested and in total
     (`g` tells which), of the cases submitted in the window that involve `authority_id`
-    (all if None) and that `viewer_id` may count (all if None)."""
-    params = _figures_params(authority_id, viewer_id, since, until, today)
+    (all if None) and that `viewer_id` (a focal point of `focal_authority_id`, if set) may
+    count."""
+    params = _figures_params(authority_id, viewer_id, focal_authority_id, since, until, today)
     return (await session.execute(_FIGURES, params)).all()
 
 
@@ -110,11 +118,12 @@ async def breakdown_by_level(
     session: AsyncSession,
     *,
     authority_id: uuid.UUID | None,
-    viewer_id: uuid.UUID | None,
+    viewer_id: uuid.UUID,
+    focal_authority_id: uuid.UUID | None,
     since: datetime | None,
     until: datetime | None,
     today: date,
 ) -> Sequence[sa.Row[Any]]:
     """The same cases counted by status, outcome and refusal ground at each level."""
-    params = _figures_params(authority_id, viewer_id, since, until, today)
+    params = _figures_params(authority_id, viewer_id, focal_authority_id, since, until, today)
     return (await session.execute(_BREAKDOWN, params)).all()

@@ -23,7 +23,7 @@ from app.cases.access import deny
 from app.cases.constants import CASE_STATUSES, OUTCOME_STATUSES
 from app.cases.due_dates import today
 from app.cases.exceptions import FiguresNotForRole, OtherAuthorityFigures
-from app.cases.schemas import CaseMetrics, CaseStats, PairStats, Percentiles
+from app.cases.schemas import MIN_CELL, CaseMetrics, CaseStats, PairStats, Percentiles
 from app.core import audit
 
 Key = tuple[int, uuid.UUID | None, uuid.UUID | None]
@@ -43,6 +43,43 @@ def _check_scope(actor: Actor, authority_id: uuid.UUID | None) -> uuid.UUID | No
     raise FiguresNotForRole()
 
 
+def _small(n: int | None) -> bool:
+    return n is not None and 0 < n < MIN_CELL
+
+
+def _withhold_small(stats: dict[str, Any]) -> dict[str, Any]:
+    """An outsider's view of one level: every figure resting on 1 or 2 cases is withheld. A
+    level with fewer than 3 cases in all is withheld whole (its `cases` is None; pairs like
+    that are left out of the list, so nobody learns that the two authorities have a case)."""
+    if _small(stats["cases"]):
+        empty = Percentiles(n=None, median=None, p90=None)
+        return {
+            "cases": None,
+            "by_status": {},
+            "by_outcome": {},
+            "overdue": None,
+            "hours_to_acknowledge": empty,
+            "days_to_execute": empty,
+            "refusal_grounds": {},
+            "convention_basis": None,
+            "convention_basis_share": None,
+            "withheld": True,
+        }
+    shown = dict(stats)
+    for field in ("by_status", "by_outcome", "refusal_grounds"):
+        shown[field] = {k: n for k, n in stats[field].items() if not _small(n)}
+    for field in ("hours_to_acknowledge", "days_to_execute"):
+        if _small(stats[field].n):
+            shown[field] = Percentiles(n=None, median=None, p90=None)
+    if _small(stats["overdue"]):
+        shown["overdue"] = None
+    if _small(stats["convention_basis"]):
+        shown["convention_basis"] = None
+        shown["convention_basis_share"] = None
+    shown["withheld"] = shown != stats
+    return shown
+
+
 async def case_metrics(
     session: AsyncSession,
     *,
@@ -56,24 +93,34 @@ async def case_metrics(
         scope = _check_scope(actor, authority_id)
     except (OtherAuthorityFigures, FiguresNotForRole) as refused:
         await deny(session, actor, refused, case_id=None)
-    # An officer's figures count only the cases they may see: a case restricted to its
-    # assigned officers is not counted for their unassigned colleagues (its existence, outcome
-    # and refusal ground would show in a pair's figures). Focal points see restricted cases.
-    viewer = None
-    if not actor.can(Permission.CASE_METRICS_ALL) and not actor.focal_point:
-        viewer = actor.user_id
+    # Restricted cases count only for those who may open them (the repository's filter), so
+    # the viewer and, for a focal point, their authority go with every query.
+    assert actor.user_id is not None
+    focal = actor.authority_id if actor.focal_point and actor.has_role(Role.OFFICER) else None
     on = today()
     figures = {
         (row.g, row.req, row.reqd): row
         for row in await repository.figures_by_level(
-            session, authority_id=scope, viewer_id=viewer, since=since, until=until, today=on
+            session,
+            authority_id=scope,
+            viewer_id=actor.user_id,
+            focal_authority_id=focal,
+            since=since,
+            until=until,
+            today=on,
         )
     }
     by_status: dict[Key, dict[str, int]] = defaultdict(dict)
     by_outcome: dict[Key, dict[str, int]] = defaultdict(dict)
     grounds: dict[Key, dict[str, int]] = defaultdict(dict)
     breakdown = await repository.breakdown_by_level(
-        session, authority_id=scope, viewer_id=viewer, since=since, until=until, today=on
+        session,
+        authority_id=scope,
+        viewer_id=actor.user_id,
+        focal_authority_id=focal,
+        since=since,
+        until=until,
+        today=on,
     )
     for row in breakdown:
         key = (row.g, row.req, row.reqd)
@@ -107,22 +154,30 @@ async def case_metrics(
             "convention_basis_share": round(convention / cases, 4) if cases else None,
         }
 
+    own = actor.authority_id
+
+    def shown(key: Key) -> dict[str, Any]:
+        # A level is the viewer's own when their authority is party to every case it counts:
+        # they may see those cases anyway. Any other level is an outsider's view.
+        insider = own is not None and (own in (key[1], key[2]) or (key[0] == 3 and scope == own))
+        return stats(key) if insider else _withhold_small(stats(key))
+
     pairs = [
         PairStats(
             requesting_authority_id=cast(uuid.UUID, key[1]),
             requested_authority_id=cast(uuid.UUID, key[2]),
-            **stats(key),
+            **figures_,
         )
         for key in sorted(figures, key=str)
-        if key[0] == 0
+        if key[0] == 0 and (figures_ := shown(key))["cases"] is not None
     ]
     result = CaseMetrics(
         authority_id=scope,
         since=since,
         until=until,
-        total=CaseStats(**stats((3, None, None))),
-        outgoing=CaseStats(**stats((1, scope, None))) if scope else None,
-        incoming=CaseStats(**stats((2, None, scope))) if scope else None,
+        total=CaseStats(**shown((3, None, None))),
+        outgoing=CaseStats(**shown((1, scope, None))) if scope else None,
+        incoming=CaseStats(**shown((2, None, scope))) if scope else None,
         pairs=pairs,
     )
     await audit.record(

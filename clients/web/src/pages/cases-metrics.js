@@ -30,6 +30,9 @@ const number = (value, digits = 1) =>
     ? '–'
     : new Intl.NumberFormat(language.value, { maximumFractionDigits: digits }).format(value);
 
+// A count the API withheld (null: fewer than 3 cases the member's authority is not party to).
+const count = (value) => (value === null ? t('cases.metrics.fewerThan3') : formatNumber(value ?? 0));
+
 function statsOf(metrics, scope) {
   if (!metrics) return null;
   if (scope === 'outgoing') return metrics.outgoing;
@@ -120,7 +123,7 @@ function Monthly({ id, title, unit, months, pick }) {
 
 function Counts({ months }) {
   const labels = months.map((m) => m.label);
-  const values = months.map((m) => (m.stats ? m.stats.cases : 0));
+  const values = months.map((m) => (m.stats ? m.stats.cases ?? 0 : 0));
   const title = t('cases.metrics.casesByMonth');
   return html`
     <section class="case-metric" aria-labelledby="count-heading">
@@ -134,8 +137,8 @@ function Counts({ months }) {
             <th scope="col">${t('cases.metrics.overdue')}</th></tr></thead>
           <tbody>
             ${months.map(
-              (m, i) => html`<tr key=${m.label}><th scope="row">${m.label}</th><td>${formatNumber(values[i])}</td>
-                <td>${formatNumber(m.stats ? m.stats.overdue : 0)}</td></tr>`,
+              (m, i) => html`<tr key=${m.label}><th scope="row">${m.label}</th><td>${m.stats ? count(m.stats.cases) : formatNumber(0)}</td>
+                <td>${m.stats ? count(m.stats.overdue) : formatNumber(0)}</td></tr>`,
             )}
           </tbody>
         </table>
@@ -179,8 +182,8 @@ function Overview({ stats }) {
   const share = stats.convention_basis_share;
   return html`
     <dl class="case-facts case-overview">
-      <div><dt>${t('cases.metrics.cases')}</dt><dd>${formatNumber(stats.cases)}</dd></div>
-      <div><dt>${t('cases.metrics.overdue')}</dt><dd>${formatNumber(stats.overdue)}</dd></div>
+      <div><dt>${t('cases.metrics.cases')}</dt><dd>${count(stats.cases)}</dd></div>
+      <div><dt>${t('cases.metrics.overdue')}</dt><dd>${count(stats.overdue)}</dd></div>
       <div><dt>${t('cases.metrics.ackOverall')}</dt><dd>${t('cases.metrics.medianP90', { median: number(stats.hours_to_acknowledge.median), p90: number(stats.hours_to_acknowledge.p90), unit: t('cases.metrics.hours') })}</dd></div>
       <div><dt>${t('cases.metrics.execOverall')}</dt><dd>${t('cases.metrics.medianP90', { median: number(stats.days_to_execute.median), p90: number(stats.days_to_execute.p90), unit: t('cases.metrics.days') })}</dd></div>
       <div><dt>${t('cases.metrics.convention')}</dt><dd>
@@ -193,6 +196,7 @@ function Overview({ stats }) {
               </svg>`}
       </dd></div>
     </dl>
+    ${stats.withheld ? html`<p class="hint">${t('cases.metrics.withheld')}</p>` : null}
     ${Object.keys(stats.by_status || {}).length
       ? html`<table class="case-table">
           <caption>${t('cases.metrics.byStatus')}</caption>
@@ -223,7 +227,7 @@ function Pairs({ pairs, names, scopeAddress }) {
                 from: authorityText(names[p.requesting_authority_id]),
                 to: authorityText(names[p.requested_authority_id]),
               })}</a></th>
-              <td>${formatNumber(p.cases)}</td>
+              <td>${count(p.cases)}</td>
               <td>${t('cases.metrics.medianP90', { median: number(p.hours_to_acknowledge.median), p90: number(p.hours_to_acknowledge.p90), unit: t('cases.metrics.hoursShort') })}</td>
               <td>${t('cases.metrics.medianP90', { median: number(p.days_to_execute.median), p90: number(p.days_to_execute.p90), unit: t('cases.metrics.daysShort') })}</td>
               <td>${formatNumber(refusals)}</td>
