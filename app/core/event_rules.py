@@ -55,8 +55,9 @@ Rule = Callable[[AsyncSession, StoredEvent, Batch], Awaitable[list[Planned]]]
 Prefetch = Callable[[AsyncSession, list[StoredEvent], Batch], Awaitable[None]]
 # (session, audience id, receivers) -> ids of the receivers who may get the event now.
 AudienceResolver = Callable[[AsyncSession, uuid.UUID, Sequence[Any]], Awaitable[set[uuid.UUID]]]
-# (session, reader, subject id) -> may the reader see it now.
-ReadCheck = Callable[[AsyncSession, Any, uuid.UUID], Awaitable[bool]]
+# (session, subject id, member ids) -> those of the members who may see the subject now: one
+# query for all the recipients of an event, never one per recipient.
+ReadCheck = Callable[[AsyncSession, uuid.UUID, Sequence[uuid.UUID]], Awaitable[set[uuid.UUID]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ def prefetch(load: Prefetch) -> None:
 
 
 def read_check(subject: str, check: ReadCheck) -> None:
-    """Whether a member may still see a subject, for Planned.recheck."""
+    """Which members may still see a subject, for Planned.recheck (set-based)."""
     _claim(_read_checks, subject, check, "read check")
 
 

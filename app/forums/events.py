@@ -176,7 +176,7 @@ async def post_flagged(session: AsyncSession, event: StoredEvent, batch: Batch) 
 
 event_rules.audience("thread", thread_audience)
 event_rules.audience("forum", forum_audience)
-event_rules.read_check("thread", forums_service.can_read_thread)
+event_rules.read_check("thread", forums_service.readers_of_thread)
 event_rules.prefetch(load_posts)
 event_rules.rule("post.created", post_created)
 event_rules.rule("thread.created", thread_created)

@@ -10,6 +10,7 @@ verbs and the reads of forums, threads and posts.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,6 +88,7 @@ __all__ = [
     "move_thread",
     "pin_thread",
     "preview_post",
+    "readers_of_thread",
     "remove_group_member",
     "resolve_flag",
     "search_posts",
@@ -110,6 +112,13 @@ async def can_read_forum(session: AsyncSession, actor: Actor, forum_id: uuid.UUI
 async def can_read_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> bool:
     """Whether `actor` may read the thread (the audience of its forum)."""
     return await access.can_read_thread(session, actor, thread_id)
+
+
+async def readers_of_thread(
+    session: AsyncSession, thread_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `member_ids` who may read the thread now (for notifications, in one query)."""
+    return await repository.readers_of_thread(session, thread_id, member_ids)
 
 
 async def forum_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.auth.actor import Actor
 from app.config import Settings
 from app.core import event_rules, events
 from app.core.event_rules import Batch, Planned
@@ -43,19 +41,6 @@ def email_body(title: str, url: str, base_url: str) -> str:
         f"{title} -- sign in to read.\n\n{url}\n\n"
         "--\nYou receive this because of your canet notification settings: "
         f"{base_url}/settings/notifications\n"
-    )
-
-
-def _actor(user: User) -> Actor:
-    # A lapsed vetting takes every permission away (as on requests): no forum notification.
-    return Actor.for_member(
-        user_id=user.id,
-        roles=user.roles,
-        authority_id=user.authority_id,
-        focal_point=user.focal_point,
-        handle=user.handle,
-        vetting_expires_at=user.vetting_expires_at,
-        now=datetime.now(UTC),
     )
 
 
@@ -134,9 +119,8 @@ async def deliver(
             mode = kind.default
         if mode == "off":
             continue
-        if item.recheck is not None and not await _may_still_see(session, user, item.recheck):
-            continue
         wanted.append((user, item, mode))
+    wanted = await _still_allowed(session, wanted)
     if not wanted:
         return 0
     made = {
@@ -177,13 +161,28 @@ async def deliver(
     return len(made)
 
 
-async def _may_still_see(session: AsyncSession, user: User, recheck: tuple[str, uuid.UUID]) -> bool:
-    subject, subject_id = recheck
-    check = event_rules.read_check_for(subject)
-    if check is None:
-        log.warning("no read check for %r: notification withheld", subject)
-        return False  # fail closed: a rule asked for a check nobody declared
-    return await check(session, _actor(user), subject_id)
+async def _still_allowed(
+    session: AsyncSession, wanted: list[tuple[User, Planned, str]]
+) -> list[tuple[User, Planned, str]]:
+    """Drop the recipients who may no longer see what a notification is about: one read check
+    per subject for all its recipients (a reply's mention and its thread's reply share one)."""
+    subjects: dict[tuple[str, uuid.UUID], list[uuid.UUID]] = {}
+    for user, item, _ in wanted:
+        if item.recheck is not None:
+            subjects.setdefault(item.recheck, []).append(user.id)
+    allowed: dict[tuple[str, uuid.UUID], set[uuid.UUID]] = {}
+    for (subject, subject_id), user_ids in subjects.items():
+        check = event_rules.read_check_for(subject)
+        if check is None:
+            log.warning("no read check for %r: notification withheld", subject)
+            allowed[(subject, subject_id)] = set()  # fail closed: a check nobody declared
+        else:
+            allowed[(subject, subject_id)] = await check(session, subject_id, user_ids)
+    return [
+        (user, item, mode)
+        for user, item, mode in wanted
+        if item.recheck is None or user.id in allowed[item.recheck]
+    ]
 
 
 # Arrays in, one row per recipient; a re-run of the same event makes nothing twice.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -233,3 +234,51 @@ async def test_derivation_is_exactly_once(
         pass
     await settle(db, settings)
     assert len(await notifications_of(db, target.id)) == 1
+
+
+async def test_read_checks_are_one_query_per_subject_whatever_the_recipients(
+    db: Database, settings: Settings, session: AsyncSession
+) -> None:
+    """A mention or reply is re-checked against the thread's audience when it is derived: the
+    members who may read it are notified, the others not, and the check costs the same few
+    statements for 2 recipients as for 12."""
+    from app.core.event_rules import Planned
+    from app.models.forums import Thread
+    from app.notifications.derive import deliver
+
+    inside = [await make_member(session) for _ in range(6)]
+    outside = [await make_member(session) for _ in range(6)]
+    forum = await make_forum(
+        session, audience="group", group=await make_forum_group(session, members=inside)
+    )
+    thread = Thread(forum_id=forum.id, author_id=inside[0].id, title="Group only")
+    session.add(thread)
+    await session.commit()
+
+    async def statements_delivering(members: list, position: int) -> tuple[int, int]:  # type: ignore[type-arg]
+        planned = [
+            Planned(m.id, "mention", "thread", str(thread.id), "t", "/p", {}, ("thread", thread.id))
+            for m in members
+        ]
+        seen: list[str] = []
+        async with db.sessionmaker() as s:
+            connection = (await s.connection()).sync_connection
+
+            def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+                if conn is connection:
+                    seen.append(statement)
+
+            sa.event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+            try:
+                made = await deliver(s, position, planned, settings)
+            finally:
+                sa.event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+            await s.commit()
+        return made, len(seen)
+
+    few = await statements_delivering([inside[1], outside[1]], 1)
+    many = await statements_delivering(inside[2:] + outside[2:], 2)
+    assert few[0] == 1 and many[0] == 4
+    assert few[1] == many[1]
+    for member in outside:
+        assert await notifications_of(db, member.id) == []

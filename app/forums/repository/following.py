@@ -4,6 +4,7 @@ thread."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,3 +156,23 @@ async def follower_ids_reading_forum(
         .order_by(_MEMBERS.c.id)
     )
     return list(rows.scalars().all())
+
+
+async def readers_of_thread(
+    session: AsyncSession, thread_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `member_ids` who may read the thread now (its forum's audience, in good
+    standing): one query for the forum, one for all the members."""
+    forum = await session.scalar(
+        select(Forum)
+        .join(Thread, col(Thread.forum_id) == col(Forum.id))
+        .where(col(Thread.id) == thread_id)
+    )
+    if forum is None or not member_ids:
+        return set()
+    rows = await session.execute(
+        sa.select(_MEMBERS.c.id).where(
+            _MEMBERS.c.id.in_(list(member_ids)), member_reads_forum(_MEMBERS, forum)
+        )
+    )
+    return set(rows.scalars().all())
