@@ -32,6 +32,8 @@ from app.cases import events as cases_events
 from app.cases import service as cases_service
 from app.cases.router import router as cases_router
 from app.cases.tasks import start_deadline_monitor
+from app.catalogue import events as catalogue_events
+from app.catalogue.router import router as catalogue_router
 from app.core.mail import start_mail_sender
 from app.demo.context import DemoContext
 from app.directory import cli as directory_cli
@@ -114,6 +116,7 @@ DOMAINS: tuple[Domain, ...] = (
         search=cases_service.search_text,
         events=cases_events,
     ),
+    Domain("catalogue", router=catalogue_router, events=catalogue_events),
     Domain("realtime", router=realtime_router, starters=(start_realtime,)),
     Domain("notifications", router=notifications_router, starters=(start_notifications,)),
 )

@@ -138,6 +138,8 @@ LISTINGS: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
     ("/vetting/members", "moderator", {}, ("datetime", "uuid")),
     ("/notifications", "officer", {}, ("datetime", "uuid")),
     ("/me/followed-threads", "officer", {}, ("bool", "datetime", "uuid")),
+    ("/catalogue/entries", "officer", {}, ("datetime", "uuid")),
+    ("/catalogue/entries", "officer", {"q": "bank"}, ("float", "uuid")),
 ]
 
 

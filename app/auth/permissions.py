@@ -41,6 +41,10 @@ class Permission(StrEnum):
     CASE_CREATE = "cases.create"
     CASE_ACCESS = "cases.access"
     CASE_METRICS_ALL = "cases.metrics_all"
+    # catalogue of cases and good practice: read what is published, propose, review
+    CATALOGUE_READ = "catalogue.read"
+    CATALOGUE_CONTRIBUTE = "catalogue.contribute"
+    CATALOGUE_MODERATE = "catalogue.moderate"
     # real time and notifications
     EVENTS_RECEIVE = "events.receive"
 
@@ -51,6 +55,8 @@ _MEMBER = {
     Permission.FORUM_POST,
     Permission.SEARCH,
     Permission.EVENTS_RECEIVE,
+    Permission.CATALOGUE_READ,
+    Permission.CATALOGUE_CONTRIBUTE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -73,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VETTING_REVIEW,
             Permission.FORUM_MANAGE,
             Permission.FORUM_MODERATE,
+            Permission.CATALOGUE_MODERATE,
         }
     ),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.EVENTS_RECEIVE}),

@@ -5,6 +5,7 @@ One module per domain. A domain adds its module here so Alembic and the tests se
 
 from app.models.audit import AuditChainLink, AuditCheckpoint, AuditEntry
 from app.models.base import NAMING_CONVENTION, Timestamps, UUIDPrimaryKey, metadata, utcnow
+from app.models.catalogue import CatalogueCaseLink, CatalogueDiscussion, CatalogueEntry
 from app.models.cases import (
     Case,
     CaseAttachment,
@@ -48,6 +49,9 @@ __all__ = [
     "CaseParticipant",
     "CaseReferenceCounter",
     "CaseTimelineEntry",
+    "CatalogueCaseLink",
+    "CatalogueDiscussion",
+    "CatalogueEntry",
     "Event",
     "EventRetention",
     "Forum",

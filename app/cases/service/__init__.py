@@ -1,7 +1,9 @@
 """The cases domain's verbs: what its router calls and the only module other domains import.
 
 Cross-domain contract: `is_participant(session, actor_or_user_id, case_id)`,
-`participant_user_ids(session, case_id)`, `search_text(session, *, actor, q, limit)`.
+`participant_user_ids(session, case_id)`, `search_text(session, *, actor, q, limit)`, and for
+the catalogue `case_outline`, `sensitive_terms` and `obstacle_counts` (outlines: enumerated
+values, terms to check a text for, and counts, never a case's text).
 The modules behind it: a verb module per subject (cases, transitions, messages,
 attachments, participants, case_file, metrics), `receipts` (the `received` step), `audience`
 and `search` (what other domains ask), `shapes` (the reads and audit snapshot the verbs share).
@@ -24,6 +26,14 @@ from app.cases.service.cases import (
 )
 from app.cases.service.messages import list_messages, post_message
 from app.cases.service.metrics import case_metrics, metrics_csv
+from app.cases.service.outlines import (
+    CaseOutline,
+    ObstacleCounts,
+    SensitiveTerms,
+    case_outline,
+    obstacle_counts,
+    sensitive_terms,
+)
 from app.cases.service.participants import (
     invite_participant,
     list_participants,
@@ -34,7 +44,11 @@ from app.cases.service.search import search_text
 from app.cases.service.transitions import transition_case
 
 __all__ = [
+    "CaseOutline",
+    "ObstacleCounts",
+    "SensitiveTerms",
     "case_metrics",
+    "case_outline",
     "check_draft",
     "count_cases",
     "create_case",
@@ -49,11 +63,13 @@ __all__ = [
     "list_messages",
     "list_participants",
     "metrics_csv",
+    "obstacle_counts",
     "participant_user_ids",
     "post_message",
     "record_receipt",
     "remove_participant",
     "search_text",
+    "sensitive_terms",
     "transition_case",
     "update_case",
     "upload_attachment",
