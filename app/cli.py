@@ -50,6 +50,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             proxy_headers=True,
             forwarded_allow_ips=args.forwarded_allow_ips,
             timeout_graceful_shutdown=10,
+            # A spawned worker answers the supervisor's health check only once it has imported
+            # the app: several seconds on a busy host or a pod with a small CPU limit. Within
+            # uvicorn's default 5 s the workers were killed and respawned forever.
+            timeout_worker_healthcheck=60,
             # Event frames are ~150 bytes: per-socket deflate state costs memory and CPU per
             # client and saves nothing (measured in bench/delivery.py).
             ws_per_message_deflate=False,
