@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +73,19 @@ _CONVENTION: dict[str, dict[str, Any]] = {
         "basis for law enforcement cooperation (art. 27(2)).",
     },
 }
+
+
+# The catalogue's obstacles-and-solutions view: the finder only links to it (the directory
+# imports neither the catalogue nor cases, which compute it).
+OBSTACLES_PATH = "/api/v1/catalogue/obstacles"
+
+
+def obstacles_url(requesting_state: str, requested_state: str, measure: str | None) -> str:
+    """The API path of what the network knows of obstacles for this pair (and measure)."""
+    query = {"requesting_state": requesting_state, "requested_state": requested_state}
+    if measure:
+        query["measure"] = measure
+    return f"{OBSTACLES_PATH}?{urlencode(query)}"
 
 
 def convention_basis(
@@ -247,6 +261,7 @@ async def find_authority(
         urgent_procedure=urgent_block,
         stale=stale_items,
         warnings=warnings,
+        obstacles_url=obstacles_url(requesting, requested, measure),
     )
 
 

@@ -366,3 +366,7 @@ class FinderAnswer(BaseModel):
     urgent_procedure: dict[str, Any] | None
     stale: list[StaleItem]
     warnings: list[str]
+    obstacles_url: str = Field(
+        description="API path of the catalogue's obstacles and solutions for this pair and "
+        "measure (refusal grounds and delays on cases, counts of 3 or more only)"
+    )
