@@ -5,7 +5,6 @@ One module per domain. A domain adds its module here so Alembic and the tests se
 
 from app.models.audit import AuditChainLink, AuditCheckpoint, AuditEntry
 from app.models.base import NAMING_CONVENTION, Timestamps, UUIDPrimaryKey, metadata, utcnow
-from app.models.catalogue import CatalogueCaseLink, CatalogueDiscussion, CatalogueEntry
 from app.models.cases import (
     Case,
     CaseAttachment,
@@ -16,6 +15,7 @@ from app.models.cases import (
     CaseReferenceCounter,
     CaseTimelineEntry,
 )
+from app.models.catalogue import CatalogueCaseLink, CatalogueDiscussion, CatalogueEntry
 from app.models.directory import Authority, State
 from app.models.events import Event, EventRetention
 from app.models.forums import Forum, ForumGroup, Post, Thread
