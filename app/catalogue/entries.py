@@ -29,10 +29,11 @@ from app.catalogue.exceptions import (
 from app.catalogue.schemas import (
     CatalogueEntryCreate,
     CatalogueEntryDetail,
+    CatalogueEntryRead,
     CatalogueEntryUpdate,
     CatalogueQueueItem,
 )
-from app.catalogue.shapes import audit_snapshot, entry_detail, queue_item
+from app.catalogue.shapes import audit_snapshot, entry_detail, entry_read, queue_item
 from app.core import audit, idempotency
 from app.core.audit import Target
 from app.core.errors import ValidationFailed
@@ -140,7 +141,7 @@ async def create_entry(
         resource_id=entry_id,
     )
     if first is not None:
-        return await get_entry(session, actor=actor, entry_id=first)
+        return await entry_detail(session, await access_entry(session, actor, first))
     entry = CatalogueEntry(
         id=entry_id,
         kind="case" if data.case_id is not None else "practice",
@@ -301,9 +302,13 @@ def _search_text(entry: CatalogueEntry) -> dict[str, str]:
 
 async def get_entry(
     session: AsyncSession, *, actor: Actor, entry_id: uuid.UUID
-) -> CatalogueEntryDetail:
-    """One entry as the caller may see it, with its status and what they may do."""
+) -> CatalogueEntryDetail | CatalogueEntryRead:
+    """One entry: its working detail (status, flags, author, what the caller may do) for its
+    author, the focal points of its authorities and moderators; the public read for others,
+    which names no author (the author's authority would give away States kept to regions)."""
     view = await access_entry(session, actor, entry_id)
+    if not (view.author or view.focal_sides or view.moderator):
+        return entry_read(view.entry)
     return await entry_detail(session, view)
 
 

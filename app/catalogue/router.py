@@ -157,8 +157,11 @@ async def my_queue(session: DbSession, actor: Reader) -> list[CatalogueQueueItem
 
 
 @router.get("/catalogue/entries/{entry_id}", summary="One entry.")
-async def get_entry(entry_id: uuid.UUID, session: DbSession, actor: Reader) -> CatalogueEntryDetail:
-    """The entry, its status, its personal-data flags and what the caller may do."""
+async def get_entry(
+    entry_id: uuid.UUID, session: DbSession, actor: Reader
+) -> CatalogueEntryDetail | CatalogueEntryRead:
+    """The published entry; to its author, its authorities' focal points and moderators also
+    its status, personal-data flags, consent, review and what the caller may do."""
     return await service.get_entry(session, actor=actor, entry_id=entry_id)
 
 

@@ -88,6 +88,8 @@ async def test_a_closed_case_from_nomination_to_publication_and_back(
     outsider = net.br
     read = await client.get(f"{API}/catalogue/entries/{eid}", headers=outsider.headers)
     assert read.status_code == 200
+    # The public read: no author (their authority would name a State), no working detail.
+    assert not {"author", "flags", "created_at", "status"} & set(read.json())
     assert (await client.get(f"{API}/cases/{case_id}", headers=outsider.headers)).status_code == 404
     found = await client.get(
         f"{API}/catalogue/entries", params={"q": "bank answered"}, headers=outsider.headers
