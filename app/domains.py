@@ -8,6 +8,11 @@ this list (create_app, the background tasks, the command line, the demo seeding,
 a new domain is added here and nowhere else. Plain imports: a domain that fails to import
 fails loudly at start-up instead of silently dropping out of search or the command line.
 
+Each domain also says what a service account's token may do with its routes (`service_access`,
+app/auth/scopes.py): the scope its reads need and the scope its writes need. A domain that says
+nothing is invisible to service accounts (404 on every route), so a new domain is closed to
+them until it opens itself here.
+
 Order matters in two places: demo steps run in this order (the directory's authorities come
 before the members who belong to them), and background tasks start in this order and stop in
 reverse (realtime's hub before the notifications deriver it wakes).
@@ -26,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import cli as audit_cli
 from app.audit.router import router as audit_router
 from app.audit.tasks import start_audit_sealer
+from app.auth.scopes import HIDDEN, NO_SCOPE, Scope, ServiceAccess, service_access_guard
 from app.background import Starter
 from app.cases import demo as cases_demo
 from app.cases import events as cases_events
@@ -71,6 +77,7 @@ class Domain:
     demo: DemoStep | None = None
     search: search_service.SearchFn | None = None
     events: ModuleType | None = None
+    service_access: ServiceAccess = HIDDEN
 
 
 # Plumbing that is no domain's but runs in every worker like one.
@@ -85,6 +92,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo=directory_demo.seed,
         search=directory_service.search_text,
         events=directory_events,
+        service_access=ServiceAccess(read=Scope.DIRECTORY_READ),
     ),
     Domain(
         "identity",
@@ -93,12 +101,14 @@ DOMAINS: tuple[Domain, ...] = (
         commands=identity_cli.register,
         demo=identity_demo.seed,
         events=identity_events,
+        service_access=NO_SCOPE,
     ),
     Domain(
         "audit",
         router=audit_router,
         starters=(start_audit_sealer,),
         commands=audit_cli.register,
+        service_access=NO_SCOPE,
     ),
     Domain(
         "forums",
@@ -115,15 +125,33 @@ DOMAINS: tuple[Domain, ...] = (
         demo=cases_demo.seed,
         search=cases_service.search_text,
         events=cases_events,
+        service_access=ServiceAccess(read=Scope.CASES_READ, write=Scope.CASES_WRITE),
     ),
     Domain("catalogue", router=catalogue_router, events=catalogue_events),
-    Domain("realtime", router=realtime_router, starters=(start_realtime,)),
-    Domain("notifications", router=notifications_router, starters=(start_notifications,)),
+    Domain(
+        "realtime",
+        router=realtime_router,
+        starters=(start_realtime,),
+        service_access=ServiceAccess(read=Scope.EVENTS_READ),
+    ),
+    Domain(
+        "notifications",
+        router=notifications_router,
+        starters=(start_notifications,),
+        service_access=NO_SCOPE,
+    ),
 )
 
 
 def routers() -> list[APIRouter]:
-    return [d.router for d in DOMAINS if d.router is not None]
+    """Each domain's router, its routes guarded by the domain's `service_access`."""
+    mounted = []
+    for domain in DOMAINS:
+        if domain.router is not None:
+            guarded = APIRouter(dependencies=[service_access_guard(domain.service_access)])
+            guarded.include_router(domain.router)
+            mounted.append(guarded)
+    return mounted
 
 
 def starters() -> list[Starter]:

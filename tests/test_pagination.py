@@ -134,6 +134,7 @@ LISTINGS: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
     ("/audit/events", "auditor", {}, ("int",)),
     ("/audit/checkpoints", "auditor", {}, ("int",)),
     ("/users", "moderator", {}, ("str", "uuid")),
+    ("/service-accounts", "moderator", {}, ("datetime", "uuid")),
     ("/vetting/applications", "moderator", {}, ("datetime", "uuid")),
     ("/vetting/members", "moderator", {}, ("datetime", "uuid")),
     ("/notifications", "officer", {}, ("datetime", "uuid")),

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from app.auth.permissions import Permission, permissions_for
+from app.auth.permissions import Permission, Role, permissions_for
+from app.auth.scopes import permissions_for_scopes
 
 
 def vetting_lapsed(vetting_expires_at: datetime | None, now: datetime) -> bool:
@@ -30,6 +31,10 @@ class Actor:
     # Set by for_member only: a lapsed vetting, with every permission withheld.
     vetting_expired: bool = False
     permissions: frozenset[Permission] = field(default=frozenset())
+    # A service account (app/identity/service_accounts): its token's scopes, which alone
+    # decide its permissions.
+    service_account: bool = False
+    scopes: frozenset[str] = frozenset()
 
     @classmethod
     def for_member(
@@ -100,6 +105,40 @@ class Actor:
             user_agent=user_agent,
             request_id=request_id,
             permissions=permissions_for(role_set),
+        )
+
+    @classmethod
+    def for_service_account(
+        cls,
+        *,
+        user_id: uuid.UUID,
+        session_id: uuid.UUID,
+        authority_id: uuid.UUID | None,
+        scopes: frozenset[str] | set[str] | list[str],
+        handle: str | None,
+        full_name: str | None,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+        request_id: str | None = None,
+    ) -> Actor:
+        """A service account behind one of its tokens: an officer of its authority as far
+        as need-to-know goes (never a focal point, so restricted cases stay hidden unless it
+        is assigned to them), with the permissions of its scopes and nothing else."""
+        scope_set = frozenset(scopes)
+        return cls(
+            user_id=user_id,
+            session_id=session_id,
+            roles=frozenset({Role.OFFICER.value}),
+            authority_id=authority_id,
+            focal_point=False,
+            handle=handle,
+            full_name=full_name,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            request_id=request_id,
+            permissions=permissions_for_scopes(scope_set),
+            service_account=True,
+            scopes=scope_set,
         )
 
     @classmethod

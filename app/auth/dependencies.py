@@ -2,7 +2,9 @@
 
 Every request re-reads the member and the session from the database (one indexed query), so
 a suspension, a revoked session or a lapsed vetting takes effect on the very next request on
-every worker, not when the access token expires.
+every worker, not when the access token expires. The same query serves service accounts:
+their sessions carry the scopes of the token, and their account row its address allow-list,
+checked on every request.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
+from app.auth.scopes import AddressNotAllowed, address_allowed
 from app.auth.tokens import InvalidToken, decode_access_token
+from app.core.audit import Target
 from app.core.errors import Forbidden, Unauthorized
+from app.core.refusal import refuse
 from app.db import DbSession
-from app.models.identity import User, UserSession
+from app.models.identity import ServiceAccount, User, UserSession
 
 _BEARER = "bearer "
 # Browser sessions: `__Host-` pins the cookie to this origin over https; plain-http
@@ -75,6 +80,10 @@ async def load_actor(
         return None
     if row.expires_at <= now:
         return None
+    if row.kind == "service":
+        return await _service_actor(
+            session, row, user_id=user_id, session_id=session_id, context=context
+        )
     return Actor.for_member(
         user_id=user_id,
         session_id=session_id,
@@ -89,6 +98,40 @@ async def load_actor(
     )
 
 
+async def _service_actor(
+    session: AsyncSession,
+    row: Any,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    context: dict[str, str | None],
+) -> Actor | None:
+    """The actor of a service account's token; 403 from an address outside its allow-list."""
+    if row.scopes is None:  # only tokens from POST /oauth/token open its sessions
+        return None
+    actor = Actor.for_service_account(
+        user_id=user_id,
+        session_id=session_id,
+        authority_id=row.authority_id,
+        scopes=row.scopes,
+        handle=row.handle,
+        full_name=row.full_name,
+        **context,
+    )
+    address = context.get("client_ip")
+    if not address_allowed(address, row.ip_allowlist or []):
+        await refuse(
+            session,
+            AddressNotAllowed(),
+            actor=actor,
+            action="service_account.address_refused",
+            target=Target("service_account", user_id),
+            details={"address": address},
+            authority_ids=[row.authority_id],
+        )
+    return actor
+
+
 _ACTOR_QUERY = (
     sa.select(
         col(User.status),
@@ -98,10 +141,15 @@ _ACTOR_QUERY = (
         col(User.handle),
         col(User.full_name),
         col(User.vetting_expires_at),
+        col(User.kind),
         col(UserSession.revoked_at),
         col(UserSession.expires_at),
+        col(UserSession.scopes),
+        col(ServiceAccount.ip_allowlist),
     )
     .join(UserSession, col(UserSession.user_id) == col(User.id))
+    # A primary-key probe that finds nothing for a member.
+    .outerjoin(ServiceAccount, col(ServiceAccount.id) == col(User.id))
     .where(
         col(UserSession.id) == sa.bindparam("session_id"),
         col(User.id) == sa.bindparam("user_id"),

@@ -1,7 +1,8 @@
 """Access tokens: short-lived JWTs signed with a key derived from the secret key.
 
 The algorithm is pinned on both sides (HS256): a token naming any other algorithm, `none`
-included, is refused before its signature is even considered.
+included, is refused before its signature is even considered. A service account's token also
+carries its scopes (`scope`, space-separated, as in RFC 8693): a member's never does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class AccessClaims:
     user_id: uuid.UUID
     session_id: uuid.UUID
     expires_at: datetime
+    # A service account's scopes; None for a member's token.
+    scopes: frozenset[str] | None = None
 
 
 def signing_key(secret_key: str) -> bytes:
@@ -39,11 +42,16 @@ def signing_key(secret_key: str) -> bytes:
 
 
 def issue_access_token(
-    secret_key: str, *, user_id: uuid.UUID, session_id: uuid.UUID, ttl: timedelta
+    secret_key: str,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    ttl: timedelta,
+    scopes: frozenset[str] | None = None,
 ) -> tuple[str, datetime]:
     now = datetime.now(UTC)
     expires = now + ttl
-    claims = {
+    claims: dict[str, object] = {
         "sub": str(user_id),
         "sid": str(session_id),
         "iat": int(now.timestamp()),
@@ -52,6 +60,8 @@ def issue_access_token(
         "aud": AUDIENCE,
         "jti": uuid.uuid4().hex,
     }
+    if scopes is not None:
+        claims["scope"] = " ".join(sorted(scopes))
     return jwt.encode(claims, signing_key(secret_key), algorithm=ALGORITHM), expires
 
 
@@ -81,10 +91,14 @@ def _verified_claims(secret_key: str, token: str) -> AccessClaims:
             options={"require": REQUIRED_CLAIMS},
             leeway=_LEEWAY_S,
         )
+        scope = claims.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise InvalidToken("scope is not a string")
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             session_id=uuid.UUID(claims["sid"]),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            scopes=frozenset(scope.split()) if scope is not None else None,
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc

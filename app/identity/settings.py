@@ -25,6 +25,9 @@ class IdentitySettings(BaseSettings):
     # office whose staff apply from behind one address may need more.
     applications_per_address: int = Field(default=5, ge=1)
     access_token_minutes: int = 15
+    # A service account's access token (POST /oauth/token); there is no refresh token: the
+    # system signs a new assertion. docs/integration.md promises 600.
+    service_token_seconds: int = Field(default=600, ge=60, le=3600)
     refresh_token_days: int = 14
     # A session (bearer or cookie) ends this long after sign-in, however active.
     session_absolute_days: int = 30

@@ -1,4 +1,4 @@
-"""Members and their sign-in sessions."""
+"""Members and their sign-in sessions; service accounts, their keys and spent assertions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, INET, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR, CITEXT, INET, JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Timestamps, UUIDPrimaryKey, utcnow
@@ -42,6 +42,12 @@ class User(UUIDPrimaryKey, Timestamps, table=True):
     totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger())
     mfa_enrolled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # member | service (0014_service_accounts): a service account's row is its principal, so
+    # what it writes (cases, messages, audit entries) names it like a member; it has no roles
+    # and no password, and member lists, sign-in and member management leave it out.
+    kind: str = Field(
+        default="member", max_length=16, sa_column_kwargs={"server_default": "member"}
+    )
 
 
 class UserSession(UUIDPrimaryKey, SQLModel, table=True):
@@ -69,6 +75,14 @@ class UserSession(UUIDPrimaryKey, SQLModel, table=True):
     # SHA-256 of the opaque browser session cookie (cookie sessions only).
     cookie_hash: str | None = Field(default=None, max_length=64, unique=True)
     revoked_reason: str | None = Field(default=None, max_length=32)
+    # Sessions of a service account (kind "service"), one per access token: the key that
+    # signed the assertion (revoking the key revokes these) and the scopes granted.
+    service_key_id: uuid.UUID | None = Field(
+        default=None, foreign_key="service_account_keys.id", index=True, ondelete="CASCADE"
+    )
+    scopes: list[str] | None = Field(
+        default=None, sa_column=sa.Column(ARRAY(sa.String()), nullable=True)
+    )
 
 
 class RefreshToken(UUIDPrimaryKey, SQLModel, table=True):
@@ -216,3 +230,93 @@ class RoleChange(UUIDPrimaryKey, SQLModel, table=True):
         sa_type=sa.DateTime(timezone=True),
         sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
     )
+
+
+class ServiceAccount(SQLModel, table=True):
+    """An authority's system signing in with its own key (docs/integration.md).
+
+    Its id is the id of its `users` row (kind "service"), which is what sessions, cases,
+    messages and audit entries refer to; this row holds what only an account has.
+    """
+
+    __tablename__ = "service_accounts"
+    __table_args__ = (
+        # A name names one live account of the authority; a revoked one frees it.
+        sa.Index(
+            "uq_service_accounts_authority_live_name",
+            "authority_id",
+            sa.text("lower(name)"),
+            unique=True,
+            postgresql_where=sa.text("status IN ('pending', 'active')"),
+        ),
+        sa.Index("ix_service_accounts_created_at_id", "created_at", "id"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True, foreign_key="users.id", ondelete="CASCADE")
+    authority_id: uuid.UUID = Field(foreign_key="authorities.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    scopes: list[str] = Field(sa_column=sa.Column(ARRAY(sa.String()), nullable=False))
+    # pending | active | rejected | revoked
+    status: str = Field(default="pending", max_length=16)
+    ip_allowlist: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(ARRAY(CIDR()), nullable=False, server_default="{}"),
+    )
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+    approved_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    approved_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    rejected_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    rejected_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    rejection_reason: str | None = Field(
+        default=None, sa_column=sa.Column(sa.Text(), nullable=True)
+    )
+    revoked_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    revocation_reason: str | None = Field(
+        default=None, sa_column=sa.Column(sa.Text(), nullable=True)
+    )
+
+
+class ServiceAccountKey(UUIDPrimaryKey, SQLModel, table=True):
+    """A public key of a service account; several may be active at once (rotation)."""
+
+    __tablename__ = "service_account_keys"
+    __table_args__ = (
+        sa.UniqueConstraint("service_account_id", "kid"),
+        sa.UniqueConstraint("service_account_id", "thumbprint"),
+    )
+
+    service_account_id: uuid.UUID = Field(
+        foreign_key="service_accounts.id", index=True, ondelete="CASCADE"
+    )
+    kid: str = Field(max_length=64)
+    # EdDSA (Ed25519) | ES256 (P-256): fixed by the key, the only algorithm it verifies.
+    alg: str = Field(max_length=8)
+    public_key_pem: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    # RFC 7638 JWK thumbprint (SHA-256, base64url): the same key is registered once.
+    thumbprint: str = Field(max_length=64)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+    revoked_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class UsedAssertion(SQLModel, table=True):
+    """Assertion ids (`jti`) already accepted, kept until the assertion expires (replays)."""
+
+    __tablename__ = "used_assertions"
+
+    service_account_id: uuid.UUID = Field(
+        primary_key=True, foreign_key="service_accounts.id", ondelete="CASCADE"
+    )
+    jti: str = Field(primary_key=True, max_length=200)
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)

@@ -20,8 +20,10 @@ from sqlmodel import col
 
 from app.auth.actor import Actor, vetting_lapsed
 from app.auth.dependencies import load_actor
+from app.auth.scopes import Scope
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.config import Settings
+from app.core.errors import AppError
 from app.db import Database
 from app.models.identity import User, UserSession
 from app.realtime.hub import Hub
@@ -41,10 +43,17 @@ async def actor_from_token(
     except InvalidToken:
         return None
     async with database.sessionmaker() as session:
-        actor = await load_actor(
-            session, user_id=claims.user_id, session_id=claims.session_id, context=context
-        )
-        await session.rollback()
+        try:
+            actor = await load_actor(
+                session, user_id=claims.user_id, session_id=claims.session_id, context=context
+            )
+        except AppError:  # a service account outside its address allow-list (audited)
+            return None
+        finally:
+            await session.rollback()
+    # A service account hears events only with the scope for them (API calls: the guard).
+    if actor is not None and actor.service_account and Scope.EVENTS_READ not in actor.scopes:
+        return None
     return actor
 
 
@@ -94,6 +103,9 @@ def _refreshed(actor: Actor, row: Any, now: datetime) -> Actor | None:
     _sid, revoked_at, expires_at, user_id, status, roles, authority_id, focal, handle, vetting = row
     if status != "active" or revoked_at is not None or expires_at <= now:
         return None
+    if actor.service_account:
+        # Its scopes and authority are those of the session, fixed when the token was issued.
+        return actor
     if (
         frozenset(roles),
         authority_id,

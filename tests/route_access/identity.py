@@ -39,4 +39,16 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/role-changes"): {"admin"},
     ("POST", "/api/v1/role-changes/{change_id}/confirm"): {"admin"},
     ("POST", "/api/v1/role-changes/{change_id}/reject"): {"admin"},
+    # service accounts: focal points propose (for their authority) and add keys; moderators
+    # and focal points see and revoke (object-level); moderators decide
+    ("POST", "/api/v1/service-accounts"): set(),
+    ("GET", "/api/v1/service-accounts"): {"moderator"},
+    ("GET", "/api/v1/service-accounts/{account_id}"): {"moderator"},
+    ("POST", "/api/v1/service-accounts/{account_id}/approve"): {"moderator"},
+    ("POST", "/api/v1/service-accounts/{account_id}/reject"): {"moderator"},
+    ("POST", "/api/v1/service-accounts/{account_id}/revoke"): {"moderator"},
+    ("POST", "/api/v1/service-accounts/{account_id}/keys"): set(),
+    ("POST", "/api/v1/service-accounts/{account_id}/keys/{kid}/revoke"): {"moderator"},
+    # the token endpoint: the caller authenticates with its signed assertion
+    ("POST", "/api/v1/oauth/token"): {"anonymous"},
 }

@@ -17,7 +17,11 @@ from app.models.identity import RoleChange, User
 
 MemberWithAuthority = tuple[User, Authority | None]
 
-_MEMBER_BY_EMAIL = select(User).where(col(User.email) == sa.bindparam("email"))
+# Service accounts have a users row (their principal) but are no members: member lookups,
+# lists and management leave them out (app/identity/service_accounts).
+_MEMBER = col(User.kind) == "member"
+
+_MEMBER_BY_EMAIL = select(User).where(col(User.email) == sa.bindparam("email"), _MEMBER)
 
 # NO KEY UPDATE, not UPDATE: it serialises the sign-ins of one member, but does not wait for
 # every transaction that merely references the member (foreign keys take KEY SHARE: a
@@ -41,7 +45,8 @@ async def member_by_id(
 ) -> User | None:
     if user_id is None:
         return None
-    return await session.get(User, user_id, with_for_update=for_update)
+    user = await session.get(User, user_id, with_for_update=for_update)
+    return user if user is not None and user.kind == "member" else None
 
 
 async def member_by_email(session: AsyncSession, email: str) -> User | None:
@@ -96,7 +101,7 @@ async def members_page(
     limit: int,
 ) -> list[User]:
     """Members by handle after the cursor's key, matching every one of `terms`."""
-    statement = select(User)
+    statement = select(User).where(_MEMBER)
     for term in terms:
         statement = statement.where(_matches(term))
     if authority_id is not None:
@@ -145,7 +150,9 @@ async def members_by_ids(session: AsyncSession, user_ids: list[uuid.UUID]) -> di
 
 async def active_members_by_handles(session: AsyncSession, handles: list[str]) -> dict[str, User]:
     """Keyed by the lower-cased handle."""
-    statement = select(User).where(col(User.handle).in_(handles), col(User.status) == "active")
+    statement = select(User).where(
+        col(User.handle).in_(handles), col(User.status) == "active", _MEMBER
+    )
     return {u.handle.lower(): u for u in (await session.execute(statement)).scalars()}
 
 
