@@ -19,7 +19,7 @@ from app.core.apidocs import docs_router
 from app.core.errors import install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import EdgeMiddleware
-from app.core.openapi import install_openapi
+from app.core.openapi import install_openapi, operation_id
 from app.core.webclient import client_dir, web_client_router
 from app.db import Database, database_unavailable, log_database_in_use, resolve_database
 
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.schema_head = migrate.head_revisions()

@@ -3,14 +3,16 @@
 FastAPI describes a 422 as its own `HTTPValidationError` and knows nothing of the errors the
 app raises, the edge middleware or how callers sign in. This rewrites the generated document
 once per process: every error answer is the one problem+json schema, each operation lists
-the error statuses it can return, and operations that need a signed-in member say how to
-sign in (so "Authorize" in /docs works).
+the error statuses it can return, operations that need a signed-in member say how to
+sign in (so "Authorize" in /docs works), and every schema has a name a client generator can
+turn into a class. Operations are named by `operation_id` (the endpoint's name).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -24,7 +26,10 @@ from app.core.errors import PROBLEM_JSON
 # a dependency, so the document still says it needs a signed-in member.
 SIGN_IN_MARKER = "x-canet-requires-sign-in"
 
-PROBLEM_REF = "#/components/schemas/Problem"
+_SCHEMA_REF = "#/components/schemas/"
+PROBLEM_REF = f"{_SCHEMA_REF}Problem"
+# A schema's name, as client generators turn it into a class name.
+_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _SAFE_METHODS = frozenset({"get", "head", "options"})
 
@@ -107,6 +112,16 @@ SECURITY_SCHEMES = {
 }
 
 
+def operation_id(route: APIRoute) -> str:
+    """The operationId of a route: its name, the endpoint function's (`list_cases`, `get_case`).
+
+    FastAPI's default appends the path and method (`list_cases_api_v1_cases_get`), which a
+    generated client turns into its function names. Endpoint names are unique across the app
+    (tests/test_openapi_client.py checks it); a clash is resolved by renaming an endpoint.
+    """
+    return route.name
+
+
 def install_openapi(app: FastAPI, *, sign_in_dependencies: Collection[Callable[..., Any]]) -> None:
     """Replace `app.openapi` with the rewritten document.
 
@@ -121,7 +136,8 @@ def install_openapi(app: FastAPI, *, sign_in_dependencies: Collection[Callable[.
         generated = generate()
         if cache.get("generated") is not generated:
             cache["generated"] = generated
-            cache["document"] = describe_errors(app, copy.deepcopy(generated), sign_in_dependencies)
+            document = describe_errors(app, copy.deepcopy(generated), sign_in_dependencies)
+            cache["document"] = name_schemas(document)
         return cache["document"]
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -155,6 +171,47 @@ def describe_errors(
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         assert f"#/components/schemas/{name}" not in text, f"{name} is still referenced"
     return document
+
+
+def name_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """Give the schemas that pydantic or FastAPI name for themselves a name a client can use.
+
+    A generated client names its classes after the schemas, so each needs one name made of
+    letters and digits. pydantic keys a generic model by its parameters (`Page_PostRead_`,
+    titled by `Page.model_parametrized_name` as `PostReadPage`) and FastAPI a form body by its
+    operation (`Body_<operationId>`): those take their title, or `<OperationId>Body`. Names
+    pydantic gives to settle a clash (`X-Input`/`X-Output`, `app__<module>__X`) are left for
+    tests/test_openapi_client.py to refuse: the fix is renaming the model.
+    """
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    for key, schema in schemas.items():
+        if key.startswith("Body_"):
+            name = "".join(part[:1].upper() + part[1:] for part in key[5:].split("_")) + "Body"
+        else:
+            name = schema.get("title") or key
+        if name != key and _NAME.fullmatch(name) and name not in schemas:
+            renames[key] = name
+    if len(set(renames.values())) != len(renames):
+        return document  # two schemas would take one name: leave both for the test to show
+    for old, new in renames.items():
+        schemas[new] = {**schemas.pop(old), "title": new}
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
+    refs = {f"{_SCHEMA_REF}{old}": f"{_SCHEMA_REF}{new}" for old, new in renames.items()}
+    _rewrite_refs(document, refs)
+    return document
+
+
+def _rewrite_refs(node: Any, refs: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in refs:
+            node["$ref"] = refs[ref]
+        for value in node.values():
+            _rewrite_refs(value, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _rewrite_refs(value, refs)
 
 
 def _describe_operation(operation: dict[str, Any], *, method: str, signed_in: bool) -> None:

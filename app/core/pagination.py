@@ -48,6 +48,15 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
 
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+        # `Page[PostRead]` is named `PostReadPage` in the OpenAPI document: pydantic's own
+        # `Page[PostRead]` becomes `Page_PostRead_`, no name a generated client can use.
+        (item,) = params
+        if isinstance(item, type):
+            return f"{item.__name__}Page"
+        return super().model_parametrized_name(params)
+
 
 class InvalidCursor(BadRequest):
     code, title = "invalid-cursor", "Invalid cursor"

@@ -18,7 +18,7 @@ from app.core.errors import ValidationFailed
 from app.core.markdown import render_markdown
 from app.directory import access, repository
 from app.directory.repository import AuthorityRow
-from app.directory.schemas import FinderAnswer, FinderAuthority, LegalBasis, StaleItem
+from app.directory.schemas import FinderAnswer, FinderAuthority, FinderLegalBasis, StaleItem
 from app.directory.settings import get_directory_settings, is_stale
 from app.directory.shapes import authority_entry, sheet_read, state_read, treaty_read
 from app.models.directory import Authority, RequirementSheet, State, Treaty
@@ -254,7 +254,7 @@ async def find_authority(
         languages=languages,
         channels=recommended.channels if recommended else [],
         requirement_sheet=sheet_read(sheet, stale_before) if sheet else None,
-        legal_basis=LegalBasis(
+        legal_basis=FinderLegalBasis(
             treaties=[treaty_read(t, parties[t.id]) for t in treaties],
             convention=convention_basis(request_type, recommended, state, bool(treaties)),
         ),

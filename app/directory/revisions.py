@@ -11,7 +11,7 @@ from app.auth.actor import Actor
 from app.core.pagination import Key, Page, decode_cursor, page
 from app.directory import access, repository
 from app.directory.exceptions import SheetNotFound
-from app.directory.schemas import PersonRef, RevisionRead
+from app.directory.schemas import DirectoryRevisionRead, PersonRef
 from app.models.directory import DirectoryRevision
 
 
@@ -43,7 +43,7 @@ async def list_revisions(
     target_id: uuid.UUID,
     cursor: str | None,
     limit: int,
-) -> Page[RevisionRead]:
+) -> Page[DirectoryRevisionRead]:
     """Changes to an authority, a requirement sheet or a treaty, newest first, with the name
     of who made each change (one query after the access check)."""
     before = decode_cursor(cursor, Key.int)
@@ -66,9 +66,9 @@ async def list_revisions(
 
 def _revision_read(
     revision: DirectoryRevision, user_id: uuid.UUID | None, full_name: str | None
-) -> RevisionRead:
+) -> DirectoryRevisionRead:
     assert revision.id is not None
-    return RevisionRead(
+    return DirectoryRevisionRead(
         id=revision.id,
         action=revision.action,
         actor=PersonRef(id=user_id, full_name=full_name) if user_id else None,

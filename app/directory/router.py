@@ -25,10 +25,10 @@ from app.directory.schemas import (
     ContactFailureCreate,
     ContactFailureRead,
     ContactFailureResolve,
+    DirectoryRevisionRead,
     FinderAnswer,
     RequirementSheetDetail,
     RequirementSheetFields,
-    RevisionRead,
     SheetComparison,
     SheetList,
     StateRead,
@@ -135,13 +135,13 @@ async def verify_authority(
 
 
 @router.get("/authorities/{authority_id}/revisions", summary="Who changed what, when.")
-async def authority_revisions(
+async def list_authority_revisions(
     actor: Reader,
     session: DbSession,
     authority_id: uuid.UUID,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[RevisionRead]:
+) -> Page[DirectoryRevisionRead]:
     """Changes to an entry, newest first, with field-level diffs."""
     return await service.list_revisions(
         session,
@@ -173,7 +173,7 @@ async def report_contact_failure(
 
 
 @router.get("/authorities/{authority_id}/contact-failures", summary="Failure reports of an entry.")
-async def authority_contact_failures(
+async def list_authority_contact_failures(
     actor: Reader,
     session: DbSession,
     authority_id: uuid.UUID,
@@ -193,7 +193,7 @@ async def authority_contact_failures(
 
 
 @router.get("/directory/contact-failures", summary="Failure reports to handle.")
-async def contact_failures(
+async def list_contact_failures(
     actor: Reader,
     session: DbSession,
     status: StatusQuery = "open",
@@ -296,13 +296,13 @@ async def verify_requirement_sheet(
 
 
 @router.get("/requirement-sheets/{sheet_id}/revisions", summary="Changes to a requirement sheet.")
-async def sheet_revisions(
+async def list_sheet_revisions(
     actor: Reader,
     session: DbSession,
     sheet_id: uuid.UUID,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[RevisionRead]:
+) -> Page[DirectoryRevisionRead]:
     """Changes to a requirement sheet, newest first, with field-level diffs."""
     return await service.list_revisions(
         session,
@@ -378,13 +378,13 @@ async def update_treaty(
 
 
 @router.get("/treaties/{treaty_id}/revisions", summary="Changes to a treaty.")
-async def treaty_revisions(
+async def list_treaty_revisions(
     actor: Reader,
     session: DbSession,
     treaty_id: uuid.UUID,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[RevisionRead]:
+) -> Page[DirectoryRevisionRead]:
     """Changes to a treaty, newest first, with field-level diffs."""
     return await service.list_revisions(
         session, actor=actor, target_type="treaty", target_id=treaty_id, cursor=cursor, limit=limit
@@ -392,7 +392,7 @@ async def treaty_revisions(
 
 
 @router.get("/finder", summary="The authority finder.")
-async def finder(
+async def find_authority(
     actor: Reader,
     session: DbSession,
     requesting_state: StateCodeQuery,
@@ -414,12 +414,16 @@ async def finder(
     )
 
 
+# The body is the file itself, parsed as `format` says whatever its Content-Type. A CSV file
+# is described as bytes (`application/octet-stream`), not `text/csv`: client generators such
+# as openapi-python-client have no body type for `text/csv` and drop it.
 _IMPORT_BODY = {
     "requestBody": {
         "required": True,
+        "description": "A JSON export, or with `format=csv` the CSV file of one `entity`.",
         "content": {
             "application/json": {"schema": {"type": "object"}},
-            "text/csv": {"schema": {"type": "string"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }

@@ -302,7 +302,7 @@ class TreatyRead(BaseModel):
     parties: list[str]
 
 
-class RevisionRead(BaseModel):
+class DirectoryRevisionRead(BaseModel):
     id: int
     action: str
     actor: PersonRef | None
@@ -338,7 +338,7 @@ class FinderAuthority(BaseModel):
     handles_request_type: bool
 
 
-class LegalBasis(BaseModel):
+class FinderLegalBasis(BaseModel):
     treaties: list[TreatyRead]
     convention: dict[str, Any] = Field(
         description="{applicable: true|false|null, articles: [...], note}"
@@ -362,7 +362,7 @@ class FinderAnswer(BaseModel):
     languages: list[str]
     channels: list[str]
     requirement_sheet: RequirementSheetRead | None
-    legal_basis: LegalBasis
+    legal_basis: FinderLegalBasis
     urgent_procedure: dict[str, Any] | None
     stale: list[StaleItem]
     warnings: list[str]

@@ -17,7 +17,7 @@ from app.core.refusal import refuse
 from app.forums import repository, rules
 from app.forums.access import access_post
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
-from app.forums.schemas import PostRead, RevisionRead
+from app.forums.schemas import PostRead, PostRevisionRead
 from app.forums.shapes import post_read
 from app.forums.vectors import plain_text, search_vector
 from app.models.base import utcnow
@@ -149,7 +149,7 @@ async def delete_post(session: AsyncSession, *, actor: Actor, post_id: uuid.UUID
 
 async def list_revisions(
     session: AsyncSession, *, actor: Actor, post_id: uuid.UUID
-) -> list[RevisionRead]:
+) -> list[PostRevisionRead]:
     """Every version of a post, oldest first (the author and moderators only)."""
     access = await access_post(session, actor, post_id)
     post = access.post
@@ -158,7 +158,7 @@ async def list_revisions(
         await _refuse(session, refusal, actor=actor, action="forum.post.revisions", post_id=post.id)
     rows = await repository.revisions_of_post(session, post.id)
     revisions = [
-        RevisionRead(
+        PostRevisionRead(
             version=r.version,
             body=r.body,
             body_html=render_markdown(r.body),
@@ -169,7 +169,7 @@ async def list_revisions(
         for r in rows
     ]
     revisions.append(
-        RevisionRead(
+        PostRevisionRead(
             version=post.version,
             body=post.body,
             body_html=post.body_html,

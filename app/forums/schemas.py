@@ -252,7 +252,7 @@ class Mentionable(BaseModel):
     authority_name: str | None
 
 
-class RevisionRead(BaseModel):
+class PostRevisionRead(BaseModel):
     version: int
     body: str
     body_html: str

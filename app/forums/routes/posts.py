@@ -18,8 +18,8 @@ from app.forums.schemas import (
     HideRequest,
     ModerationReason,
     PostRead,
+    PostRevisionRead,
     PostUpdate,
-    RevisionRead,
 )
 
 router = APIRouter()
@@ -46,10 +46,10 @@ async def delete_post(session: DbSession, actor: Poster, post_id: uuid.UUID) -> 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/posts/{post_id}/revisions", response_model=list[RevisionRead])
-async def list_revisions(
+@router.get("/posts/{post_id}/revisions", response_model=list[PostRevisionRead])
+async def list_post_revisions(
     session: DbSession, actor: Reader, post_id: uuid.UUID
-) -> list[RevisionRead]:
+) -> list[PostRevisionRead]:
     """Every version of a post (its author and moderators)."""
     return await service.list_revisions(session, actor=actor, post_id=post_id)
 
