@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
@@ -166,8 +167,12 @@ async def create_entry(
     session.add(entry)
     await session.flush()
     if link is not None:
-        session.add(link)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(link)
+        except IntegrityError as exc:
+            # Another nomination of the case committed since the check above.
+            raise AlreadyNominated() from exc
     await run_check(session, actor=actor, entry=entry, link=link)
     await session.flush()
     await repository.write_search_vector(session, entry.id, **_search_text(entry))
