@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 from app import domains
 from app.commands import CommandError, with_database
-from app.config import ConfigurationError, Settings, get_settings
+from app.config import ConfigurationError, Settings, get_settings, metrics_address
+from app.core import metrics
 from app.core.logging import configure_logging
 from app.db import EMBEDDED_MARKER
 from app.demo import cli as demo_cli
@@ -28,7 +29,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     _exit_cleanly_on_sigterm()
     url, release = with_database(settings, create=True)
+    listener: metrics.MetricsListener | None = None
     try:
+        if settings.metrics_listen:
+            # Before anything in this process counts (the demo's seeding, a single worker):
+            # every worker's figures go to files that the listener, a thread here, sums.
+            host, port = metrics_address(settings.metrics_listen)
+            listener = metrics.start_listener(
+                host, port, database_url=url, data_dir=settings.data_dir
+            )
         if args.migrate:
             migrate.upgrade(url)
         if args.demo:
@@ -59,6 +68,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             ws_per_message_deflate=False,
         )
     finally:
+        if listener is not None:
+            listener.close()
         release()
     return 0
 

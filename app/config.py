@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # statement; under sustained load that churn cost more than the queries (bench/).
     db_pool_size: int = 20
     db_max_overflow: int = 10
+    # Where `canet serve` answers Prometheus scrapes (host:port), apart from the public port:
+    # the metrics are for operators only. An empty value serves none (docs/observability.md).
+    metrics_listen: str = "127.0.0.1:9464"
     _generated: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -112,6 +115,12 @@ class Settings(BaseSettings):
             raise ConfigurationError("CANET_STORAGE_BACKEND=s3 needs CANET_S3_BUCKET")
         return self
 
+    @model_validator(mode="after")
+    def _metrics_listen_is_host_and_port(self) -> Settings:
+        if self.metrics_listen:
+            metrics_address(self.metrics_listen)
+        return self
+
     @property
     def uses_embedded_database(self) -> bool:
         return self.database_url is None
@@ -139,6 +148,17 @@ class Settings(BaseSettings):
             cached = _read_or_create_secret(self.ensure_data_dir() / filename, generate)
             self._generated[filename] = cached
         return cached
+
+
+def metrics_address(value: str) -> tuple[str, int]:
+    """(host, port) of CANET_METRICS_LISTEN: `127.0.0.1:9464`, `0.0.0.0:9464`, `[::]:9464`."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(
+            f"CANET_METRICS_LISTEN must be host:port (or empty to serve no metrics), not {value!r}"
+        )
+    return host, int(port)
 
 
 def _read_or_create_secret(path: Path, generate: Callable[[], str]) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 
 from app.config import Settings
 from app.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresMissing
+from app.core.metrics import MeteredPool, meter_pool
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,10 @@ class Database:
             # bodies, password hashes, tokens) into every logged traceback.
             hide_parameters=True,
             connect_args={"server_settings": {"application_name": "canet", "timezone": "UTC"}},
+            # The usual pool, also counting requests that wait for a connection (metrics).
+            poolclass=MeteredPool,
         )
+        meter_pool(self.engine)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )

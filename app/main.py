@@ -15,9 +15,11 @@ from sqlalchemy import text
 from app import background, domains, migrate
 from app.auth.dependencies import current_user, current_user_allow_expired
 from app.config import Settings, get_settings
+from app.core import metrics
 from app.core.apidocs import docs_router
 from app.core.errors import install_error_handlers, problem_response
 from app.core.logging import configure_logging
+from app.core.metrics import MetricsMiddleware
 from app.core.middleware import EdgeMiddleware
 from app.core.openapi import install_openapi, operation_id
 from app.core.webclient import client_dir, web_client_router
@@ -45,6 +47,7 @@ def _health_router() -> APIRouter:
                 current = await migrate.current_revisions(connection)
         except Exception as exc:
             log.warning("readiness check: database unreachable: %s", type(exc).__name__)
+            metrics.readiness_answered(False)
             return problem_response(
                 request,
                 status=503,
@@ -53,6 +56,7 @@ def _health_router() -> APIRouter:
                 detail="The database is unreachable.",
             )
         if current != expected:
+            metrics.readiness_answered(False)
             return problem_response(
                 request,
                 status=503,
@@ -63,6 +67,7 @@ def _health_router() -> APIRouter:
                     f"{migrate.describe(expected)}: run `canet db upgrade`."
                 ),
             )
+        metrics.readiness_answered(True)
         return JSONResponse({"status": "ready", "schema": migrate.describe(current)})
 
     return router
@@ -142,4 +147,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         hsts=settings.base_url.startswith("https://"),
         unavailable=database_unavailable,
     )
+    # Outermost: it counts the status the client got, also from the edge middleware.
+    app.add_middleware(MetricsMiddleware)
     return app

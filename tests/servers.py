@@ -45,6 +45,8 @@ class Server:
                 # A shared test server: keep each process's pool small.
                 "CANET_DB_POOL_SIZE": "4",
                 "CANET_DB_MAX_OVERFLOW": "4",
+                # Several test servers at once: none takes the default metrics port.
+                "CANET_METRICS_LISTEN": "",
             }
             | (extra_env or {})
         )

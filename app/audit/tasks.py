@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from app.audit.checkpoints import maybe_checkpoint
 from app.audit.sealing import oldest_unsealed, seal_pending
 from app.audit.signing import load_signing_key
+from app.core import metrics
 from app.db import Database
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,23 @@ CHECK_EVERY_S = 15.0
 CHECKPOINT_EVERY = timedelta(minutes=10)
 HELD_BACK_WARNING = timedelta(minutes=1)
 ERROR_BACKOFF_S = 5.0
+
+# The first entry after the chain head's (xact_id, id), as the sealer orders them (an empty
+# chain starts before every entry); both lookups use an index.
+metrics.database_gauge(
+    "canet_audit_sealing_lag_seconds",
+    "Age of the oldest committed audit entry not sealed into the chain yet (0: none).",
+    """
+    SELECT extract(epoch FROM now() - e.occurred_at) FROM audit_entries e
+     WHERE (e.xact_id, e.id) > (
+           SELECT xact_id, id FROM (
+                  (SELECT h.xact_id, h.id, c.seq FROM audit_chain c
+                     JOIN audit_entries h ON h.id = c.entry_id ORDER BY c.seq DESC LIMIT 1)
+                  UNION ALL SELECT -1, -1, 0) head
+            ORDER BY seq DESC LIMIT 1)
+     ORDER BY e.xact_id, e.id LIMIT 1
+    """,
+)
 
 
 class AuditSealer:

@@ -15,11 +15,20 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from app.core import metrics
 from app.core.journal import EventRow, queue_of
 from app.db import on_commit
 
 Announcer = Callable[[list[int]], Awaitable[None]]
 _announcers: list[Announcer] = []
+
+# Rows committed but not yet given their stream position (clients cannot see them yet).
+# created_at is the writing transaction's start, so a long transaction adds its own length.
+metrics.database_gauge(
+    "canet_event_sequencing_lag_seconds",
+    "Age of the oldest committed event still waiting for its stream position (0: none).",
+    "SELECT extract(epoch FROM now() - min(created_at)) FROM events WHERE position IS NULL",
+)
 
 
 @dataclass(frozen=True, slots=True)

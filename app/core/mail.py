@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core import metrics
 from app.db import on_commit
 from app.models.mail import OutgoingMail
 
@@ -46,6 +47,12 @@ MAX_ATTEMPTS = 80
 _HEADER_BREAK = re.compile(r"[\r\n]+")
 
 _wakeup: asyncio.Event | None = None
+
+metrics.database_gauge(
+    "canet_mail_queue_depth",
+    "Mails queued and not yet delivered (due now or waiting for a retry).",
+    "SELECT count(*) FROM mail_queue WHERE status = 'queued'",
+)
 
 
 def _wake() -> asyncio.Event:
@@ -180,6 +187,7 @@ async def send_due(
                 await deliver(build_message(mail, settings), mail, settings)
             except Exception as exc:  # every SMTP/OS failure is retried later
                 mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                metrics.mail_failed(given_up=mail.attempts >= MAX_ATTEMPTS)
                 if mail.attempts >= MAX_ATTEMPTS:
                     mail.status = "failed"
                     log.error("mail %s to %s given up: %s", mail.id, mail.to_address, exc)

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 STATIC_PREFIX = "/static"
 # Top-level path segments that belong to the server, never to the client's routes.
-SERVER_SEGMENTS = ("api", "docs", "redoc", "static", "healthz", "readyz", "ws")
+# (`metrics` answers 404 here: the figures are served on CANET_METRICS_LISTEN only.)
+SERVER_SEGMENTS = ("api", "docs", "redoc", "static", "healthz", "readyz", "ws", "metrics")
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",

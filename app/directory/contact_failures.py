@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
-from app.core import audit, events, idempotency
+from app.core import audit, events, idempotency, metrics
 from app.core.audit import Target
 from app.core.events import Audience
 from app.core.pagination import Page
@@ -17,6 +17,13 @@ from app.directory.exceptions import NotFailureHandler, ReportAlreadyResolved
 from app.directory.schemas import ContactFailureCreate, ContactFailureRead
 from app.directory.shapes import report_read
 from app.models.directory import ContactFailureReport
+
+# A small table (reports are rare and resolved): a scan at each scrape is fine.
+metrics.database_gauge(
+    "canet_contact_failures_open",
+    "Reports of failed directory contact details not resolved yet.",
+    "SELECT count(*) FROM contact_failure_reports WHERE resolved_at IS NULL",
+)
 
 
 async def report_contact_failure(

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app.auth.actor import Actor
+from app.core import metrics
 from app.core.fields import INT8_MAX
 from app.realtime.auth import actor_from_cookie, actor_from_token
 from app.realtime.hub import fetch_events, head_position, pruned_through
@@ -278,12 +279,14 @@ async def serve_websocket(websocket: WebSocket, service: RealtimeService) -> Non
         return
     connection = Connection(websocket, service, actor)
     service.connections.add(connection)
+    metrics.websocket_opened()
     try:
         await connection.start(after)
         await connection.receive_loop()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        metrics.websocket_closed()
         service.connections.discard(connection)
         service.hub.unsubscribe(connection)
         if connection.ending is None:

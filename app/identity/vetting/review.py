@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.permissions import PRIVILEGED_ROLES, ROLE_NAMES, Permission
-from app.core import audit, events
+from app.core import audit, events, metrics
 from app.core.audit import Target
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import Audience
@@ -31,6 +31,13 @@ from app.identity.vetting.suspension import status_actions
 from app.models.identity import Application, User, VettingStep
 
 REVIEWABLE = ("pending_review", "info_requested")
+
+# Waiting for a moderator (info_requested waits for the applicant, pending_email for a click).
+metrics.database_gauge(
+    "canet_vetting_backlog",
+    "Membership applications waiting for a moderator's review.",
+    "SELECT count(*) FROM applications WHERE status = 'pending_review'",
+)
 STATUSES = ("pending_email", "pending_review", "info_requested", "approved", "rejected", "expired")
 DECISIONS = ["approve", "reject", "request_info"]
 
