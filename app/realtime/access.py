@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.core import event_rules
-from app.db import Database
+from app.db import Database, database_unavailable
 from app.realtime.stream import Audience, StreamEvent
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,12 @@ class AccessPolicy:
             for audience in pending:
                 try:
                     result[audience] = await self._members_for(session, audience, actors)
-                except Exception:
+                except Exception as exc:
+                    if database_unavailable(exc):
+                        # Not a refusal: nobody can be checked now. The caller keeps the
+                        # events and tries again (the hub re-reads the batch, a resuming
+                        # socket is closed and resumes), so none is lost to an outage.
+                        raise
                     # Fail closed for this audience only: one broken check must not stall
                     # the stream for everyone else.
                     log.exception("access check for %s failed; event withheld", audience)
