@@ -17,6 +17,7 @@ from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.cases import repository
 from app.cases import service as cases_service
+from app.cases.service import audience as case_audience_module
 from app.core import event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.identity import service as identity_service
@@ -41,8 +42,16 @@ async def case_audience(
     candidates = [a for a in receivers if a.can(Permission.CASE_ACCESS)]
     if not candidates:
         return set()
-    participants = set(await cases_service.participant_user_ids(session, case_id))
-    return {a.user_id for a in candidates if a.user_id in participants and a.user_id}
+    members = [a for a in candidates if not a.service_account]
+    found: set[uuid.UUID] = set()
+    if members:
+        participants = set(await cases_service.participant_user_ids(session, case_id))
+        found |= {a.user_id for a in members if a.user_id in participants and a.user_id}
+    # A service account's rights come with its token, not its row: judged as it connected.
+    systems = [a for a in candidates if a.service_account]
+    if systems:
+        found |= await case_audience_module.readers_among(session, case_id, systems)
+    return found
 
 
 async def case_event(session: AsyncSession, event: StoredEvent, batch: Batch) -> list[Planned]:

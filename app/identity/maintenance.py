@@ -18,6 +18,7 @@ from app.core import audit, events
 from app.core.audit import Target
 from app.core.events import Audience
 from app.identity import passwords, repository, throttling
+from app.identity.repository import service_accounts
 from app.identity.settings import identity_settings
 from app.models.identity import VettingStep
 
@@ -62,7 +63,9 @@ async def send_vetting_reminders(session: AsyncSession) -> int:
 
 
 async def purge_stale(session: AsyncSession) -> None:
-    """Unverified applications after 30 days; spent or expired one-time tokens after a day."""
+    """Unverified applications after 30 days; spent or expired one-time tokens after a day;
+    service accounts' used assertion ids once the assertion has expired (a replay is refused
+    as expired from then on), and their tokens' sessions a day after the token expired."""
     policy = identity_settings()
     now = datetime.now(UTC)
     await repository.delete_applications_created_before(
@@ -72,6 +75,8 @@ async def purge_stale(session: AsyncSession) -> None:
     )
     await repository.delete_tokens_expired_before(session, now - timedelta(days=1))
     await throttling.purge_stale(session)
+    await service_accounts.delete_used_assertions_expired_before(session, now)
+    await service_accounts.delete_service_sessions_expired_before(session, now - timedelta(days=1))
 
 
 async def run_once(database: Database, settings: Settings) -> None:

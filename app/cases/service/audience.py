@@ -65,3 +65,22 @@ async def participant_user_ids(session: AsyncSession, case_id: uuid.UUID) -> lis
         for user in users
         if case_side(case, _actor_of(user), participants.get(user.id), now) is not None
     ]
+
+
+async def readers_among(
+    session: AsyncSession, case_id: uuid.UUID, actors: list[Actor]
+) -> set[uuid.UUID]:
+    """Those of `actors` who may see the case now, judged on the actors themselves (service
+    accounts, whose rights come with their token rather than their member row). One query
+    for the case and one for its participants, no refusal recorded."""
+    case = await repository.case_by_id(session, case_id)
+    if case is None:
+        return set()
+    now = utcnow()
+    participants = {p.user_id: p for p in await repository.participants_of_case(session, case_id)}
+    return {
+        actor.user_id
+        for actor in actors
+        if actor.user_id is not None
+        and case_side(case, actor, participants.get(actor.user_id), now) is not None
+    }
