@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -90,7 +91,14 @@ async def test_a_replayed_assertion_is_refused(
     assert len(await audit_entries(session, "service_account.token_issued", account["id"])) == 1
 
 
+def client_at(app: FastAPI, address: str) -> httpx.AsyncClient:
+    """A client calling from `address` (refusals are throttled per address)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
 async def test_assertions_that_must_not_verify(
+    app: FastAPI,
     client: httpx.AsyncClient,
     session: AsyncSession,
     signer: tuple[dict[str, Any], KeyPair],
@@ -130,8 +138,9 @@ async def test_assertions_that_must_not_verify(
         ),
         "not a JWT": "not.a.jwt",
     }
-    for label, signed in cases.items():
-        answer = await request_token(client, signed)
+    for n, (label, signed) in enumerate(cases.items()):
+        async with client_at(app, f"10.0.0.{n + 1}") as caller:
+            answer = await request_token(caller, signed)
         assert answer.status_code == 401, (label, answer.text)
         assert answer.json()["error"] == "invalid_client", label
         assert answer.json()["type"] == "urn:canet:problem:invalid-client", label
@@ -179,6 +188,26 @@ async def test_malformed_requests_answer_the_oauth_way(
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
     # None of these spent the assertion.
     assert (await request_token(client, signed)).status_code == 200
+
+
+async def test_refusals_are_throttled_per_address(
+    app: FastAPI, client: httpx.AsyncClient, signer: tuple[dict[str, Any], KeyPair]
+) -> None:
+    account, key = signer
+    stranger = new_key()
+    stranger.kid = key.kid
+    async with client_at(app, "10.9.9.9") as attacker:
+        statuses = [
+            (await request_token(attacker, assertion(account["id"], stranger))).status_code
+            for _ in range(11)
+        ]
+        assert statuses == [401] * 11
+        blocked = await request_token(attacker, assertion(account["id"], key))
+        assert blocked.status_code == 429, blocked.text
+        assert int(blocked.headers["retry-after"]) >= 1
+        assert blocked.json()["error"] == "invalid_request"
+    # The account itself is not locked out: its system, elsewhere, signs in.
+    assert (await request_token(client, assertion(account["id"], key))).status_code == 200
 
 
 async def test_spent_assertions_and_old_sessions_are_purged_once_useless(

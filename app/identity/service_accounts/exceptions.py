@@ -68,6 +68,17 @@ class InvalidGrant(OAuthError):
     error = "invalid_grant"
 
 
+class TokenRequestsThrottled(OAuthError):
+    """Too many refused token requests from the caller's address (RFC 6585)."""
+
+    status, code, title = 429, "too-many-requests", "Too many requests"
+    error = "invalid_request"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many refused token requests from this address; wait and retry.")
+        self.headers["Retry-After"] = str(retry_after)
+
+
 class InvalidScope(OAuthError):
     status, code, title = 400, "invalid-scope", "Invalid scope"
     error = "invalid_scope"

@@ -8,6 +8,11 @@ seen before. Every refusal about an existing account is audited.
 
 Each token opens a session of the account (kind "service") recording the key and scopes, so
 revoking the key or the account ends it on every worker at the next request.
+
+Refused requests count against the caller's address, as failed sign-ins do (app/identity/
+throttling.py): past ten, each further one waits a growing delay (429 with Retry-After). Only
+the address counts, not the account: whoever knows an account's id could otherwise lock its
+system out.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 import jwt
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.scopes import SCOPE_NAMES, address_allowed
@@ -26,6 +31,7 @@ from app.auth.tokens import issue_access_token
 from app.core import audit
 from app.core.audit import Target
 from app.core.refusal import refuse
+from app.identity import throttling
 from app.identity.repository import service_accounts as repository
 from app.identity.service_accounts.exceptions import (
     InvalidClient,
@@ -33,6 +39,7 @@ from app.identity.service_accounts.exceptions import (
     InvalidRequest,
     InvalidScope,
     OAuthError,
+    TokenRequestsThrottled,
     UnsupportedGrantType,
 )
 from app.identity.service_accounts.keys import ALGORITHMS, load_verifying_key
@@ -156,6 +163,19 @@ def _granted(requested: str | None, account: ServiceAccount) -> list[str]:
     return sorted(wanted)
 
 
+def throttle_key(client_ip: str | None) -> str | None:
+    return f"oauth:{client_ip}" if client_ip else None
+
+
+async def _count_refusal(session: AsyncSession, key: str) -> None:
+    """Count a refused request in a transaction of its own: the request's rolls back."""
+    bind = session.bind
+    engine = bind if isinstance(bind, AsyncEngine) else bind.engine  # type: ignore[union-attr]
+    async with AsyncSession(engine, expire_on_commit=False) as separate:
+        await throttling.record_failure(separate, [key], limits=throttling.ADDRESS)
+        await separate.commit()
+
+
 async def exchange_assertion(
     session: AsyncSession,
     *,
@@ -167,6 +187,37 @@ async def exchange_assertion(
     request_id: str | None,
 ) -> IssuedToken:
     """Verify the assertion and issue an access token for the account's scopes."""
+    key = throttle_key(client_ip)
+    if key is not None:
+        block = await throttling.current_block(session, [key])
+        if block is not None:
+            raise TokenRequestsThrottled(block.retry_after)
+    try:
+        return await _exchange(
+            session,
+            request=request,
+            base_url=base_url,
+            secret_key=secret_key,
+            client_ip=client_ip,
+            user_agent=user_agent,
+            request_id=request_id,
+        )
+    except OAuthError:
+        if key is not None:
+            await _count_refusal(session, key)
+        raise
+
+
+async def _exchange(
+    session: AsyncSession,
+    *,
+    request: GrantRequest,
+    base_url: str,
+    secret_key: str,
+    client_ip: str | None,
+    user_agent: str | None,
+    request_id: str | None,
+) -> IssuedToken:
     assertion = _check_request(request)
     alg, kid, account_id = _unverified(assertion)
     found = await repository.account_for_share(session, account_id)
