@@ -117,7 +117,8 @@ DOMAINS: tuple[Domain, ...] = (
         search=forums_service.search_text,
         events=forums_events,
     ),
-    Domain("search", router=search_router),
+    # Case search (forums are never searched for a service account: app/search).
+    Domain("search", router=search_router, service_access=ServiceAccess(read=Scope.CASES_READ)),
     Domain(
         "cases",
         router=cases_router,

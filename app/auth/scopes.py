@@ -37,7 +37,9 @@ class Scope(StrEnum):
 SCOPE_NAMES: frozenset[str] = frozenset(s.value for s in Scope)
 
 _SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
-    Scope.CASES_READ: frozenset({Permission.CASE_ACCESS}),
+    # Searching too: app/search answers it only within cases (and the directory with
+    # directory:read), never forums.
+    Scope.CASES_READ: frozenset({Permission.CASE_ACCESS, Permission.SEARCH}),
     Scope.CASES_WRITE: frozenset({Permission.CASE_ACCESS, Permission.CASE_CREATE}),
     Scope.DIRECTORY_READ: frozenset({Permission.DIRECTORY_READ}),
     Scope.EVENTS_READ: frozenset({Permission.EVENTS_RECEIVE}),

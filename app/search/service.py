@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
+from app.core.errors import NotFound
 from app.search.schemas import SearchHit
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ async def search(
     if forum_filters and scope == "all":
         # Filters by forum, author, tag or date only make sense for forum posts.
         scopes = ("forums",)
+    if actor.service_account:
+        # A service account never reads forums: for it, searching them does not exist.
+        scopes = tuple(name for name in scopes if name != "forums")
+        if not scopes:
+            raise NotFound()
     hits: list[SearchHit] = []
     for name in scopes:
         searcher = providers[name]

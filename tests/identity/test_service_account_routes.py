@@ -3,7 +3,7 @@
 For each route (method + OpenAPI path under /api/v1) and a token of each scope (and one with
 all four), called with random UUIDs and `{}` as the JSON body:
 - a route the token's scope opens never answers 401 or 403 (it may answer 404, 409, 422...);
-- a route of a domain a service account never sees (forums, posts, search) answers 404;
+- a route of a domain a service account never sees (forums, posts) answers 404;
 - a route of identity, the audit log or notifications answers 403 `insufficient-scope`;
 - a cases or directory route outside the token's scopes answers 403 `insufficient-scope`;
 - a route this table does not know (a new domain) answers 403 or 404, never anything else.
@@ -29,6 +29,8 @@ PREFIX = "/api/v1"
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 
 _CASES = ("/cases",)
+# Search within cases (and the directory, with its scope); never forums (a 404 for it).
+_SEARCH = ("/search",)
 _DIRECTORY = (
     "/states",
     "/authorities",
@@ -45,7 +47,6 @@ _NEVER_SEEN = (
     "/posts",
     "/groups",
     "/moderation",
-    "/search",
     "/me/forum-settings",
     "/me/followed-threads",
 )
@@ -74,6 +75,8 @@ def expected(method: str, path: str) -> str:
         return "hidden"
     if _under(path, _CASES):
         return "cases:read" if read else "cases:write"
+    if _under(path, _SEARCH):
+        return "cases:read" if read else "refused"
     if _under(path, _DIRECTORY):
         return "directory:read" if read else "refused"
     if _under(path, _EVENTS):

@@ -15,7 +15,7 @@ from app.models.audit import AuditEntry
 from app.models.cases import CaseParticipant
 from app.models.identity import ServiceAccountKey, User, UserSession
 from tests.cases.conftest import Network, case_payload, create_case
-from tests.factories import make_member
+from tests.factories import make_forum, make_member
 from tests.identity.service_account_kit import (
     API,
     KeyPair,
@@ -195,7 +195,7 @@ async def test_it_signs_in_and_submits_a_case_that_the_other_side_sees(
 
 
 async def test_scopes_decide_and_forums_do_not_exist_for_it(
-    client: httpx.AsyncClient, net: Network
+    client: httpx.AsyncClient, session: AsyncSession, net: Network
 ) -> None:
     key = new_key()
     account = await approved_account(
@@ -206,6 +206,20 @@ async def test_scopes_decide_and_forums_do_not_exist_for_it(
 
     assert (await client.get(f"{API}/cases", headers=headers)).status_code == 200
     assert (await client.get(f"{API}/cases/{case['id']}", headers=headers)).status_code == 200
+    # Case search: its cases, and nothing of forums whatever the scope asked.
+    forum = await make_forum(session)
+    await session.commit()
+    thread = await client.post(
+        f"{API}/forums/{forum.id}/threads",
+        json={"title": "Acme Ltd again", "body": "Who else had requests about Acme?"},
+        headers=net.fr.headers,
+    )
+    assert thread.status_code == 201, thread.text
+    for member_or_account, scopes in ((net.fr.headers, {"cases", "forums"}), (headers, {"cases"})):
+        found = await client.get(f"{API}/search?q=Acme", headers=member_or_account)
+        assert found.status_code == 200, found.text
+        assert {h["scope"] for h in found.json()["items"]} == scopes
+    assert case["id"] in {h["id"] for h in found.json()["items"]}
     write = await client.post(f"{API}/cases", json=case_payload(net.ita), headers=headers)
     assert write.status_code == 403, write.text
     problem = write.json()
@@ -217,7 +231,13 @@ async def test_scopes_decide_and_forums_do_not_exist_for_it(
     assert (await client.get(f"{API}/authorities", headers=headers)).json()[
         "scope"
     ] == "directory:read"
-    for path in ("/forums", f"/threads/{uuid.uuid4()}", f"/posts/{uuid.uuid4()}", "/search?q=x"):
+    for path in (
+        "/forums",
+        f"/threads/{uuid.uuid4()}",
+        f"/posts/{uuid.uuid4()}",
+        "/search?q=x&scope=forums",
+        f"/search?q=x&forum_id={uuid.uuid4()}",
+    ):
         hidden = await client.get(f"{API}{path}", headers=headers)
         assert hidden.status_code == 404, (path, hidden.text)
     for path in ("/me", "/notifications", "/audit/events", "/service-accounts", "/users"):
