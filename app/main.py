@@ -37,7 +37,10 @@ def _health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="The database is reachable and at the latest migration.")
+    @router.get(
+        "/readyz",
+        summary="The database is reachable and at this code's migration (or a newer release's).",
+    )
     async def readyz(request: Request) -> JSONResponse:
         database: Database = request.app.state.db
         expected = request.app.state.schema_head
@@ -55,7 +58,7 @@ def _health_router() -> APIRouter:
                 title="Not ready",
                 detail="The database is unreachable.",
             )
-        if current != expected:
+        if not migrate.serves(current, expected):
             metrics.readiness_answered(False)
             return problem_response(
                 request,

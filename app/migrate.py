@@ -34,6 +34,24 @@ def head_revisions() -> tuple[str, ...]:
     return tuple(sorted(script.get_heads()))
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision this code's migrations know of."""
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def serves(current: tuple[str, ...], expected: tuple[str, ...]) -> bool:
+    """Whether code expecting `expected` may serve a database at `current`: the same schema,
+    or a newer one that this code does not know. During a rolling release the new release's
+    migration runs first, while pods of the previous release still serve; migrations only
+    expand in the release that brings them (docs/migrations.md), so the previous code keeps
+    working and stays ready. A schema this code knows but is not at (behind, or a branch)
+    is not served: `canet db upgrade` first."""
+    if current == expected:
+        return True
+    return bool(current) and not (set(current) & known_revisions())
+
+
 def describe(revisions: tuple[str, ...]) -> str:
     return "+".join(revisions) or "(empty)"
 
