@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,8 @@ from app.realtime.sequencer import Sequencer
 log = logging.getLogger(__name__)
 
 PRUNE_LOCK = 7_201_002
+# How long a SIGTERM waits for the sockets' 1001 frames before the server shuts down.
+GOING_AWAY_SECONDS = 2.0
 _PRUNE = text(
     """
     WITH cut AS (
@@ -77,6 +80,7 @@ class RealtimeService:
         }
         self._pruner: asyncio.Task[None] | None = None
         self._previous_sigterm: Any = None
+        self._going_away: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.hub.start()
@@ -105,17 +109,36 @@ class RealtimeService:
             loop = asyncio.get_running_loop()
 
             def on_sigterm(signum: int, frame: Any) -> None:
-                loop.call_soon_threadsafe(self.go_away)
-                previous(signum, frame)
+                loop.call_soon_threadsafe(self._on_sigterm, lambda: previous(signum, frame))
 
             signal.signal(signal.SIGTERM, on_sigterm)
             self._previous_sigterm = previous
 
-    def go_away(self) -> None:
-        """Close every socket with 1001: the server is shutting down."""
+    def _on_sigterm(self, then: Callable[[], object]) -> None:
+        self._going_away = asyncio.create_task(self.go_away_then(then))
+
+    async def go_away_then(self, then: Callable[[], object]) -> None:
+        """Close every socket with 1001, and only once those frames are out call `then`.
+
+        `then` is uvicorn's own SIGTERM handler: its shutdown closes every socket still open
+        with 1012. Called at once (as it was), it won that race on a busy worker and clients
+        saw 1012 instead of 1001. The wait is bounded: a client that never reads its socket
+        does not hold the shutdown back.
+        """
+        closers = self.go_away()
+        if closers:
+            await asyncio.wait(closers, timeout=GOING_AWAY_SECONDS)
+        then()
+
+    def go_away(self) -> list[asyncio.Task[None]]:
+        """Close every socket with 1001: the server is shutting down. Returns the closings."""
         self.stopping = True
+        closers = []
         for connection in list(self.connections):
             connection.end(1001, "server going away")
+            if connection._closer is not None:
+                closers.append(connection._closer)
+        return closers
 
     async def stop(self) -> None:
         self.go_away()
