@@ -1,0 +1,1 @@
+"""The `canet-client` command line."""
