@@ -98,10 +98,20 @@ async def test_a_person_signs_in_with_password_and_totp_and_tokens_renew(
         )
         assert asked == ["code"]
 
-    # The next run starts from the kept tokens: no password, no code.
-    again = PersonCredentials(world.person.email, None, None, token_store=store)
-    with CanetClient(world.url, again) as client:
-        assert client.me().id == me.id
+    # The next runs start from the kept tokens: no password, no code. Two of them at once
+    # (two commands sharing the cache): when one has renewed, the other takes the new pair
+    # instead of spending the spent refresh token again (which would end the session).
+    one = PersonCredentials(world.person.email, None, None, token_store=store)
+    two = PersonCredentials(world.person.email, None, None, token_store=store)
+    with CanetClient(world.url, one) as a, CanetClient(world.url, two) as b:
+        assert a.me().id == me.id and b.me().id == me.id
+        for client in (a, b):
+            kept = client._session.tokens
+            assert kept is not None
+            kept.renew_at = 0
+            assert client.me().id == me.id
+        assert a._session.tokens == b._session.tokens == store.load()
+        assert a.me().id == me.id
 
     # The async client awaits an async prompt (the next step's code is accepted too).
     async def prompt() -> str:

@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,6 +89,11 @@ class TokenStore(ABC):
     @abstractmethod
     def save(self, tokens: TokenState) -> None: ...
 
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held while a refresh token is spent, so two processes never spend the same one
+        (the server would take the second use for a theft and end the session)."""
+        return contextlib.nullcontext()
+
 
 class FileTokenStore(TokenStore):
     """A JSON file readable by its owner only, replaced atomically."""
@@ -110,6 +115,21 @@ class FileTokenStore(TokenStore):
     def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover -- not POSIX: no cross-process lock
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self.path.with_name(self.path.name + ".lock").open("a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def write_private_atomically(path: Path, data: bytes) -> None:
@@ -227,23 +247,27 @@ class PersonCredentials(Credentials):
 
     def renew(self, session: Session, tokens: TokenState) -> Plan[TokenState]:
         if tokens.refresh_token:
-            # Pick up a pair another process renewed meanwhile (the CLI's shared cache).
-            kept = self.cached()
-            if kept is not None and kept.refresh_token != tokens.refresh_token:
-                if not kept.expiring(time.time()):
-                    return kept
-                tokens = kept
-            body = RefreshRequest(refresh_token=tokens.refresh_token or "").to_dict()
-            try:
-                # Spent on arrival: re-sent only if the connection failed before sending.
-                response = yield from perform(
-                    Call("POST", "/auth/refresh", json=body, authenticated=False),
-                    session.policy,
-                )
-                return _person_tokens(Tokens.from_dict(response.json()))
-            except (Unauthorized, BadRequest, ValidationFailed):
-                if self.totp is None or self._password is None:
-                    raise
+            lock = self.token_store.lock() if self.token_store else contextlib.nullcontext()
+            with lock:
+                # Another process sharing the cache may have renewed meanwhile: take its pair.
+                kept = self.cached()
+                if kept is not None and kept.refresh_token != tokens.refresh_token:
+                    if not kept.expiring(time.time()):
+                        return kept
+                    tokens = kept
+                body = RefreshRequest(refresh_token=tokens.refresh_token or "").to_dict()
+                try:
+                    # Spent on arrival: re-sent only if the connection failed before sending.
+                    response = yield from perform(
+                        Call("POST", "/auth/refresh", json=body, authenticated=False),
+                        session.policy,
+                    )
+                    renewed = _person_tokens(Tokens.from_dict(response.json()))
+                    self.store(renewed)  # before the lock is let go
+                    return renewed
+                except (Unauthorized, BadRequest, ValidationFailed):
+                    if self.totp is None or self._password is None:
+                        raise
         return (yield from self.sign_in(session))
 
 
