@@ -86,6 +86,8 @@ async def _seal_batch(conn: AsyncConnection, *, wait: bool, batch_size: int) -> 
     horizon = await sealing_horizon(conn)
     head = await chain_head(conn)
     seq, prev_hash, last_xact, last_id = head if head else (0, GENESIS_HASH, -1, -1)
+    if horizon <= last_xact:
+        _warn_counter_behind(horizon, last_xact)
     rows = await repository.entries_to_seal(
         conn, after=(last_xact, last_id), horizon=horizon, limit=batch_size
     )
@@ -98,6 +100,27 @@ async def _seal_batch(conn: AsyncConnection, *, wait: bool, batch_size: int) -> 
         links.append({"seq": seq, "entry_id": row.id, "hash": prev_hash})
     await repository.insert_links(conn, links)
     return len(rows)
+
+
+_warned_counter_behind = False
+
+
+def _warn_counter_behind(horizon: int, last_xact: int) -> None:
+    # Every transaction below the horizon has finished, and the head's transaction finished
+    # long ago, so in one cluster the horizon is always past it. It is not when the database
+    # was restored from a logical dump into a new cluster, whose counter starts again: new
+    # entries then sort before the head and are never sealed. Said once, loudly; the fix is
+    # an operator's (docs/operations.md, "Logical restores only").
+    global _warned_counter_behind
+    if not _warned_counter_behind:
+        _warned_counter_behind = True
+        log.error(
+            "audit sealing stopped: this cluster's transaction counter (%d) is behind the "
+            "chain head's transaction (%d). Was the database restored from a logical dump? "
+            "Set the epoch with pg_resetwal -e as docs/operations.md says.",
+            horizon,
+            last_xact,
+        )
 
 
 async def _newest_visible_xact(db: Database) -> int | None:
