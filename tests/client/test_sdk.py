@@ -316,4 +316,5 @@ def test_problem_json_becomes_typed_exceptions(world: World) -> None:
     forged = CanetClient(world.url, StaticToken("forged"), retry=FAST)
     with forged, pytest.raises(Unauthorized) as refused:
         forged.me()
-    assert refused.value.status == 401
+    assert refused.value.status == 401  # the server's own problem, not the client's
+    assert refused.value.type.startswith("urn:canet:problem:")

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from canet_client.errors import ConfigurationError, TransportError, error_from_response
+from canet_client.errors import (
+    CanetError,
+    ConfigurationError,
+    TransportError,
+    Unauthorized,
+    error_from_response,
+)
 
 if TYPE_CHECKING:
     from canet_client.auth import Credentials, TokenState
@@ -165,16 +171,25 @@ class RetryPolicy:
         return self.delay(attempt, retry_after)
 
 
+class CannotRenew(Unauthorized):
+    """The credentials have no way to a new token (a static token)."""
+
+
 def perform(call: Call, policy: RetryPolicy) -> Plan[httpx.Response]:
     """The request with its retries and its re-authentication on a 401; raises CanetError."""
     attempt = 0
     stale: str | None = None
-    reauthenticated = False
+    refused: CanetError | None = None
     while True:
         headers = dict(call.headers)
         token: str | None = None
         if call.authenticated:
-            token = yield Bearer(stale)
+            try:
+                token = yield Bearer(stale)
+            except CannotRenew:
+                if refused is not None:
+                    raise refused from None  # the server's own answer says more
+                raise
             headers["Authorization"] = f"Bearer {token}"
         try:
             response: httpx.Response = yield Send(call, headers)
@@ -189,11 +204,11 @@ def perform(call: Call, policy: RetryPolicy) -> Plan[httpx.Response]:
                 type="urn:canet-client:transport",
             ) from exc
         status = response.status_code
-        if status == 401 and token is not None and call.reauthenticate and not reauthenticated:
+        if status == 401 and token is not None and call.reauthenticate and refused is None:
             # The token may have been revoked or expired early: renew it once and retry
             # (the server refused the request, so re-sending it creates nothing twice).
             yield ReadBody(response)
-            stale, reauthenticated = token, True
+            stale, refused = token, error_from_response(response)
             continue
         wait = policy.may_retry_status(response, attempt)
         if wait is not None:

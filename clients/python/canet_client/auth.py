@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from canet_client._engine import Call, Plan, Prompt, perform
+from canet_client._engine import Call, CannotRenew, Plan, Prompt, perform
 from canet_client.errors import (
     BadRequest,
     ConfigurationError,
@@ -174,7 +174,7 @@ class StaticToken(Credentials):
         return TokenState(self.access_token, expires_at=float("inf"), renew_at=float("inf"))
 
     def sign_in(self, session: Session) -> Plan[TokenState]:
-        raise Unauthorized("The access token was refused and cannot be renewed.", status=401)
+        raise CannotRenew("The access token was refused and cannot be renewed.", status=401)
         yield  # pragma: no cover -- makes this a generator
 
 
