@@ -14,7 +14,7 @@ from app.auth.permissions import Permission, Role
 from app.cases import service as cases_service
 from app.cases.exceptions import CaseNotFound
 from app.catalogue import privacy, repository
-from app.catalogue.access import EntryView, access_entry, deny, focal_sides
+from app.catalogue.access import EntryView, access_entry, deny, focal_sides, may_see
 from app.catalogue.constants import CASE_BASIS, EDITABLE, ENTRY_MEASURES, TEXT_FIELDS
 from app.catalogue.exceptions import (
     ActionNotAllowed,
@@ -32,12 +32,13 @@ from app.catalogue.schemas import (
     CatalogueEntryDetail,
     CatalogueEntryRead,
     CatalogueEntryUpdate,
+    CatalogueNomination,
     CatalogueQueueItem,
 )
 from app.catalogue.shapes import audit_snapshot, entry_detail, entry_read, queue_item
 from app.core import audit, idempotency
 from app.core.audit import Target
-from app.core.errors import ValidationFailed
+from app.core.errors import AppError, ValidationFailed
 from app.directory import service as directory_service
 from app.models.catalogue import CatalogueCaseLink, CatalogueEntry
 
@@ -189,6 +190,61 @@ async def create_entry(
     return await entry_detail(session, view)
 
 
+async def _nomination_bar(
+    session: AsyncSession, actor: Actor, outline: cases_service.CaseOutline
+) -> NominationForbidden | CaseNotClosed | AlreadyNominated | None:
+    """What stops the caller nominating this case now (None: nothing does)."""
+    if outline.side not in ("requesting", "requested") or not actor.has_role(Role.OFFICER):
+        return NominationForbidden()
+    if not outline.closed:
+        return CaseNotClosed(outline.status)
+    if await repository.live_nomination(session, outline.case_id) is not None:
+        return AlreadyNominated()
+    return None
+
+
+_BAR_REASONS = {
+    ContributionForbidden: "not-a-contributor",
+    NominationForbidden: "not-an-officer-of-the-case",
+    CaseNotClosed: "case-not-closed",
+    AlreadyNominated: "already-nominated",
+}
+
+
+async def nomination_check(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+) -> CatalogueNomination:
+    """Whether the caller may nominate this case now, and if not, why: the same rules as the
+    nomination itself (404 for a case the caller may not see). The case's live entry is named
+    only to those who work on it (its author, the focal points of the case's authorities)."""
+    outline = await cases_service.case_outline(session, actor=actor, case_id=case_id)
+    bar: AppError | None = None
+    if not actor.can(Permission.CATALOGUE_CONTRIBUTE):
+        bar = ContributionForbidden()
+    else:
+        bar = await _nomination_bar(session, actor, outline)
+    entry_id = None
+    live = await repository.live_nomination(session, outline.case_id)
+    entry = await repository.entry_by_id(session, live) if live is not None else None
+    if entry is not None:
+        link = await repository.case_link(session, entry.id)
+        view = EntryView(
+            entry=entry,
+            link=link,
+            actor=actor,
+            author=actor.user_id is not None and entry.author_id == actor.user_id,
+            focal_sides=focal_sides(actor, link),
+            moderator=actor.can(Permission.CATALOGUE_MODERATE),
+        )
+        if (view.author or view.focal_sides) and may_see(view):
+            entry_id = entry.id
+    return CatalogueNomination(
+        may_nominate=bar is None,
+        reason=_BAR_REASONS[type(bar)] if bar is not None else None,
+        entry_id=entry_id,
+    )
+
+
 async def _nominate(
     session: AsyncSession, *, actor: Actor, entry: CatalogueEntry, data: CatalogueEntryCreate
 ) -> CatalogueCaseLink:
@@ -201,12 +257,11 @@ async def _nominate(
         )
     # 404 for whoever may not see the case (the cases domain audits the probe).
     outline = await cases_service.case_outline(session, actor=actor, case_id=data.case_id)
-    if outline.side not in ("requesting", "requested") or not actor.has_role(Role.OFFICER):
-        await deny(session, actor, NominationForbidden(), entry_id=None)
-    if not outline.closed:
-        raise CaseNotClosed(outline.status)
-    if await repository.live_nomination_exists(session, outline.case_id):
-        raise AlreadyNominated()
+    bar = await _nomination_bar(session, actor, outline)
+    if isinstance(bar, NominationForbidden):
+        await deny(session, actor, bar, entry_id=None)
+    if bar is not None:
+        raise bar
     if "cooperation_type" not in data.model_fields_set:
         entry.cooperation_type = outline.type
     if "measures" not in data.model_fields_set:

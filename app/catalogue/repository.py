@@ -57,11 +57,12 @@ async def case_link(session: AsyncSession, entry_id: uuid.UUID) -> CatalogueCase
     return await session.get(CatalogueCaseLink, entry_id)
 
 
-async def live_nomination_exists(session: AsyncSession, case_id: uuid.UUID) -> bool:
-    stmt = select(sa.literal(1)).where(
+async def live_nomination(session: AsyncSession, case_id: uuid.UUID) -> uuid.UUID | None:
+    """The entry under way or published for this case, if any."""
+    stmt = select(CatalogueCaseLink.entry_id).where(
         col(CatalogueCaseLink.case_id) == case_id, col(CatalogueCaseLink.live)
     )
-    return (await session.execute(stmt)).first() is not None
+    return (await session.execute(stmt)).scalars().first()
 
 
 async def write_search_vector(

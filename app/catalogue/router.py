@@ -24,6 +24,7 @@ from app.catalogue.schemas import (
     CatalogueEntryUpdate,
     CatalogueFacets,
     CatalogueFigures,
+    CatalogueNomination,
     CatalogueObstacles,
     CatalogueQueueItem,
     CatalogueTransition,
@@ -80,6 +81,13 @@ async def create_entry(
     return await service.create_entry(
         session, actor=actor, data=data, idempotency_key=idempotency_key
     )
+
+
+@router.get("/catalogue/nominations/{case_id}", summary="Whether I may nominate a case.")
+async def nomination(case_id: uuid.UUID, session: DbSession, actor: Reader) -> CatalogueNomination:
+    """The same rules as the nomination, asked beforehand: may the caller nominate this case
+    now, and if not, why. 404 for a case the caller may not see."""
+    return await service.nomination_check(session, actor=actor, case_id=case_id)
 
 
 @router.get("/catalogue/entries", summary="Browse and search the published catalogue.")

@@ -181,6 +181,22 @@ class CatalogueTransition(BaseModel):
     )
 
 
+NominationBar = Literal[
+    "not-a-contributor", "not-an-officer-of-the-case", "case-not-closed", "already-nominated"
+]
+
+
+class CatalogueNomination(BaseModel):
+    """Whether the caller may nominate a case now (the client's "Nominate" button)."""
+
+    may_nominate: bool
+    reason: NominationBar | None = Field(description="why not; null when the caller may nominate")
+    entry_id: uuid.UUID | None = Field(
+        description="the case's entry under way or published, named only to its author and "
+        "the focal points of the case's authorities"
+    )
+
+
 class CatalogueQueueItem(BaseModel):
     """An entry waiting for the caller (consent, review) or written by them."""
 

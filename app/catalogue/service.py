@@ -8,7 +8,13 @@ and `discussion` (the forum thread of a published entry).
 
 from __future__ import annotations
 
-from app.catalogue.entries import create_entry, get_entry, my_queue, update_entry
+from app.catalogue.entries import (
+    create_entry,
+    get_entry,
+    my_queue,
+    nomination_check,
+    update_entry,
+)
 from app.catalogue.reading import export_catalogue, facets, figures, list_entries, obstacles
 from app.catalogue.workflow import transition_entry
 
@@ -20,6 +26,7 @@ __all__ = [
     "get_entry",
     "list_entries",
     "my_queue",
+    "nomination_check",
     "obstacles",
     "transition_entry",
     "update_entry",

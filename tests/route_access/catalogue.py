@@ -15,6 +15,7 @@ ROUTES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/catalogue/figures"): _MEMBERS,
     ("GET", "/api/v1/catalogue/obstacles"): _MEMBERS,
     ("GET", "/api/v1/catalogue/queue"): _MEMBERS,
+    ("GET", "/api/v1/catalogue/nominations/{case_id}"): _MEMBERS,
     ("GET", "/api/v1/catalogue/entries/{entry_id}"): _MEMBERS,
     ("PATCH", "/api/v1/catalogue/entries/{entry_id}"): _MEMBERS,
     ("POST", "/api/v1/catalogue/entries/{entry_id}/transitions"): _MEMBERS,
