@@ -6,6 +6,8 @@ operations, never by their names (which may change). For every model and operati
 - a response model has every property the API always sends, makes optional (a default) what
   the API may leave out, and allows None where the API may send null;
 - a request model requires every property the API requires.
+A field a model lists in `__pending_fields__` (announced by server work under way) may be
+missing from the document; once there it is checked like the others.
 """
 
 from __future__ import annotations
@@ -97,8 +99,11 @@ def problems_of(document: dict[str, Any], model: type[Model], ref: tuple[str, ..
     hints = typing.get_type_hints(model)
     fields = {f.name: f for f in dataclasses.fields(model)}  # type: ignore[arg-type]
     where = f"{model.__name__} vs {' '.join(ref)}"
+    pending = model.__pending_fields__
     problems = [
-        f"{where}: field {name!r} is not in the API" for name in fields if name not in properties
+        f"{where}: field {name!r} is not in the API"
+        for name in fields
+        if name not in properties and name not in pending
     ]
     if ref[2] == "request":
         problems += [

@@ -76,6 +76,9 @@ class Model:
     """Base of every model: `from_dict` (tolerant) and `to_dict` (None fields left out)."""
 
     __openapi__: ClassVar[tuple[OpenAPIRef, ...]] = ()
+    # Fields announced by server work under way: optional here, and the OpenAPI check lets
+    # them be absent from the document until they land (then they are checked as any other).
+    __pending_fields__: ClassVar[frozenset[str]] = frozenset()
     raw: dict[str, Any]  # the JSON as received (every field, also those added later)
 
     def __post_init__(self) -> None:
@@ -549,6 +552,9 @@ class Authority(AuthoritySummary):
     allowed_actions: list[str]
     created_at: datetime
     updated_at: datetime
+    library_url: str | None = None  # API path of the library's documents for this authority
+
+    __pending_fields__ = frozenset({"library_url"})
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -592,3 +598,6 @@ class FinderAnswer(Model):
     stale: list[dict[str, Any]]
     warnings: list[str]
     obstacles_url: str  # API path of the catalogue's obstacles for this pair and measure
+    library_url: str | None = None  # API path of the library's documents for this request
+
+    __pending_fields__ = frozenset({"library_url"})
