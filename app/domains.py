@@ -57,6 +57,7 @@ from app.identity import demo as identity_demo
 from app.identity import events as identity_events
 from app.identity.maintenance import start_identity_maintenance
 from app.identity.router import router as identity_router
+from app.library.router import router as library_router
 from app.notifications.background import start_notifications
 from app.notifications.router import router as notifications_router
 from app.realtime.router import router as realtime_router
@@ -129,6 +130,7 @@ DOMAINS: tuple[Domain, ...] = (
         service_access=ServiceAccess(read=Scope.CASES_READ, write=Scope.CASES_WRITE),
     ),
     Domain("catalogue", router=catalogue_router, events=catalogue_events),
+    Domain("library", router=library_router),
     Domain(
         "realtime",
         router=realtime_router,

@@ -145,6 +145,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 re.compile(rf"^{API_PREFIX}/cases/[^/]+/attachments/?$"),
                 settings.max_attachment_bytes + 65_536,
             ),
+            (
+                re.compile(rf"^{API_PREFIX}/library/documents/[^/]+/file$"),
+                settings.max_attachment_bytes + 65_536,
+            ),
             (re.compile(rf"^{API_PREFIX}/directory/import$"), 20 * 1_048_576),
         ],
         hsts=settings.base_url.startswith("https://"),

@@ -141,6 +141,9 @@ LISTINGS: list[tuple[str, str, dict[str, str], tuple[str, ...]]] = [
     ("/me/followed-threads", "officer", {}, ("bool", "datetime", "uuid")),
     ("/catalogue/entries", "officer", {}, ("datetime", "uuid")),
     ("/catalogue/entries", "officer", {"q": "bank"}, ("float", "uuid")),
+    ("/library/documents", "officer", {}, ("datetime", "uuid")),
+    ("/library/documents", "officer", {"q": "code"}, ("float", "uuid")),
+    ("/library/documents/{document_id}/revisions", "officer", {}, ("int",)),
 ]
 
 
@@ -223,6 +226,12 @@ async def world(
         headers=officer,
     )
     assert case.status_code == 201, case.text
+    document = await client.post(
+        f"{API}/library/documents",
+        json={"kind": "model_law", "title": "Model code", "language": "en"},
+        headers=members["admin"].headers,
+    )
+    assert document.status_code == 201, document.text
     params = {
         "authority_id": str(fra.id),
         "sheet_id": str(sheet.id),
@@ -230,6 +239,7 @@ async def world(
         "forum_id": str(forum.id),
         "thread_id": thread.json()["id"],
         "case_id": case.json()["id"],
+        "document_id": document.json()["id"],
     }
     return members, params
 

@@ -45,6 +45,9 @@ class Permission(StrEnum):
     CATALOGUE_READ = "catalogue.read"
     CATALOGUE_CONTRIBUTE = "catalogue.contribute"
     CATALOGUE_MODERATE = "catalogue.moderate"
+    # library of legal texts: read it; manage any document (object rules add focal points)
+    LIBRARY_READ = "library.read"
+    LIBRARY_MANAGE = "library.manage"
     # real time and notifications
     EVENTS_RECEIVE = "events.receive"
 
@@ -57,6 +60,7 @@ _MEMBER = {
     Permission.EVENTS_RECEIVE,
     Permission.CATALOGUE_READ,
     Permission.CATALOGUE_CONTRIBUTE,
+    Permission.LIBRARY_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -69,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DIRECTORY_ADMIN,
             Permission.FORUM_MANAGE,
             Permission.CASE_METRICS_ALL,
+            Permission.LIBRARY_MANAGE,
         }
     ),
     Role.MODERATOR: frozenset(

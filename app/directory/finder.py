@@ -17,6 +17,7 @@ from app.auth.actor import Actor
 from app.core.errors import ValidationFailed
 from app.core.markdown import render_markdown
 from app.directory import access, repository
+from app.directory.library_links import finder_library_url
 from app.directory.repository import AuthorityRow
 from app.directory.schemas import FinderAnswer, FinderAuthority, FinderLegalBasis, StaleItem
 from app.directory.settings import get_directory_settings, is_stale
@@ -262,6 +263,7 @@ async def find_authority(
         stale=stale_items,
         warnings=warnings,
         obstacles_url=obstacles_url(requesting, requested, measure),
+        library_url=finder_library_url(requesting, requested, request_type, measure),
     )
 
 

@@ -174,6 +174,10 @@ class AuthorityRead(AuthorityEntry):
         description="what the caller may do to this entry: `edit` (PATCH), `verify` "
         "(POST .../verify), `change_state` (PATCH `state_code`); empty for readers only"
     )
+    library_url: str = Field(
+        description="API path of the library's documents that apply: those linked to this "
+        "authority, then the national laws of its State"
+    )
 
 
 class AuthorityName(BaseModel):
@@ -234,6 +238,10 @@ class RequirementSheetRead(BaseModel):
     last_verified_by: uuid.UUID | None
     stale: bool
     updated_at: datetime
+    library_url: str = Field(
+        description="API path of the library's documents that apply: those linked to this "
+        "sheet, then the national laws of its State"
+    )
 
 
 class RequirementSheetDetail(RequirementSheetRead):
@@ -369,4 +377,8 @@ class FinderAnswer(BaseModel):
     obstacles_url: str = Field(
         description="API path of the catalogue's obstacles and solutions for this pair and "
         "measure (refusal grounds and delays on cases, counts of 3 or more only)"
+    )
+    library_url: str = Field(
+        description="API path of the library's documents that apply to this request: the "
+        "requested State's laws and the texts of the treaties linking the two States"
     )

@@ -2,7 +2,9 @@
 
 Cross-domain contract (other domains import this module, never the directory's tables):
 `get_authority`, `requirement_sheet_for`, `treaties_between`, `convention_basis_between` (the
-finder's rule on the Convention as legal basis), `state_region`, `search_text`.
+finder's rule on the Convention as legal basis), `state_region`, `search_text`; for the
+library's links `authorities_by_ids`, `sheets_by_ids`, `get_requirement_sheet`,
+`treaties_with_parties`, `treaty_ids_of_state`, `known_state_codes`.
 The verbs live in `authorities.py`, `sheets.py`, `treaties.py`, `contact_failures.py`,
 `revisions.py`, `finder.py` and `exchange/`; they are re-exported here so routers and other
 domains have one module to import.
@@ -60,6 +62,46 @@ async def treaties_between(session: AsyncSession, state_a: str, state_b: str) ->
     return await repository.treaties_linking(session, state_a.upper(), state_b.upper())
 
 
+async def get_requirement_sheet(
+    session: AsyncSession, sheet_id: uuid.UUID
+) -> RequirementSheet | None:
+    """The requirement sheet with this id, or None."""
+    return await repository.sheet_by_id(session, sheet_id)
+
+
+async def authorities_by_ids(
+    session: AsyncSession, authority_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Authority]:
+    """The authorities among these ids (unknown ids are left out)."""
+    return await repository.authorities_by_id(session, authority_ids) if authority_ids else {}
+
+
+async def sheets_by_ids(
+    session: AsyncSession, sheet_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RequirementSheet]:
+    """The requirement sheets among these ids (unknown ids are left out)."""
+    return await repository.sheets_by_id(session, sheet_ids)
+
+
+async def treaties_with_parties(
+    session: AsyncSession, treaty_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Treaty, list[str]]]:
+    """The treaties among these ids, each with its parties' state codes."""
+    treaties = await repository.treaties_by_id(session, treaty_ids)
+    parties = await repository.parties_of(session, list(treaties))
+    return {t_id: (treaty, parties[t_id]) for t_id, treaty in treaties.items()}
+
+
+async def treaty_ids_of_state(session: AsyncSession, state_code: str) -> list[uuid.UUID]:
+    """Ids of the treaties the state is party to."""
+    return await repository.treaty_ids_of_state(session, state_code.upper())
+
+
+async def known_state_codes(session: AsyncSession, codes: set[str]) -> set[str]:
+    """Those of `codes` that are ISO 3166-1 states the directory knows."""
+    return await repository.known_state_codes(session, codes) if codes else set()
+
+
 async def state_region(session: AsyncSession, state_code: str) -> str | None:
     """The UN M49 region of the state ("Europe", "Africa", ...), or None if unknown."""
     return await repository.region_of_state(session, state_code.upper())
@@ -109,6 +151,7 @@ async def list_authority_names(session: AsyncSession) -> list[AuthorityName]:
 
 __all__ = [
     "AuthorityFilters",
+    "authorities_by_ids",
     "compare_sheets",
     "convention_basis_between",
     "create_authority",
@@ -116,7 +159,9 @@ __all__ = [
     "export_directory",
     "find_authority",
     "get_authority",
+    "get_requirement_sheet",
     "import_directory",
+    "known_state_codes",
     "list_contact_failures",
     "list_revisions",
     "list_sheets",
@@ -131,8 +176,11 @@ __all__ = [
     "resolve_contact_failure",
     "search_authorities",
     "search_text",
+    "sheets_by_ids",
     "state_region",
     "treaties_between",
+    "treaties_with_parties",
+    "treaty_ids_of_state",
     "update_authority",
     "update_treaty",
     "verify_authority",

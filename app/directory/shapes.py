@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from app.core.markdown import render_markdown
 from app.directory.constants import AuthorityAction
+from app.directory.library_links import authority_library_url, sheet_library_url
 from app.directory.repository import AuthorityRow
 from app.directory.schemas import (
     AuthorityEntry,
@@ -98,6 +99,7 @@ def authority_read(
         focal_points=focal_points,
         last_verified_by=verifier,
         allowed_actions=allowed_actions,
+        library_url=authority_library_url(row.authority.id),
     )
 
 
@@ -125,6 +127,7 @@ def sheet_read(sheet: RequirementSheet, stale_before: datetime) -> RequirementSh
         last_verified_by=sheet.last_verified_by,
         stale=is_stale(sheet.last_verified_at, stale_before),
         updated_at=sheet.updated_at,
+        library_url=sheet_library_url(sheet.id),
     )
 
 

@@ -31,6 +31,14 @@ from app.models.identity import (
     UserSession,
     VettingStep,
 )
+from app.models.library import (
+    LibraryAuthorityLink,
+    LibraryDocument,
+    LibraryFile,
+    LibraryRevision,
+    LibrarySheetLink,
+    LibraryTreatyLink,
+)
 from app.models.mail import OutgoingMail
 from app.models.notifications import Notification, NotificationPreferences, NotificationProgress
 
@@ -57,6 +65,12 @@ __all__ = [
     "Forum",
     "ForumGroup",
     "IdempotencyKey",
+    "LibraryAuthorityLink",
+    "LibraryDocument",
+    "LibraryFile",
+    "LibraryRevision",
+    "LibrarySheetLink",
+    "LibraryTreatyLink",
     "LoginThrottle",
     "Notification",
     "NotificationPreferences",

@@ -30,6 +30,7 @@ from app.directory.repository.sheets import (
     sheet_by_id,
     sheet_for,
     sheet_with_key,
+    sheets_by_id,
     sheets_of_state,
 )
 from app.directory.repository.staleness import (
@@ -49,9 +50,11 @@ from app.directory.repository.treaties import (
     every_treaty,
     parties_of,
     replace_parties,
+    treaties_by_id,
     treaties_linking,
     treaties_page,
     treaty_by_id,
+    treaty_ids_of_state,
 )
 
 __all__ = [
@@ -83,6 +86,7 @@ __all__ = [
     "sheet_by_id",
     "sheet_for",
     "sheet_with_key",
+    "sheets_by_id",
     "sheets_due_reminder",
     "sheets_of_state",
     "state_by_code",
@@ -90,7 +94,9 @@ __all__ = [
     "states_by_name",
     "states_of_authorities",
     "take_reminder_lock",
+    "treaties_by_id",
     "treaties_linking",
     "treaties_page",
     "treaty_by_id",
+    "treaty_ids_of_state",
 ]

@@ -45,6 +45,18 @@ async def sheet_by_id(session: AsyncSession, sheet_id: uuid.UUID) -> Requirement
     return await session.get(RequirementSheet, sheet_id)
 
 
+async def sheets_by_id(
+    session: AsyncSession, sheet_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RequirementSheet]:
+    """The sheets among these ids (one query)."""
+    if not sheet_ids:
+        return {}
+    rows = await session.execute(
+        select(RequirementSheet).where(col(RequirementSheet.id).in_(sheet_ids))
+    )
+    return {s.id: s for s in rows.scalars().all()}
+
+
 async def sheets_of_state(
     session: AsyncSession, state_code: str, *, request_type: str | None = None
 ) -> list[RequirementSheet]:

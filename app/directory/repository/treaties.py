@@ -90,6 +90,24 @@ async def treaty_by_id(session: AsyncSession, treaty_id: uuid.UUID) -> Treaty | 
     return await session.get(Treaty, treaty_id)
 
 
+async def treaties_by_id(
+    session: AsyncSession, treaty_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Treaty]:
+    """The treaties among these ids (one query)."""
+    if not treaty_ids:
+        return {}
+    rows = await session.execute(select(Treaty).where(col(Treaty.id).in_(treaty_ids)))
+    return {t.id: t for t in rows.scalars().all()}
+
+
+async def treaty_ids_of_state(session: AsyncSession, state_code: str) -> list[uuid.UUID]:
+    """Ids of the treaties the state is party to."""
+    rows = await session.execute(
+        select(TreatyParty.treaty_id).where(col(TreatyParty.state_code) == state_code)
+    )
+    return list(rows.scalars().all())
+
+
 async def every_treaty(session: AsyncSession) -> list[Treaty]:
     """Every treaty, by title (the export)."""
     rows = await session.execute(select(Treaty).order_by(col(Treaty.title), col(Treaty.id)))

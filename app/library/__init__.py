@@ -1,0 +1,1 @@
+"""The library: national laws, treaties, model tools, manuals and forms, with revisions."""
