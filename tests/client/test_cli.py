@@ -105,7 +105,7 @@ def test_cli_json_output_and_exit_codes(world: World, tmp_path: Path) -> None:
     submitted = cli("--json", "cases", "submit", case["id"])
     assert submitted.code == 0, submitted.err
     assert submitted.json()["status"] == "submitted"
-    again = cli("--json", "cases", "submit", case["id"])
+    again = cli("--json", "cases", "transition", case["id"], "submit")
     assert again.code == 4  # conflict with the current state
     problem = json.loads(again.err)["error"]
     assert problem["status"] == 409 and problem["type"].startswith("urn:canet:problem:")

@@ -24,7 +24,7 @@ from canet_client import (
     Unauthorized,
     ValidationFailed,
 )
-from canet_client.transfer import DownloadSink
+from canet_client.transfer import DownloadSink, FileUpload
 from sqlalchemy import func, select
 
 from app.db import Database
@@ -197,9 +197,13 @@ async def test_create_submit_message_attach_download(
     }, actions
 
 
-def test_a_download_whose_digest_does_not_match_is_refused_and_not_written(
-    tmp_path: Path,
-) -> None:
+def test_files_whose_digest_does_not_match_are_refused(tmp_path: Path) -> None:
+    upload = FileUpload(b"what was sent\n", filename="sent.txt")
+    assert b"".join(upload).endswith(b"--\r\n")
+    upload.check(hashlib.sha256(b"what was sent\n").hexdigest())
+    with pytest.raises(IntegrityError):
+        upload.check(hashlib.sha256(b"what the server stored\n").hexdigest())
+
     target = tmp_path / "file.bin"
     sink = DownloadSink(target, expected_sha256="0" * 64, total=3)
     sink.feed(b"abc")
