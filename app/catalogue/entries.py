@@ -71,15 +71,20 @@ async def _place(session: AsyncSession, entry: CatalogueEntry, link: CatalogueCa
     entry.requested_state = requested if disclosed else None
 
 
-async def _place_note(session: AsyncSession, actor: Actor, entry: CatalogueEntry) -> None:
-    """A note's regions follow the States it names (any it names must exist)."""
+async def _place_note(
+    session: AsyncSession, actor: Actor, entry: CatalogueEntry, sent: set[str] | None = None
+) -> None:
+    """A note's regions follow the States it names (any it names must exist). On an edit
+    (`sent`: the fields sent), a side whose State was not sent keeps its region: a note kept to
+    regions stores no State to find the region again."""
     errors = []
-    named = [getattr(entry, f"{side}_state") for side in ("requesting", "requested")]
+    sides = [s for s in ("requesting", "requested") if sent is None or f"{s}_state" in sent]
+    named = [getattr(entry, f"{side}_state") for side in sides]
     regions: dict[str, str | None] = {}
     if any(named):
         states = await directory_service.list_states(session, actor=actor)
         regions = {s.code: s.region for s in states}
-    for side, code in zip(("requesting", "requested"), named, strict=True):
+    for side, code in zip(sides, named, strict=True):
         if code and code not in regions:
             errors.append({"field": f"{side}_state", "message": f"unknown state {code}"})
         setattr(entry, f"{side}_region", regions.get(code) if code else None)
@@ -311,7 +316,7 @@ async def update_entry(
     if view.link is not None:
         await _place(session, entry, view.link)
     else:
-        await _place_note(session, actor, entry)
+        await _place_note(session, actor, entry, sent)
     try:
         await run_check(session, actor=actor, entry=entry, link=view.link)
     except CaseNotFound:
