@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import statistics
 import time
@@ -56,6 +57,9 @@ from tests.cluster.harness import (
 from tests.factories import TEST_SECRET_KEY, Member, make_authority, make_forum, make_member
 
 FULL = os.environ.get("CANET_CLUSTER_FULL") == "1"
+# A node's access log line for a 5xx other than 503 (the database is unavailable: retry).
+SERVER_ERROR = re.compile(r"\bstatus=5(?!03)\d\d\b")
+RELAYED_500 = re.compile(r" nodes/n\d \S+ 500 ")
 
 
 @dataclass(frozen=True)
@@ -581,6 +585,23 @@ def _check(run: Run, facts: Facts) -> list[str]:
         wrong = {code: n for code, n in codes.items() if code != "1001"}
         if wrong or not codes:
             problems.append(f"sockets serving on {name} at SIGTERM closed with {codes}, not 1001")
+    # No node answered a server error other than "unavailable, retry" (503).
+    for node in run.cluster.nodes:
+        errors = [
+            line
+            for line in node.log.read_text(errors="replace").splitlines()
+            if "canet.access:" in line and SERVER_ERROR.search(line)
+        ]
+        if errors:
+            problems.append(f"{node.name} answered {len(errors)} server errors: {errors[:3]}")
+    # ... nor did HAProxy see one (it logs every request that did not go well).
+    relayed = [
+        line
+        for line in run.cluster.haproxy.log.read_text(errors="replace").splitlines()
+        if RELAYED_500.search(line)
+    ]
+    if relayed:
+        problems.append(f"HAProxy relayed {len(relayed)} answers 500: {relayed[:3]}")
     # The database restart: unready, then ready again on their own.
     restart = run.db_restart
     if restart.get("nodes_restarted") or not restart.get("nodes_alive", False):
