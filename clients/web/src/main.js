@@ -48,6 +48,10 @@ const FlagQueue = lazyPage(() => import('./pages/forums-moderation.js'), 'FlagQu
 const ThreadPage = lazyPage(() => import('./pages/forums-thread.js'), 'ThreadPage');
 const NotificationSettings = lazyPage(() => import('./pages/live-notifications.js'), 'NotificationSettings');
 const Notifications = lazyPage(() => import('./pages/live-notifications.js'), 'Notifications');
+const LibraryDocumentPage = lazyPage(() => import('./pages/library-document.js'), 'LibraryDocumentPage');
+const LibraryEdit = lazyPage(() => import('./pages/library-edit.js'), 'LibraryEdit');
+const LibraryNew = lazyPage(() => import('./pages/library-edit.js'), 'LibraryNew');
+const LibrarySearch = lazyPage(() => import('./pages/library-search.js'), 'LibrarySearch');
 const ApplicationPage = lazyPage(() => import('./pages/vetting-application.js'), 'ApplicationPage');
 const MemberVettingPage = lazyPage(() => import('./pages/vetting-members.js'), 'MemberVettingPage');
 const VettingMembers = lazyPage(() => import('./pages/vetting-members.js'), 'VettingMembers');
@@ -97,6 +101,11 @@ const ROUTES = [
   // A State's requirement sheet (?measure= for a measure's own): the staleness reminders' link.
   { path: '/states/:code/requirements/:request_type', page: SheetPage, access: 'member' },
   { path: '/states/:code/requirements/:request_type/edit', page: SheetEdit, access: 'member' },
+  // The library of legal texts: who may add or edit a document is the API's to say.
+  { path: '/library', page: LibrarySearch, access: 'member' },
+  { path: '/library/new', page: LibraryNew, access: 'member' },
+  { path: '/library/documents/:id', page: LibraryDocumentPage, access: 'member' },
+  { path: '/library/documents/:id/edit', page: LibraryEdit, access: 'member' },
   { path: '/notifications', page: Notifications, access: 'member' },
   { path: '/settings/notifications', page: NotificationSettings, access: 'member' },
   // Administration: the API refuses anyone but admins, and the pages show that as not found.

@@ -15,6 +15,7 @@ const NAVIGATION = [
   { href: '/forums', label: 'forums.nav.forums', show: (m) => m.roles.some((r) => r !== 'auditor') },
   { href: '/directory', label: 'directory.nav.directory', show: () => true },
   { href: '/finder', label: 'directory.nav.finder', show: () => true },
+  { href: '/library', label: 'library.nav.library', show: (m) => m.roles.some((r) => r !== 'auditor'), within: ['/library/'] },
   // One entry for moderators: the menu of the vetting pages and the flags queue (`within`:
   // the section's pages, where the entry is marked current too; a path ending in / is a prefix).
   {

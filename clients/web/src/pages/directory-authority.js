@@ -28,6 +28,7 @@ import {
   yesNo,
 } from './directory-common.js';
 import { Revisions } from './directory-revisions.js';
+import { ApplicableDocuments } from './library-common.js';
 
 /** A message for the next view of an authority's page (e.g. "Your changes are saved"). */
 export const authorityNotice = signal(null);
@@ -316,6 +317,7 @@ export function AuthorityPage({ params }) {
           <${Sending} authority=${entry} />
           <${Sheets} authority=${entry} sheets=${sheets} />
           <${LegalBasis} authority=${entry} treaties=${treaties} states=${states} />
+          <${ApplicableDocuments} url=${entry.library_url} />
           ${entry.notes_html
             ? html`<section aria-labelledby="notes-heading"><h2 id="notes-heading">${t('directory.field.notes')}</h2><${Rendered} html=${entry.notes_html} /></section>`
             : null}

@@ -26,6 +26,7 @@ import {
   useStates,
   yesNo,
 } from './directory-common.js';
+import { ApplicableDocuments } from './library-common.js';
 
 // Measures are asked for the request types whose requirement sheets are kept per measure.
 const MEASURE_TYPES = ['mla', 'confiscation'];
@@ -303,6 +304,8 @@ function Result({ answers, states }) {
         <p><strong>${yesNo(convention.applicable)}</strong>${convention.articles && convention.articles.length ? html` <span class="meta">(${convention.articles.join(', ')})</span>` : null}</p>
         ${convention.note ? html`<p>${convention.note}</p>` : null}
       </section>
+
+      <${ApplicableDocuments} url=${answer.library_url} />
 
       <section aria-labelledby="stale-heading">
         <h2 id="stale-heading">${t('directory.finder.staleTitle')}</h2>

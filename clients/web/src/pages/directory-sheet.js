@@ -27,6 +27,7 @@ import {
 } from './directory-common.js';
 import { CheckboxGroup, YesNoUnknown, codesOf } from './directory-edit.js';
 import { Revisions } from './directory-revisions.js';
+import { ApplicableDocuments } from './library-common.js';
 import { NotFound } from './notfound.js';
 
 /** A message for the next view of a sheet's page (e.g. "Your changes are saved"). */
@@ -196,6 +197,7 @@ export function SheetPage({ params }) {
       <${SheetFacts} sheet=${entry} headingLevel=${2} names=${names} showVerified=${false}
         title=${t('directory.sheetPage.contents')} />
       <p><a href=${`/compare?${compare}`}>${t('directory.authority.compareLink', { state: stateName })}</a></p>
+      <${ApplicableDocuments} url=${entry.library_url} />
       <${Revisions} path=${`/requirement-sheets/${entry.id}/revisions`} round=${round} fieldName=${fieldName} words=${words} />
     <//>
   `;
