@@ -57,6 +57,13 @@ class Settings(BaseSettings):
 
     audit_signing_key: SecretStr | None = None
     storage_master_key: SecretStr | None = None
+    # Key rotation (docs/keys.md). The keys being retired, still accepted for what they made
+    # before the rotation, never used to make anything new; several are comma-separated.
+    secret_key_previous: SecretStr | None = None
+    storage_master_key_previous: SecretStr | None = None
+    # Public keys of earlier checkpoint signing keys that verification still trusts (PEM
+    # blocks or base64 of the raw 32 bytes). Trust comes from here, never from the database.
+    audit_previous_public_keys: str | None = None
     # Where encrypted attachments live: `<data_dir>/attachments` or an S3-compatible bucket
     # (needs the `s3` extra). Without explicit S3 keys, botocore's default chain applies.
     storage_backend: Literal["local", "s3"] = "local"
@@ -135,6 +142,10 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         return self.generated_secret("secret_key")
 
+    def previous_secret_keys(self) -> tuple[str, ...]:
+        """CANET_SECRET_KEY_PREVIOUS: keys whose tokens and sealed secrets are still accepted."""
+        return split_keys(self.secret_key_previous)
+
     def generated_secret(
         self, filename: str, generate: Callable[[], str] = lambda: secrets.token_urlsafe(48)
     ) -> str:
@@ -159,6 +170,14 @@ def metrics_address(value: str) -> tuple[str, int]:
             f"CANET_METRICS_LISTEN must be host:port (or empty to serve no metrics), not {value!r}"
         )
     return host, int(port)
+
+
+def split_keys(value: SecretStr | str | None) -> tuple[str, ...]:
+    """The keys of a `*_PREVIOUS` setting: comma- or newline-separated, blanks dropped."""
+    if value is None:
+        return ()
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return tuple(key.strip() for key in text.replace("\n", ",").split(",") if key.strip())
 
 
 def _read_or_create_secret(path: Path, generate: Callable[[], str]) -> str:

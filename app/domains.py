@@ -57,6 +57,7 @@ from app.identity import demo as identity_demo
 from app.identity import events as identity_events
 from app.identity.maintenance import start_identity_maintenance
 from app.identity.router import router as identity_router
+from app.keys import cli as keys_cli
 from app.library.router import router as library_router
 from app.notifications.background import start_notifications
 from app.notifications.router import router as notifications_router
@@ -143,6 +144,8 @@ DOMAINS: tuple[Domain, ...] = (
         starters=(start_notifications,),
         service_access=NO_SCOPE,
     ),
+    # Commands only: rotating the keys of cases (storage), identity (secret) and audit.
+    Domain("keys", commands=keys_cli.register),
 )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.commands import with_database
+from app.commands import CommandError, with_database
 from app.config import Settings
 
 Action = Callable[[Any, argparse.Namespace, Settings], Awaitable[int]]
@@ -51,7 +51,7 @@ async def _checkpoint(db: Any, args: argparse.Namespace, settings: Settings) -> 
 
 async def _verify_database(db: Any, args: argparse.Namespace, settings: Settings) -> int:
     from app.audit.sealing import ChainBroken, seal_pending
-    from app.audit.signing import load_signing_key
+    from app.audit.signing import trusted_public_keys
     from app.audit.verify import verify_database
 
     # Seal what is pending first; a chain whose head was deleted cannot be extended, and
@@ -59,7 +59,7 @@ async def _verify_database(db: Any, args: argparse.Namespace, settings: Settings
     with contextlib.suppress(ChainBroken):
         await seal_pending(db, patience=2.0)
     report = await verify_database(
-        db, load_signing_key(settings).public_key(), since_checkpoint=args.since_checkpoint
+        db, trusted_public_keys(settings).values(), since_checkpoint=args.since_checkpoint
     )
     for problem in report.problems:
         print(f"problem: {problem}")
@@ -75,18 +75,27 @@ async def _verify_database(db: Any, args: argparse.Namespace, settings: Settings
 
 def _verify_file(args: argparse.Namespace) -> int:
     from app.audit.offline import verify_file
-    from app.audit.signing import KeyFormatError, parse_public_key
+    from app.audit.signing import KeyFormatError, parse_public_keys
 
-    if not args.public_key:
+    # Repeatable (`--public-key a.pem --public-key b.pem`), and each file may hold several
+    # PEM blocks (what `canet audit public-key` prints after a rotation).
+    paths = [args.public_key] if isinstance(args.public_key, str) else args.public_key or []
+    if not paths:
         print("canet: --file needs --public-key (a PEM file)", file=sys.stderr)
         return 2
-    try:
-        public_key = parse_public_key(Path(args.public_key).read_text())
-    except (OSError, KeyFormatError, ValueError) as exc:
-        print(f"canet: cannot read the public key: {exc}", file=sys.stderr)
-        return 2
+    public_keys = []
+    for path in paths:
+        try:
+            found = parse_public_keys(Path(path).read_text())
+        except (OSError, KeyFormatError, ValueError) as exc:
+            print(f"canet: cannot read the public key {path}: {exc}", file=sys.stderr)
+            return 2
+        if not found:
+            print(f"canet: no public key in {path}", file=sys.stderr)
+            return 2
+        public_keys.extend(found)
     checkpoints = Path(args.checkpoints).read_text() if args.checkpoints else None
-    report = verify_file(Path(args.file), public_key, checkpoints_text=checkpoints)
+    report = verify_file(Path(args.file), public_keys, checkpoints_text=checkpoints)
     for problem in report.problems:
         print(f"problem: {problem}")
     print(report.summary())
@@ -144,8 +153,52 @@ async def _list_checkpoints(db: Any, args: argparse.Namespace, settings: Setting
     return 0
 
 
+async def _public_keys(db: Any, args: argparse.Namespace, settings: Settings) -> int:
+    from app.audit.keys import key_validity
+
+    async with db.engine.connect() as conn:
+        keys = await key_validity(conn, settings)
+    _print_keys(keys)
+    return 0
+
+
+def _print_keys(keys: list[Any], note: str | None = None) -> None:
+    """Each key as a `#` line (its id, status and what it signed) over its PEM block: the
+    whole output is a key file for `canet audit verify --file ... --public-key`."""
+    if note:
+        print(f"# {note}")
+    for key in keys:
+        print(f"# {key.describe()}")
+        if key.public_key_pem:
+            sys.stdout.write(key.public_key_pem)
+
+
+def _print_public_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from app.audit.keys import configured_keys
+
+    if getattr(args, "current", False):
+        # Just the signing key's PEM, without the database (e.g. for openssl).
+        sys.stdout.write(configured_keys(settings)[0].public_key_pem or "")
+        return 0
+    try:
+        return _run_with_db(_public_keys, args, settings)
+    except CommandError as exc:
+        _print_keys(configured_keys(settings), note=f"what each key signed is unknown: {exc}")
+        return 0
+
+
+def _check_trusted_keys(settings: Settings) -> None:
+    """A key in the configuration that cannot be read is one line, not a traceback."""
+    from app.audit.signing import KeyFormatError, trusted_public_keys
+
+    try:
+        trusted_public_keys(settings)
+    except (KeyFormatError, ValueError) as exc:
+        raise CommandError(f"cannot read the audit keys: {exc}") from exc
+
+
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from app.audit.signing import generate_private_key_text, load_signing_key, public_key_pem
+    from app.audit.signing import generate_private_key_text
 
     command = args.audit_command
     if command == "checkpoint":
@@ -153,14 +206,15 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     if command == "verify":
         if args.file:
             return _verify_file(args)
+        _check_trusted_keys(settings)
         return _run_with_db(_verify_database, args, settings)
     if command == "export":
         return _run_with_db(_export, args, settings)
     if command == "checkpoints":
         return _run_with_db(_list_checkpoints, args, settings)
     if command == "public-key":
-        sys.stdout.write(public_key_pem(load_signing_key(settings).public_key()))
-        return 0
+        _check_trusted_keys(settings)
+        return _print_public_keys(args, settings)
     if command == "generate-key":
         print(generate_private_key_text())
         return 0
@@ -185,7 +239,12 @@ def register(commands: Any) -> None:
         "--since-checkpoint", action="store_true", help="start from the latest valid checkpoint"
     )
     verify.add_argument("--file", help="verify an exported JSONL file offline")
-    verify.add_argument("--public-key", help="PEM public key (canet audit public-key)")
+    verify.add_argument(
+        "--public-key",
+        action="append",
+        help="PEM public key file (canet audit public-key); repeat it, or give a file of "
+        "several keys, to verify checkpoints of earlier signing keys",
+    )
     verify.add_argument("--checkpoints", help="extra checkpoint text (canet audit checkpoints)")
     export = sub.add_parser("export", help="export sealed entries of a time window")
     export.add_argument("--since", type=_timestamp, help="ISO 8601 time, inclusive")
@@ -193,6 +252,13 @@ def register(commands: Any) -> None:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--output", "-o", help="write here instead of standard output")
     sub.add_parser("checkpoints", help="print every signed checkpoint")
-    sub.add_parser("public-key", help="print the checkpoint public key (PEM)")
+    public_key = sub.add_parser(
+        "public-key",
+        help="print every checkpoint public key (PEM): the current one, then the previous "
+        "ones, each with the checkpoints it signed",
+    )
+    public_key.add_argument(
+        "--current", action="store_true", help="only the current key's PEM (no database)"
+    )
     sub.add_parser("generate-key", help="print a new signing key for CANET_AUDIT_SIGNING_KEY")
     audit.set_defaults(handler=cmd_audit)

@@ -4,13 +4,15 @@ Each line must hash to its own `hash` from its `prev_hash`; consecutive seqs mus
 line is *anchored* when a signed checkpoint at or after it in the same unbroken run matches
 the recomputed hash (the signature then vouches for every line before it in that run).
 Memory stays constant in the number of lines: the file is read twice, once for the
-checkpoint lines (`{"checkpoint": "<text>"}`) and once for the entries.
+checkpoint lines (`{"checkpoint": "<text>"}`) and once for the entries. After a key rotation
+the verifier is given every key (the current and the previous ones); a checkpoint under a key
+it was not given is a problem, as it anchors nothing.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from app.audit.chain import GENESIS_HASH, link_hash, record_of
 from app.audit.signing import (
     CheckpointFormatError,
+    KeySet,
     SignedCheckpoint,
-    key_id,
+    key_set,
     parse_checkpoints,
 )
 
@@ -67,18 +70,22 @@ def _load_checkpoints(
     report: OfflineReport,
     path: Path,
     extra: list[SignedCheckpoint],
-    public_key: Ed25519PublicKey,
+    keys: KeySet,
 ) -> dict[int, str]:
     found = list(extra)
     for _, obj in _json_lines(path):
         if "checkpoint" in obj:
             found.extend(parse_checkpoints(str(obj["checkpoint"])))
     anchors: dict[int, str] = {}
-    current = key_id(public_key)
     for checkpoint in found:
-        if checkpoint.key_id != current:
-            continue  # another key's checkpoint (rotated): it anchors nothing here
-        if not checkpoint.verify(public_key):
+        public_key = keys.get(checkpoint.key_id)
+        if public_key is None:
+            report.fail(
+                None,
+                f"checkpoint for seq {checkpoint.seq}: signed by key {checkpoint.key_id}, "
+                "which is not among the keys given (add it with --public-key)",
+            )
+        elif not checkpoint.verify(public_key):
             report.fail(None, f"checkpoint for seq {checkpoint.seq}: signature invalid")
         elif anchors.setdefault(checkpoint.seq, checkpoint.hash) != checkpoint.hash:
             report.fail(checkpoint.seq, f"two signed checkpoints disagree on seq {checkpoint.seq}")
@@ -88,16 +95,20 @@ def _load_checkpoints(
 
 
 def verify_file(
-    path: Path, public_key: Ed25519PublicKey, *, checkpoints_text: str | None = None
+    path: Path,
+    public_keys: Ed25519PublicKey | Iterable[Ed25519PublicKey],
+    *,
+    checkpoints_text: str | None = None,
 ) -> OfflineReport:
-    """Check an export (JSONL) against its checkpoints with the public key alone."""
+    """Check an export (JSONL) against its checkpoints with the public keys alone."""
     report = OfflineReport()
+    keys = key_set(public_keys)
     try:
         extra = parse_checkpoints(checkpoints_text) if checkpoints_text else []
     except CheckpointFormatError as exc:
         report.fail(None, str(exc))
         return report
-    anchors = _load_checkpoints(report, path, extra, public_key)
+    anchors = _load_checkpoints(report, path, extra, keys)
     prev_seq: int | None = None
     prev_hash = ""
     run_start, pending = 0, 0

@@ -202,6 +202,24 @@ async def every_checkpoint(conn: AsyncConnection) -> Sequence[Any]:
     return (await conn.execute(sa.select(_checkpoints).order_by(_checkpoints.c.id))).all()
 
 
+async def checkpoints_by_key(conn: AsyncConnection | AsyncSession) -> Sequence[Any]:
+    """Per key id: the first and last seq and signing time it signed, and how many."""
+    c = _checkpoints.c
+    stmt = (
+        sa.select(
+            c.key_id,
+            sa.func.min(c.seq).label("first_seq"),
+            sa.func.max(c.seq).label("last_seq"),
+            sa.func.min(c.signed_at).label("first_signed_at"),
+            sa.func.max(c.signed_at).label("last_signed_at"),
+            sa.func.count().label("checkpoints"),
+        )
+        .group_by(c.key_id)
+        .order_by(sa.func.min(c.signed_at))
+    )
+    return (await conn.execute(stmt)).all()
+
+
 async def insert_checkpoint(
     conn: AsyncConnection, *, seq: int, hash_: str, signed_at: datetime, key_id: str, signature: str
 ) -> None:

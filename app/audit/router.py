@@ -130,9 +130,10 @@ async def list_checkpoints(
 
 
 @router.get("/audit/public-key", response_model=PublicKeyRead)
-async def public_key(request: Request, actor: Auditor) -> PublicKeyRead:
-    """The Ed25519 public key that verifies the checkpoints."""
-    return service.signing_public_key(request.app.state.settings, actor=actor)
+async def public_key(request: Request, actor: Auditor, session: DbSession) -> PublicKeyRead:
+    """The Ed25519 public key that verifies the checkpoints; `keys` lists the previous ones
+    too, with the checkpoints each signed."""
+    return await service.signing_public_keys(session, request.app.state.settings, actor=actor)
 
 
 @router.get("/audit/members", response_model=Page[MemberDirectoryRead])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -65,9 +65,29 @@ class CheckpointRead(BaseModel):
     text: str  # the plain-text form a third party verifies with the public key
 
 
-class PublicKeyRead(BaseModel):
+class AuditKeyRead(BaseModel):
     key_id: str
+    status: Literal["current", "previous", "untrusted"] = Field(
+        description="current: the signing key; previous: a retired key still trusted "
+        "(CANET_AUDIT_PREVIOUS_PUBLIC_KEYS); untrusted: named by checkpoints but configured "
+        "nowhere, so they verify nothing"
+    )
+    public_key_pem: str | None = Field(description="null for an untrusted key")
+    checkpoints: int = Field(description="checkpoints signed by this key")
+    first_seq: int | None
+    last_seq: int | None
+    first_signed_at: datetime | None
+    last_signed_at: datetime | None
+
+
+class PublicKeyRead(BaseModel):
+    key_id: str = Field(description="the current signing key")
     public_key_pem: str
+    keys: list[AuditKeyRead] = Field(
+        default_factory=list,
+        description="every key: the current one first, then the previous ones, with what each "
+        "signed",
+    )
 
 
 class MemberAuthority(BaseModel):

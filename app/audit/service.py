@@ -18,10 +18,12 @@ from app.audit.chain import GENESIS_HASH
 from app.audit.checkpoints import as_signed
 from app.audit.exceptions import EntryNotFound, MemberNotFound, NotAnAuditor
 from app.audit.export import ExportFormat, plan_export, stream_export
+from app.audit.keys import key_validity
 from app.audit.repository import EventFilters
 from app.audit.schemas import (
     AuditEntryDetail,
     AuditEntryRead,
+    AuditKeyRead,
     ChainHead,
     CheckpointRead,
     MemberAuthority,
@@ -29,7 +31,7 @@ from app.audit.schemas import (
     PublicKeyRead,
     VerifyRead,
 )
-from app.audit.signing import key_id, load_signing_key, public_key_pem
+from app.audit.signing import key_id, load_signing_key, public_key_pem, trusted_public_keys
 from app.audit.verify import verify_database
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
@@ -144,8 +146,9 @@ async def verify_chain(
 ) -> VerifyRead:
     """Recompute the chain and check every signed checkpoint."""
     _require_auditor(actor)
-    public_key = load_signing_key(settings).public_key()
-    report = await verify_database(db, public_key, since_checkpoint=since_checkpoint)
+    report = await verify_database(
+        db, trusted_public_keys(settings).values(), since_checkpoint=since_checkpoint
+    )
     await audit.record(
         session,
         actor=actor,
@@ -194,11 +197,18 @@ async def list_checkpoints(
     return Page(items=items, next_cursor=next_cursor)
 
 
-def signing_public_key(settings: Settings, *, actor: Actor) -> PublicKeyRead:
-    """The public half of the checkpoint key, for outside verifiers."""
+async def signing_public_keys(
+    session: AsyncSession, settings: Settings, *, actor: Actor
+) -> PublicKeyRead:
+    """The public half of the checkpoint key, and every key with what it signed."""
     _require_auditor(actor)
     public = load_signing_key(settings).public_key()
-    return PublicKeyRead(key_id=key_id(public), public_key_pem=public_key_pem(public))
+    keys = await key_validity(session, settings)
+    return PublicKeyRead(
+        key_id=key_id(public),
+        public_key_pem=public_key_pem(public),
+        keys=[AuditKeyRead.model_validate(key, from_attributes=True) for key in keys],
+    )
 
 
 async def read_member_directory(

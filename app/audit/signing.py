@@ -11,7 +11,9 @@ A checkpoint reads:
 
 The key lives outside the database (CANET_AUDIT_SIGNING_KEY, or in development a file
 generated once in the data directory), so someone who can rewrite the database cannot
-sign a rewritten chain.
+sign a rewritten chain. After a rotation the checkpoints signed by earlier keys are verified
+with their public keys, which come from configuration too (CANET_AUDIT_PREVIOUS_PUBLIC_KEYS):
+a key named only in the database is never trusted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,6 +75,51 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
     if len(raw) != 32:
         raise KeyFormatError("an Ed25519 public key is 32 bytes")
     return Ed25519PublicKey.from_public_bytes(raw)
+
+
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
+
+
+def parse_public_keys(text: str) -> list[Ed25519PublicKey]:
+    """Every public key in `text`: PEM blocks (text around them, such as the `#` lines of
+    `canet audit public-key`, is ignored), and base64 raw keys outside them, separated by
+    commas or white space."""
+    keys = [parse_public_key(match.group(0)) for match in _PEM_BLOCK.finditer(text)]
+    rest = _PEM_BLOCK.sub(" ", text)
+    for line in rest.splitlines():
+        line = line.split("#", 1)[0]
+        for token in line.replace(",", " ").split():
+            keys.append(parse_public_key(token))
+    return keys
+
+
+KeySet = dict[str, Ed25519PublicKey]
+
+
+def key_set(keys: Ed25519PublicKey | Iterable[Ed25519PublicKey]) -> KeySet:
+    """Public keys by key id, in the order given (the current key first)."""
+    if isinstance(keys, Ed25519PublicKey):
+        keys = [keys]
+    found: KeySet = {}
+    for key in keys:
+        found.setdefault(key_id(key), key)
+    return found
+
+
+def previous_public_keys(settings: Settings) -> list[Ed25519PublicKey]:
+    """CANET_AUDIT_PREVIOUS_PUBLIC_KEYS: the retired signing keys verification still trusts."""
+    text = settings.audit_previous_public_keys
+    if not text or not text.strip():
+        return []
+    try:
+        return parse_public_keys(text)
+    except (KeyFormatError, ValueError) as exc:
+        raise KeyFormatError(f"CANET_AUDIT_PREVIOUS_PUBLIC_KEYS: {exc}") from exc
+
+
+def trusted_public_keys(settings: Settings) -> KeySet:
+    """The keys whose checkpoints verify: the signing key's public half, then the previous."""
+    return key_set([load_signing_key(settings).public_key(), *previous_public_keys(settings)])
 
 
 def generate_private_key_text() -> str:

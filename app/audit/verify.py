@@ -8,11 +8,17 @@ What each kind of tampering looks like here:
 - the tail cut off, or everything after some point rewritten and re-hashed (which the chain
   alone cannot reveal): a signed checkpoint no longer matches -> the first seq after the last
   checkpoint that still does.
+
+Checkpoints are verified with a set of public keys (the current signing key's, then the
+previous ones from configuration, docs/keys.md). A checkpoint naming a key outside the set is
+a problem: either a retired key is missing from CANET_AUDIT_PREVIOUS_PUBLIC_KEYS, or someone
+who could write the database added it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -22,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import repository
 from app.audit.chain import GENESIS_HASH, link_hash, record_of
 from app.audit.checkpoints import all_checkpoints
-from app.audit.signing import SignedCheckpoint, key_id
+from app.audit.signing import KeySet, SignedCheckpoint, key_set
 from app.db import Database
 
 STREAM_BATCH = 2000
@@ -66,37 +72,48 @@ class _Anchors:
                 )
 
 
-def _valid_anchors(
-    report: Report, checkpoints: list[SignedCheckpoint], public_key: Ed25519PublicKey
-) -> _Anchors:
+def _valid_anchors(report: Report, checkpoints: list[SignedCheckpoint], keys: KeySet) -> _Anchors:
     by_seq: dict[int, list[SignedCheckpoint]] = {}
-    current = key_id(public_key)
+    unknown: dict[str, int] = {}
     for checkpoint in checkpoints:
-        if checkpoint.key_id != current:
-            # Signed by an earlier key (rotated): it cannot vouch for anything here, and a
-            # forged one with a made-up key id anchors nothing either.
+        public_key = keys.get(checkpoint.key_id)
+        if public_key is None:
+            # A retired key left out of the configuration, or a forgery with a made-up key
+            # id: either way it vouches for nothing, and the verification says so.
             report.other_key_checkpoints += 1
+            unknown[checkpoint.key_id] = unknown.get(checkpoint.key_id, 0) + 1
         elif checkpoint.verify(public_key):
             by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
         else:
             report.fail(
                 None,
                 f"the checkpoint for seq {checkpoint.seq} signed at {checkpoint.time} has no "
-                f"valid signature by this key",
+                f"valid signature by its key {checkpoint.key_id}",
             )
+    for kid, count in unknown.items():
+        report.fail(
+            None,
+            f"{count} checkpoint(s) name key {kid}, which is not a trusted key: if it is a "
+            "retired signing key, add its public key to CANET_AUDIT_PREVIOUS_PUBLIC_KEYS",
+        )
     return _Anchors(by_seq)
 
 
 async def verify_database(
-    db: Database, public_key: Ed25519PublicKey, *, since_checkpoint: bool = False
+    db: Database,
+    public_keys: Ed25519PublicKey | Iterable[Ed25519PublicKey],
+    *,
+    since_checkpoint: bool = False,
 ) -> Report:
-    """Recompute the sealed chain (from the genesis, or from the latest valid checkpoint)."""
+    """Recompute the sealed chain (from the genesis, or from the latest valid checkpoint),
+    checking the checkpoints with `public_keys` (one key, or the current and previous ones)."""
     report = Report()
+    keys = key_set(public_keys)
     async with db.engine.connect() as plain:
         # One snapshot for checkpoints, chain and strays: no false alarm from a concurrent seal.
         conn = await plain.execution_options(isolation_level="REPEATABLE READ")
         await conn.execute(sa.text("SET TRANSACTION READ ONLY"))
-        anchors = _valid_anchors(report, await all_checkpoints(conn), public_key)
+        anchors = _valid_anchors(report, await all_checkpoints(conn), keys)
         start, prev_hash = 1, GENESIS_HASH
         if since_checkpoint and anchors.by_seq:
             base = max(anchors.by_seq)

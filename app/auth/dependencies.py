@@ -24,6 +24,7 @@ from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.auth.scopes import AddressNotAllowed, address_allowed
 from app.auth.tokens import InvalidToken, decode_access_token
+from app.config import Settings
 from app.core.audit import Target
 from app.core.errors import Forbidden, Unauthorized
 from app.core.refusal import refuse
@@ -171,6 +172,15 @@ def csrf_token_for(secret_key: str, session_id: uuid.UUID) -> str:
     ).hexdigest()
 
 
+def csrf_token_matches(sent: str, session_id: uuid.UUID, settings: Settings) -> bool:
+    """Whether `sent` is the session's CSRF token under the secret key or, during a rotation,
+    a previous one (made before the rotation; it lives as long as its session)."""
+    keys = (settings.resolved_secret_key(), *settings.previous_secret_keys())
+    return any(
+        hmac.compare_digest(sent.encode(), csrf_token_for(key, session_id).encode()) for key in keys
+    )
+
+
 async def _cookie_actor(request: Request, session: AsyncSession, cookie: str) -> Actor:
     """The browser path: an opaque HttpOnly session cookie plus, on writes, a CSRF header."""
     cookie_hash = hashlib.sha256(cookie.encode()).hexdigest()
@@ -179,9 +189,8 @@ async def _cookie_actor(request: Request, session: AsyncSession, cookie: str) ->
         raise Unauthorized("The session has ended; sign in again.")
     session_id, user_id = row
     if request.method not in _SAFE_METHODS:
-        expected = csrf_token_for(request.app.state.settings.resolved_secret_key(), session_id)
         sent = request.headers.get(CSRF_HEADER) or ""
-        if not hmac.compare_digest(sent.encode(), expected.encode()):
+        if not csrf_token_matches(sent, session_id, request.app.state.settings):
             raise Forbidden(f"Send the {CSRF_HEADER} header with cookie sessions.", code="csrf")
     actor = await load_actor(
         session, user_id=user_id, session_id=session_id, context=request_actor_context(request)
@@ -204,7 +213,10 @@ async def authenticate(request: Request, session: AsyncSession) -> Actor:
             return await _cookie_actor(request, session, cookie)
         raise Unauthorized("Sign in first: send `Authorization: Bearer <access_token>`.")
     try:
-        claims = decode_access_token(request.app.state.settings.resolved_secret_key(), token)
+        settings = request.app.state.settings
+        claims = decode_access_token(
+            settings.resolved_secret_key(), token, previous=settings.previous_secret_keys()
+        )
     except InvalidToken as exc:
         raise Unauthorized("The access token is invalid or expired.") from exc
     actor = await load_actor(

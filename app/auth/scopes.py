@@ -138,9 +138,12 @@ def service_access_guard(access: ServiceAccess) -> Any:
         header = connection.headers.get("authorization") or ""
         if not header.lower().startswith(_BEARER):
             return
+        settings = connection.app.state.settings
         try:
             claims = decode_access_token(
-                connection.app.state.settings.resolved_secret_key(), header[len(_BEARER) :].strip()
+                settings.resolved_secret_key(),
+                header[len(_BEARER) :].strip(),
+                previous=settings.previous_secret_keys(),
             )
         except InvalidToken:
             return

@@ -3,6 +3,10 @@
 The algorithm is pinned on both sides (HS256): a token naming any other algorithm, `none`
 included, is refused before its signature is even considered. A service account's token also
 carries its scopes (`scope`, space-separated, as in RFC 8693): a member's never does.
+
+Tokens are issued under the current secret key only. During a rotation of CANET_SECRET_KEY
+the previous keys (CANET_SECRET_KEY_PREVIOUS) still verify what they signed, each token until
+its own expiry, no longer (docs/keys.md).
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import functools
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -65,8 +71,10 @@ def issue_access_token(
     return jwt.encode(claims, signing_key(secret_key), algorithm=ALGORITHM), expires
 
 
-def decode_access_token(secret_key: str, token: str) -> AccessClaims:
-    claims = _verified_claims(secret_key, token)
+def decode_access_token(
+    secret_key: str, token: str, *, previous: Sequence[str] = ()
+) -> AccessClaims:
+    claims = _verified_claims((secret_key, *previous), token)
     if claims.expires_at <= datetime.now(UTC) - timedelta(seconds=_LEEWAY_S):
         raise InvalidToken("Signature has expired")
     return claims
@@ -77,20 +85,12 @@ def decode_access_token(secret_key: str, token: str) -> AccessClaims:
 # failed: exceptions are not cached), and re-check only the expiry above. The session itself
 # is still looked up in the database on every request (app/auth/dependencies.py).
 @functools.lru_cache(maxsize=8192)
-def _verified_claims(secret_key: str, token: str) -> AccessClaims:
+def _verified_claims(secret_keys: tuple[str, ...], token: str) -> AccessClaims:
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM:
             raise InvalidToken("unexpected algorithm")
-        claims = jwt.decode(
-            token,
-            signing_key(secret_key),
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": REQUIRED_CLAIMS},
-            leeway=_LEEWAY_S,
-        )
+        claims = _decode_with_any(secret_keys, token)
         scope = claims.get("scope")
         if scope is not None and not isinstance(scope, str):
             raise InvalidToken("scope is not a string")
@@ -102,3 +102,24 @@ def _verified_claims(secret_key: str, token: str) -> AccessClaims:
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
+
+
+def _decode_with_any(secret_keys: tuple[str, ...], token: str) -> dict[str, Any]:
+    """The claims under the first key whose signature matches (the current key comes first)."""
+    for index, secret_key in enumerate(secret_keys):
+        try:
+            return jwt.decode(
+                token,
+                signing_key(secret_key),
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": REQUIRED_CLAIMS},
+                leeway=_LEEWAY_S,
+            )
+        except jwt.InvalidSignatureError:
+            # PyJWT checks the signature before the claims: only this error means "another
+            # key"; an expired or malformed token is refused whichever key signed it.
+            if index == len(secret_keys) - 1:
+                raise
+    raise InvalidToken("no secret key")

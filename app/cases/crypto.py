@@ -3,6 +3,10 @@
 - The master key comes from CANET_STORAGE_MASTER_KEY (any high-entropy string; a 32-byte key
   is derived from it with HKDF). In development, when unset, one is generated once into the
   data directory (`storage_master_key`, mode 0600), like the secret key.
+- Each wrapped key records which master key wrapped it (a fingerprint). During a rotation the
+  earlier master keys (CANET_STORAGE_MASTER_KEY_PREVIOUS) still unwrap the keys they wrapped,
+  while new keys are wrapped only under the current one; `canet keys rotate storage-master`
+  re-wraps the rest (app/cases/keys.py, docs/keys.md).
 - Each case gets a random 256-bit data key, stored only wrapped (AES-GCM under the master
   key, bound to the case id), so a database dump plus the files reveal nothing without the
   master key.
@@ -23,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.config import Settings
+from app.config import Settings, split_keys
 
 MAGIC = b"CNE1"
 PREFIX_BYTES = 7
@@ -50,7 +54,16 @@ def master_key(settings: Settings) -> bytes:
         raw = secret.get_secret_value()
     else:
         raw = settings.generated_secret(MASTER_KEY_FILE)
+    return derive_master_key(raw)
+
+
+def derive_master_key(raw: str) -> bytes:
     return _hkdf(raw.encode(), info=b"master/v1")
+
+
+def previous_master_keys(settings: Settings) -> list[bytes]:
+    """The master keys of CANET_STORAGE_MASTER_KEY_PREVIOUS (being retired), derived."""
+    return [derive_master_key(raw) for raw in split_keys(settings.storage_master_key_previous)]
 
 
 def master_key_id(master: bytes) -> str:
@@ -161,19 +174,36 @@ class StreamDecryptor:
 
 
 class Vault:
-    """The master key of one process, derived once."""
+    """The master keys of one process, derived once: the current one wraps, any unwraps."""
 
     def __init__(self, settings: Settings) -> None:
         self.master = master_key(settings)
         self.master_id = master_key_id(self.master)
+        self._masters = {self.master_id: self.master}
+        for previous in previous_master_keys(settings):
+            self._masters.setdefault(master_key_id(previous), previous)
+
+    @property
+    def previous_ids(self) -> list[str]:
+        """Fingerprints of the configured previous master keys."""
+        return [kid for kid in self._masters if kid != self.master_id]
+
+    def knows(self, master_id: str) -> bool:
+        return master_id in self._masters
 
     def wrap(self, data_key: bytes, case_id: uuid.UUID) -> bytes:
         return wrap_data_key(self.master, data_key, case_id)
 
     def unwrap(self, wrapped: bytes, case_id: uuid.UUID, master_id: str) -> bytes:
-        if master_id != self.master_id:
+        master = self._masters.get(master_id)
+        if master is None:
             raise DecryptionError(
                 "this case's key was wrapped by another master key "
-                f"({master_id}); check CANET_STORAGE_MASTER_KEY"
+                f"({master_id}); check CANET_STORAGE_MASTER_KEY and "
+                "CANET_STORAGE_MASTER_KEY_PREVIOUS"
             )
-        return unwrap_data_key(self.master, wrapped, case_id)
+        return unwrap_data_key(master, wrapped, case_id)
+
+    def rewrap(self, wrapped: bytes, case_id: uuid.UUID, master_id: str) -> bytes:
+        """The same data key, wrapped under the current master key."""
+        return self.wrap(self.unwrap(wrapped, case_id, master_id), case_id)

@@ -72,7 +72,9 @@ async def _print_code(url: str, settings: Settings, email: str) -> int:
             file=sys.stderr,
         )
         return 1
-    secret = mfa.open_secret(settings.resolved_secret_key(), user.totp_secret)
+    secret = mfa.open_secret(
+        settings.resolved_secret_key(), user.totp_secret, previous=settings.previous_secret_keys()
+    )
     step = mfa.current_step()
     if user.totp_last_step is not None and user.totp_last_step >= step:
         # This step's code was used already (replay refused): give the next one.

@@ -13,6 +13,7 @@ both steps with 429 and Retry-After, and a lockout revokes their open challenges
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -283,6 +284,7 @@ async def complete_login(
     secret_key: str,
     cookie: bool,
     actor: Actor,
+    previous_secret_keys: Sequence[str] = (),
 ) -> SignedIn | Refusal:
     """Check the second factor against the challenge and open the session."""
     found = await _claim_challenge(session, challenge_token, challenges.PURPOSES, actor=actor)
@@ -292,7 +294,7 @@ async def complete_login(
     enrolling = challenge.purpose == "login_enroll"
     if user.totp_secret is None:
         return exceptions.enrollment_not_started()
-    secret = mfa.open_secret(secret_key, user.totp_secret)
+    secret = mfa.open_secret(secret_key, user.totp_secret, previous=previous_secret_keys)
     step = mfa.match_totp(secret, code, last_step=user.totp_last_step)
     used_recovery = False
     if step is None and not enrolling and not mfa.looks_like_totp(code):

@@ -1,7 +1,10 @@
 """TOTP (RFC 6238) with replay refusal, and single-use recovery codes.
 
 The TOTP secret is stored encrypted (AES-GCM, key derived from the server's secret key), so
-a copy of the database alone does not yield second factors.
+a copy of the database alone does not yield second factors. The sealed form names the secret
+key that sealed it (`v2:<key id>:...`; the older `v1:...` names none), so that during a
+rotation of CANET_SECRET_KEY a secret opens with the previous key until `canet keys rotate
+secret` has sealed it again under the current one (app/identity/keys.py).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import hmac
 import os
 import secrets
 import time
+from collections.abc import Sequence
 
 import pyotp
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ISSUER = "canet"
@@ -32,15 +37,44 @@ def new_secret() -> str:
     return pyotp.random_base32(32)
 
 
+def secret_key_id(secret_key: str) -> str:
+    """A fingerprint naming a secret key (safe to store and print; it reveals nothing of it)."""
+    return hmac.new(secret_key.encode(), b"canet/key-id/v1", hashlib.sha256).hexdigest()[:16]
+
+
+def sealed_prefix(secret_key: str) -> str:
+    """How every secret sealed under `secret_key` starts."""
+    return f"v2:{secret_key_id(secret_key)}:"
+
+
 def seal_secret(secret_key: str, secret: str) -> str:
     nonce = os.urandom(12)
     sealed = AESGCM(_key(secret_key)).encrypt(nonce, secret.encode(), b"totp")
-    return "v1:" + base64.urlsafe_b64encode(nonce + sealed).decode()
+    return sealed_prefix(secret_key) + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def open_secret(secret_key: str, sealed: str) -> str:
-    raw = base64.urlsafe_b64decode(sealed.removeprefix("v1:").encode())
-    return AESGCM(_key(secret_key)).decrypt(raw[:12], raw[12:], b"totp").decode()
+class SealedUnderUnknownKey(ValueError):
+    """A sealed TOTP secret that none of the configured secret keys opens."""
+
+
+def open_secret(secret_key: str, sealed: str, *, previous: Sequence[str] = ()) -> str:
+    """The TOTP secret, opened with the current key or, during a rotation, a previous one."""
+    keys = (secret_key, *previous)
+    if sealed.startswith("v2:"):
+        kid, _, body = sealed.removeprefix("v2:").partition(":")
+        keys = tuple(k for k in keys if secret_key_id(k) == kid)
+    else:  # v1: sealed before secrets named their key; try each
+        body = sealed.removeprefix("v1:")
+    raw = base64.urlsafe_b64decode(body.encode())
+    for key in keys:
+        try:
+            return AESGCM(_key(key)).decrypt(raw[:12], raw[12:], b"totp").decode()
+        except InvalidTag:
+            continue
+    raise SealedUnderUnknownKey(
+        "this TOTP secret was sealed under a secret key that is neither CANET_SECRET_KEY nor "
+        "in CANET_SECRET_KEY_PREVIOUS"
+    )
 
 
 def provisioning_uri(secret: str, email: str) -> str:

@@ -8,6 +8,7 @@ sign-in, refusals are returned, not raised, so those counters survive the refusa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,6 +92,7 @@ async def regenerate_recovery_codes(
     password: str | None,
     secret_key: str,
     actor: Actor,
+    previous_secret_keys: Sequence[str] = (),
 ) -> list[str] | FieldRefusal:
     """Replace all my recovery codes with 10 new ones, after my TOTP code or password."""
     if (code is None) == (password is None):
@@ -111,7 +113,7 @@ async def regenerate_recovery_codes(
     if block is not None:
         return FieldRefusal(exceptions.too_many_attempts(block.retry_after), field)
     if code is not None:
-        secret = mfa.open_secret(secret_key, user.totp_secret)
+        secret = mfa.open_secret(secret_key, user.totp_secret, previous=previous_secret_keys)
         step = mfa.match_totp(secret, code, last_step=user.totp_last_step)
         ok = step is not None
         if step is not None:

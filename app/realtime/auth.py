@@ -39,7 +39,9 @@ async def actor_from_token(
 ) -> Actor | None:
     """The actor behind an access token of a live session, or None."""
     try:
-        claims = decode_access_token(settings.resolved_secret_key(), token)
+        claims = decode_access_token(
+            settings.resolved_secret_key(), token, previous=settings.previous_secret_keys()
+        )
     except InvalidToken:
         return None
     async with database.sessionmaker() as session:

@@ -198,6 +198,7 @@ async def verify_mfa(
         secret_key=_secret(request),
         cookie=body.session == "cookie",
         actor=actor,
+        previous_secret_keys=request.app.state.settings.previous_secret_keys(),
     )
     if isinstance(outcome, Refusal):
         return refusal_response(request, outcome)

@@ -120,6 +120,7 @@ async def regenerate_recovery_codes(
         password=body.password,
         secret_key=str(request.app.state.settings.resolved_secret_key()),
         actor=actor,
+        previous_secret_keys=request.app.state.settings.previous_secret_keys(),
     )
     if isinstance(outcome, FieldRefusal):
         return field_refusal_response(request, outcome)

@@ -1,0 +1,1 @@
+"""Key rotation and generation across domains: `canet keys ...` (docs/keys.md)."""
