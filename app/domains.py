@@ -58,6 +58,7 @@ from app.identity import events as identity_events
 from app.identity.maintenance import start_identity_maintenance
 from app.identity.router import router as identity_router
 from app.keys import cli as keys_cli
+from app.library import demo as library_demo
 from app.library.router import router as library_router
 from app.notifications.background import start_notifications
 from app.notifications.router import router as notifications_router
@@ -131,7 +132,7 @@ DOMAINS: tuple[Domain, ...] = (
         service_access=ServiceAccess(read=Scope.CASES_READ, write=Scope.CASES_WRITE),
     ),
     Domain("catalogue", router=catalogue_router, events=catalogue_events),
-    Domain("library", router=library_router),
+    Domain("library", router=library_router, demo=library_demo.seed),
     Domain(
         "realtime",
         router=realtime_router,
