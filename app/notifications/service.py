@@ -39,6 +39,8 @@ def _url(n: Notification) -> str:
         return "/moderation/flags"
     if n.subject_type == "authority":
         return f"/authorities/{n.subject_id}"
+    if n.subject_type == "catalogue_entry":
+        return f"/catalogue/entries/{n.subject_id}"
     if n.subject_type == "sheet" and data.get("state_code") and data.get("request_type"):
         # The directory puts a sheet's key in the data (app/directory/events.py).
         sheet = f"/states/{data['state_code']}/requirements/{data['request_type']}"

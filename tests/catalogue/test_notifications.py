@@ -52,3 +52,9 @@ async def test_consent_review_and_decisions_notify_who_acts_next(
     await settle(db, settings)
     decided = await _catalogue(db, net.fr.id)
     assert [n.data.get("decision") for n in decided] == ["consent", "approve"]
+    # Each links to the entry's page in the client, in the list as in the mail.
+    listed = await client.get("/api/v1/notifications", headers=net.fr.headers)
+    urls = {n["url"] for n in listed.json()["items"] if n["type"] == "catalogue_decision"}
+    assert urls == {f"/catalogue/entries/{eid}"}
+    consent_list = await client.get("/api/v1/notifications", headers=net.it_focal.headers)
+    assert f"/catalogue/entries/{eid}" in {n["url"] for n in consent_list.json()["items"]}

@@ -15,7 +15,7 @@ const catalogs = {};
 // One catalog file per area of the client (i18n/<area>.<language>.json), so that each part
 // of the client keeps its own strings. English has every area; another language may lack
 // some (Arabic is partial) and falls back to English key by key.
-const AREAS = ['core', 'directory', 'forums', 'live', 'account', 'cases', 'vetting', 'audit', 'admin', 'library'];
+const AREAS = ['core', 'directory', 'forums', 'live', 'account', 'cases', 'vetting', 'audit', 'admin', 'catalogue', 'library'];
 
 async function loadArea(area, code) {
   const response = await fetch(new URL(`../i18n/${area}.${code}.json`, import.meta.url));

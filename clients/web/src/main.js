@@ -35,6 +35,12 @@ const AuditExport = lazyPage(() => import('./pages/audit-export.js'), 'AuditExpo
 const AuditHowTo = lazyPage(() => import('./pages/audit-howto.js'), 'AuditHowTo');
 const AuditSearch = lazyPage(() => import('./pages/audit-search.js'), 'AuditSearch');
 const AuditVerify = lazyPage(() => import('./pages/audit-verify.js'), 'AuditVerify');
+const Catalogue = lazyPage(() => import('./pages/catalogue-browse.js'), 'Catalogue');
+const CatalogueEntry = lazyPage(() => import('./pages/catalogue-entry.js'), 'EntryPage');
+const CatalogueEdit = lazyPage(() => import('./pages/catalogue-form.js'), 'EntryEdit');
+const CatalogueNew = lazyPage(() => import('./pages/catalogue-form.js'), 'EntryNew');
+const CatalogueObstacles = lazyPage(() => import('./pages/catalogue-obstacles.js'), 'Obstacles');
+const CatalogueQueue = lazyPage(() => import('./pages/catalogue-queue.js'), 'Queue');
 const AuthorityPage = lazyPage(() => import('./pages/directory-authority.js'), 'AuthorityPage');
 const Compare = lazyPage(() => import('./pages/directory-compare.js'), 'Compare');
 const AuthorityEdit = lazyPage(() => import('./pages/directory-edit.js'), 'AuthorityEdit');
@@ -101,6 +107,14 @@ const ROUTES = [
   // A State's requirement sheet (?measure= for a measure's own): the staleness reminders' link.
   { path: '/states/:code/requirements/:request_type', page: SheetPage, access: 'member' },
   { path: '/states/:code/requirements/:request_type/edit', page: SheetEdit, access: 'member' },
+  // The catalogue: browse, write (?case_id= nominates a case), the queue, obstacles, an entry
+  // (notifications and the entry's forum thread link to it).
+  { path: '/catalogue', page: Catalogue, access: 'member' },
+  { path: '/catalogue/new', page: CatalogueNew, access: 'member' },
+  { path: '/catalogue/queue', page: CatalogueQueue, access: 'member' },
+  { path: '/catalogue/obstacles', page: CatalogueObstacles, access: 'member' },
+  { path: '/catalogue/entries/:id', page: CatalogueEntry, access: 'member' },
+  { path: '/catalogue/entries/:id/edit', page: CatalogueEdit, access: 'member' },
   // The library of legal texts: who may add or edit a document is the API's to say.
   { path: '/library', page: LibrarySearch, access: 'member' },
   { path: '/library/new', page: LibraryNew, access: 'member' },

@@ -15,6 +15,13 @@ const NAVIGATION = [
   { href: '/forums', label: 'forums.nav.forums', show: (m) => m.roles.some((r) => r !== 'auditor') },
   { href: '/directory', label: 'directory.nav.directory', show: () => true },
   { href: '/finder', label: 'directory.nav.finder', show: () => true },
+  // Every member reads the published catalogue but auditors (the API's catalogue.read).
+  {
+    href: '/catalogue',
+    label: 'catalogue.nav.catalogue',
+    show: (m) => m.roles.some((r) => r !== 'auditor'),
+    within: ['/catalogue/'],
+  },
   { href: '/library', label: 'library.nav.library', show: (m) => m.roles.some((r) => r !== 'auditor'), within: ['/library/'] },
   // One entry for moderators: the menu of the vetting pages and the flags queue (`within`:
   // the section's pages, where the entry is marked current too; a path ending in / is a prefix).

@@ -31,6 +31,7 @@ import {
 import { DraftEditor } from './cases-draft.js';
 import { CaseMessages } from './cases-messages.js';
 import { CaseParticipants } from './cases-participants.js';
+import { CatalogueNomination } from './catalogue-nominate.js';
 
 /** What an action did, for the timeline: "Receipt acknowledged". */
 function doneLabel(action) {
@@ -302,6 +303,7 @@ export function CasePage({ params }) {
           <${Facts} item=${item} names=${names} />
           <${CaseParticipants} caseId=${caseId} round=${round} manage=${item.may_manage_participants}
             onLoaded=${setParticipants} onChanged=${() => refresh()} />
+          ${item.status === 'closed' ? html`<${CatalogueNomination} caseId=${caseId} round=${round} />` : null}
           <section aria-labelledby="file-heading" class="case-panel-section no-print">
             <h2 id="file-heading">${t('cases.case.file')}</h2>
             <p>${t('cases.case.fileIntro')}</p>

@@ -336,6 +336,12 @@ function Result({ answers, states }) {
       ${hasRole('officer')
         ? html`<li><a href=${`/cases/new?${new URLSearchParams(Object.entries(answers).filter(([, v]) => v))}`}>${t('cases.finder.startRequest')}</a></li>`
         : null}
+      ${found.data && found.data.obstacles_url
+        ? html`<li><a href=${found.data.obstacles_url.replace(/^\/api\/v1(?=\/)/, '')}>${t('catalogue.finder.obstacles', {
+            a: stateName(states, answers.requesting_state),
+            b: stateName(states, answers.requested_state),
+          })}</a></li>`
+        : null}
       <li><a href="/finder">${t('directory.finder.startAgain')}</a></li>
     </ul>
   `;

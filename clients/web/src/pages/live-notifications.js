@@ -187,6 +187,7 @@ const GROUPS = [
   ],
   ['membership', ['vetting_decision', 'vetting_lapsing', 'vetting_endorsement', 'moderation_application', 'moderation_flag']],
   ['directory', ['directory_stale', 'directory_contact_failed']],
+  ['catalogue', ['catalogue_consent', 'catalogue_review', 'catalogue_decision']],
 ];
 const MODES = ['in_app', 'email', 'digest', 'off'];
 
