@@ -25,6 +25,7 @@ from app.auth.permissions import Permission
 from app.auth.scopes import AddressNotAllowed, address_allowed
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.config import Settings
+from app.core import audit
 from app.core.audit import Target
 from app.core.errors import Forbidden, Unauthorized
 from app.core.refusal import refuse
@@ -228,7 +229,25 @@ async def authenticate(request: Request, session: AsyncSession) -> Actor:
     if actor is None:
         raise Unauthorized("The session has ended; sign in again.")
     request.state.user_id = actor.user_id
+    if actor.service_account and not getattr(request.state, "service_call_recorded", False):
+        await _record_service_call(request, session, actor)
     return actor
+
+
+async def _record_service_call(request: Request, session: AsyncSession, actor: Actor) -> None:
+    """Every call of a national system is on the record, reads included, not only the writes
+    and case reads that people's requests leave: the entry names the account, its token's
+    session (whose `service_account.token_issued` entry names the key), the method and path. It is
+    written with the request's transaction, so a call that fails leaves its refusal instead."""
+    request.state.service_call_recorded = True
+    await audit.record(
+        session,
+        actor=actor,
+        action="service_account.call",
+        target=Target("service_account", actor.user_id),
+        details={"method": request.method, "path": request.url.path},
+        authority_ids=[actor.authority_id],
+    )
 
 
 async def current_user_allow_expired(request: Request, session: DbSession) -> Actor:

@@ -192,6 +192,16 @@ async def test_it_signs_in_and_submits_a_case_that_the_other_side_sees(
         assert {(e.actor_session_id, e.actor_handle) for e in mine} == {
             (token_session.id, account["handle"])
         }
+    # Every call is on the record, a directory read too, each once, by route.
+    calls = await audit_entries(session, "service_account.call", account["id"])
+    assert [(c.details["method"], c.details["path"]) for c in calls] == [
+        ("POST", f"{API}/cases"),
+        ("POST", f"{API}/cases/{case_id}/transitions"),
+        ("POST", f"{API}/cases/{case_id}/messages"),
+        ("GET", f"{API}/cases/{case_id}"),
+        ("GET", f"{API}/authorities/{net.ita.id}"),
+    ]
+    assert {c.actor_session_id for c in calls} == {token_session.id}
 
 
 async def test_scopes_decide_and_forums_do_not_exist_for_it(
