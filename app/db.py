@@ -3,7 +3,8 @@
 Every write path runs in one transaction: the request session commits once at the end of the
 endpoint, before the response is sent, and only then runs the callbacks queued during the
 request (events, emails). A rollback drops them, so no client hears of a change that did
-not happen.
+not happen. Work done outside the database for a change that then rolls back (a file
+already stored) is undone by the callbacks queued with `on_rollback`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
 _AFTER_COMMIT = "canet.after_commit"
+_AFTER_ROLLBACK = "canet.after_rollback"
 
 
 def plain_url(url: str) -> str:
@@ -91,6 +93,7 @@ class Database:
             except BaseException:
                 await session.rollback()
                 discard_after_commit(session)
+                await run_after_rollback(session)
                 raise
         await run_after_commit(session)
 
@@ -100,11 +103,27 @@ def on_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+def on_rollback(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run `callback` if the session's transaction rolls back instead of committing."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
+
+
 def discard_after_commit(session: AsyncSession) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
+async def run_after_rollback(session: AsyncSession) -> None:
+    callbacks: list[AfterCommit] = session.info.pop(_AFTER_ROLLBACK, [])
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            # What it would have undone is left for the owner's own sweep to find.
+            log.exception("after-rollback callback failed")
+
+
 async def run_after_commit(session: AsyncSession) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
     callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT, [])
     for callback in callbacks:
         try:
@@ -126,6 +145,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             discard_after_commit(session)
+            await run_after_rollback(session)
             raise
     await run_after_commit(session)
 

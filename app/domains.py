@@ -33,9 +33,11 @@ from app.audit.router import router as audit_router
 from app.audit.tasks import start_audit_sealer
 from app.auth.scopes import HIDDEN, NO_SCOPE, Scope, ServiceAccess, service_access_guard
 from app.background import Starter
+from app.cases import cli as cases_cli
 from app.cases import demo as cases_demo
 from app.cases import events as cases_events
 from app.cases import service as cases_service
+from app.cases.purge import start_retention_purge
 from app.cases.router import router as cases_router
 from app.cases.tasks import start_deadline_monitor
 from app.catalogue import events as catalogue_events
@@ -125,7 +127,8 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "cases",
         router=cases_router,
-        starters=(start_deadline_monitor,),
+        starters=(start_deadline_monitor, start_retention_purge),
+        commands=cases_cli.register,
         demo=cases_demo.seed,
         search=cases_service.search_text,
         events=cases_events,

@@ -40,6 +40,7 @@ class CaseView:
     side: str  # requesting | requested | observer
     participant: CaseParticipant | None
     focal_point: bool = False  # the viewer is a focal point of their authority
+    moderator: bool = False  # the viewer also holds the moderator role (legal holds)
 
     @property
     def is_party(self) -> bool:
@@ -154,7 +155,13 @@ async def load_case(
     side = case_side(case, actor, participant, utcnow())
     if side is None:
         await deny(session, actor, CaseNotVisible(case.id), case_id=case.id)
-    return CaseView(case=case, side=side, participant=participant, focal_point=actor.focal_point)
+    return CaseView(
+        case=case,
+        side=side,
+        participant=participant,
+        focal_point=actor.focal_point,
+        moderator=actor.has_role(Role.MODERATOR),
+    )
 
 
 async def deny(

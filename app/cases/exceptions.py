@@ -90,6 +90,18 @@ class NotParticipantManager(Forbidden):
         super().__init__(f"Only a focal point or an assigned officer of the case {verb}.")
 
 
+class AttachmentDeletionForbidden(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "A file is deleted by a focal point of the side that uploaded it, or by its "
+            "uploader while the case is under way."
+        )
+
+
+class NotHoldKeeper(Forbidden):
+    """Legal holds are placed by focal points of either side; released by the placing side."""
+
+
 class OtherAuthorityFigures(Forbidden):
     def __init__(self) -> None:
         super().__init__("Officers see the figures of their own authority.")
@@ -142,9 +154,42 @@ class ConsultationRequired(Conflict):
         )
 
 
+class UnderLegalHold(Conflict):
+    """A legal hold stands on the case: its files are neither deleted nor purged."""
+
+    code = "legal-hold"
+
+    def __init__(self) -> None:
+        super().__init__("The case is under a legal hold: its files cannot be deleted.")
+
+
+class LegalHoldAlreadySet(Conflict):
+    code = "legal-hold-exists"
+
+    def __init__(self) -> None:
+        super().__init__("The case is already under a legal hold.")
+
+
+class NoLegalHold(Conflict):
+    code = "no-legal-hold"
+
+    def __init__(self) -> None:
+        super().__init__("The case is not under a legal hold.")
+
+
 class AlreadyParticipant(Conflict):
     def __init__(self) -> None:
         super().__init__("This member already takes part in the case.")
+
+
+# 410: the file was deleted or purged; its tombstone remains in the list.
+
+
+class AttachmentDeleted(AppError):
+    status, code, title = 410, "attachment-deleted", "Gone"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"The file was {kind}; only its tombstone remains.")
 
 
 # Attachments: the upload itself is refused.

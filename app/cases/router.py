@@ -24,6 +24,7 @@ from app.cases.access import refuse_without_case_access
 from app.cases.constants import CaseStatus, CaseType, Urgency
 from app.cases.crypto import Vault
 from app.cases.schemas import (
+    AttachmentDeletion,
     AttachmentRead,
     Box,
     CaseCounts,
@@ -35,6 +36,7 @@ from app.cases.schemas import (
     CaseSummary,
     CaseUpdate,
     DraftingReport,
+    LegalHoldRequest,
     MessageCreate,
     MessageRead,
     ParticipantCreate,
@@ -289,7 +291,10 @@ def _disposition(filename: str) -> str:
     "/cases/{case_id}/attachments/{attachment_id}",
     summary="Download a file (always as an attachment).",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        410: {"description": "The file was deleted or purged: only its tombstone remains."},
+    },
 )
 async def download_attachment(
     case_id: uuid.UUID,
@@ -320,6 +325,61 @@ async def download_attachment(
             "Cache-Control": "private, no-store",
             "X-Content-SHA256": meta.sha256,
         },
+    )
+
+
+@router.delete(
+    "/cases/{case_id}/attachments/{attachment_id}",
+    summary="Delete a file, keeping its tombstone.",
+    responses={
+        409: {"description": "The case is under a legal hold (`legal-hold`)."},
+        410: {"description": "The file was already deleted or purged."},
+    },
+)
+async def delete_attachment(
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    data: AttachmentDeletion,
+    request: Request,
+    session: DbSession,
+    actor: CaseActor,
+) -> AttachmentRead:
+    """Focal point of the uploading side, or the uploader while under way; never under hold."""
+    return await cases_service.delete_attachment(
+        session,
+        actor=actor,
+        case_id=case_id,
+        attachment_id=attachment_id,
+        reason=data.reason,
+        storage=_storage(request),
+    )
+
+
+@router.post(
+    "/cases/{case_id}/legal-hold",
+    summary="Place a legal hold on the case's files.",
+    responses={409: {"description": "A legal hold stands already (`legal-hold-exists`)."}},
+)
+async def place_legal_hold(
+    case_id: uuid.UUID, data: LegalHoldRequest, session: DbSession, actor: CaseActor
+) -> CaseRead:
+    """Focal points of either side: no file of the case is deleted or purged until released."""
+    return await cases_service.place_legal_hold(
+        session, actor=actor, case_id=case_id, reason=data.reason
+    )
+
+
+@router.delete(
+    "/cases/{case_id}/legal-hold",
+    summary="Release the legal hold.",
+    responses={409: {"description": "There is no legal hold (`no-legal-hold`)."}},
+)
+async def release_legal_hold(
+    case_id: uuid.UUID, data: LegalHoldRequest, session: DbSession, actor: CaseActor
+) -> CaseRead:
+    """Focal points of the side that placed it, with a reason (shown on the timeline)."""
+    return await cases_service.release_legal_hold(
+        session, actor=actor, case_id=case_id, reason=data.reason
     )
 
 

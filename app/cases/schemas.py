@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.cases.constants import (
     Action,
@@ -164,6 +164,15 @@ class CaseSummary(BaseModel):
     last_activity_at: datetime
 
 
+class LegalHold(BaseModel):
+    """A legal hold: while it stands, no file of the case is deleted or purged."""
+
+    reason: str
+    side: Side = Field(description="the side that placed it (only that side releases it)")
+    set_by: uuid.UUID | None = Field(description="who placed it (null once their row is gone)")
+    set_at: datetime
+
+
 class CaseRead(CaseSummary):
     summary: str
     legal_basis: dict[str, Any]
@@ -191,6 +200,14 @@ class CaseRead(CaseSummary):
     allowed_actions: list[str] = Field(description="transitions the caller may take now")
     may_manage_participants: bool = Field(
         default=False, description="whether the caller may invite observers, assign and remove"
+    )
+    legal_hold: LegalHold | None = Field(
+        default=None, description="the legal hold on the case's files, null when there is none"
+    )
+    legal_hold_actions: list[Literal["set", "release"]] = Field(
+        default_factory=list,
+        description="what the caller may do about the legal hold now (POST or DELETE "
+        "/cases/{id}/legal-hold)",
     )
     time_in_status: list[StatusDuration] = []
     drafting: DraftingReport | None = None
@@ -242,16 +259,53 @@ class MessageRead(BaseModel):
     created_at: datetime
 
 
+class _Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def _stated(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("state the reason")
+        return value.strip()
+
+
+class AttachmentDeletion(_Reason):
+    """Why the file is deleted (kept on its tombstone and shown to both sides)."""
+
+
+class LegalHoldRequest(_Reason):
+    """Why the legal hold is placed or released (shown on the case's timeline)."""
+
+
+class AttachmentTombstone(BaseModel):
+    """What stays of a deleted or purged file: its digests and size, who, when and why."""
+
+    kind: Literal["deleted", "purged"]
+    deleted_at: datetime
+    deleted_by: uuid.UUID | None = Field(description="null for a purge (the system)")
+    reason: str
+    filename_sha256: str = Field(description="SHA-256 of the file's name; the name is gone")
+
+
 class AttachmentRead(BaseModel):
     id: uuid.UUID
     case_id: uuid.UUID
-    filename: str
+    filename: str = Field(description="empty once the file is deleted (see `deleted`)")
     size: int
     sha256: str
     content_type: str
     handling_code: HandlingCode | None = None
     uploaded_by: uuid.UUID | None
     created_at: datetime
+    deleted: AttachmentTombstone | None = Field(
+        default=None, description="set once the file was deleted or purged (410 on download)"
+    )
+    allowed_actions: list[Literal["delete"]] = Field(
+        default_factory=list, description="what the caller may do to the file now"
+    )
 
 
 class TimelineEntryRead(BaseModel):

@@ -12,6 +12,8 @@ The mapping onto S3:
 - `abort` sends AbortMultipartUpload, so a refused upload (too large, wrong type, client gone)
   leaves neither an object nor a pending upload that would be billed.
 - `read` streams GetObject's body in chunks; `delete` is DeleteObject.
+- `list_blobs` pages through ListObjectsV2 under the prefix, then ListMultipartUploads (the
+  uploads a crash left pending); `discard` deletes an object or aborts such an upload.
 
 aiobotocore is an optional dependency (`pip install canet[s3]`), imported only when this
 backend is configured.
@@ -20,17 +22,19 @@ backend is configured.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
 from aiobotocore.session import AioSession, get_session
 
-from app.cases.storage import READ_CHUNK, BlobWriter, _check_key
+from app.cases.storage import READ_CHUNK, BlobWriter, StoredBlob, _check_key
 from app.config import ConfigurationError, Settings
 
 # S3 refuses parts below 5 MiB (except the last); larger parts only cost memory per upload.
 PART_SIZE = 5 * 1024 * 1024
+_KEY = re.compile(r"^[0-9a-f-]{36}/[0-9a-f-]{36}$")
 
 
 @lru_cache(maxsize=1)
@@ -188,3 +192,33 @@ class S3Storage:
         client, exits = await self._open()
         async with exits:
             await client.delete_object(Bucket=self.bucket, Key=object_key)
+
+    async def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        """Every object under the prefix, then every multipart upload still pending there."""
+        client, exits = await self._open()
+        async with exits:
+            objects = client.get_paginator("list_objects_v2")
+            async for page in objects.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for item in page.get("Contents", []):
+                    key = item["Key"][len(self.prefix) :]
+                    if _KEY.match(key):
+                        yield StoredBlob(key, item["LastModified"])
+            uploads = client.get_paginator("list_multipart_uploads")
+            async for page in uploads.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for upload in page.get("Uploads", []):
+                    key = upload["Key"][len(self.prefix) :]
+                    if _KEY.match(key):
+                        yield StoredBlob(
+                            key, upload["Initiated"], partial=True, upload_id=upload["UploadId"]
+                        )
+
+    async def discard(self, blob: StoredBlob) -> None:
+        object_key = self.object_key(blob.key)
+        client, exits = await self._open()
+        async with exits:
+            if blob.partial:
+                await client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=object_key, UploadId=blob.upload_id
+                )
+            else:
+                await client.delete_object(Bucket=self.bucket, Key=object_key)

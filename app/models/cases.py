@@ -88,6 +88,14 @@ class Case(UUIDPrimaryKey, Timestamps, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     completed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     closed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # A legal hold keeps every file of the case: no deletion, no retention purge (all four
+    # set together, cleared together on release; docs/retention.md).
+    legal_hold_reason: str | None = None
+    legal_hold_side: str | None = Field(default=None, max_length=16)
+    legal_hold_set_by: uuid.UUID | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    legal_hold_set_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class CaseReferenceCounter(SQLModel, table=True):
@@ -159,7 +167,12 @@ class CaseMessage(UUIDPrimaryKey, SQLModel, table=True):
 
 
 class CaseAttachment(UUIDPrimaryKey, SQLModel, table=True):
-    """Metadata of an encrypted file; the bytes live in the blob storage under storage_key."""
+    """Metadata of an encrypted file; the bytes live in the blob storage under storage_key.
+
+    A deleted or purged file keeps its row as a tombstone: `deleted_at` is set, the name is
+    replaced by its SHA-256 (`filename_sha256`, `filename` emptied), size and content digest
+    stay, and the blob is removed once the deletion has committed.
+    """
 
     __tablename__ = "case_attachments"
     __table_args__ = (sa.Index("ix_case_attachments_case", "case_id", "created_at"),)
@@ -173,6 +186,14 @@ class CaseAttachment(UUIDPrimaryKey, SQLModel, table=True):
     storage_key: str = Field(max_length=255)
     handling_code: str | None = Field(default=None, max_length=2)
     created_at: datetime = _created_at()
+    # The uploader's side then (requesting | requested | observer): whose file it is.
+    side: str | None = Field(default=None, max_length=16)
+    deleted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # Null for a purge (the system) or once the member's row is gone.
+    deleted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    deletion_kind: str | None = Field(default=None, max_length=16)  # deleted | purged
+    deletion_reason: str | None = None
+    filename_sha256: str | None = Field(default=None, max_length=64)
 
 
 class CaseDataKey(SQLModel, table=True):

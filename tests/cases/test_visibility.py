@@ -20,6 +20,9 @@ _BODIES = {
     ("PATCH", "/api/v1/cases/{case_id}"): {"title": "x"},
     ("POST", "/api/v1/cases/{case_id}/transitions"): {"action": "acknowledge"},
     ("POST", "/api/v1/cases/{case_id}/messages"): {"body": "hello"},
+    ("DELETE", "/api/v1/cases/{case_id}/attachments/{attachment_id}"): {"reason": "x"},
+    ("POST", "/api/v1/cases/{case_id}/legal-hold"): {"reason": "x"},
+    ("DELETE", "/api/v1/cases/{case_id}/legal-hold"): {"reason": "x"},
 }
 
 

@@ -5,7 +5,8 @@ Cross-domain contract: `is_participant(session, actor_or_user_id, case_id)`,
 the catalogue `case_outline`, `sensitive_terms` and `obstacle_counts` (outlines: enumerated
 values, terms to check a text for, and counts, never a case's text).
 The modules behind it: a verb module per subject (cases, transitions, messages,
-attachments, participants, case_file, metrics), `receipts` (the `received` step), `audience`
+attachments, tombstones (deleting a file), holds (legal holds), participants, case_file,
+metrics), `receipts` (the `received` step), `audience`
 and `search` (what other domains ask), `shapes` (the reads and audit snapshot the verbs share).
 """
 
@@ -24,6 +25,7 @@ from app.cases.service.cases import (
     list_cases,
     update_case,
 )
+from app.cases.service.holds import place_legal_hold, release_legal_hold
 from app.cases.service.messages import list_messages, post_message
 from app.cases.service.metrics import case_metrics, metrics_csv
 from app.cases.service.outlines import (
@@ -41,6 +43,7 @@ from app.cases.service.participants import (
 )
 from app.cases.service.receipts import record_receipt
 from app.cases.service.search import search_text
+from app.cases.service.tombstones import delete_attachment
 from app.cases.service.transitions import transition_case
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "check_draft",
     "count_cases",
     "create_case",
+    "delete_attachment",
     "download_attachment",
     "export_case",
     "get_case",
@@ -65,8 +69,10 @@ __all__ = [
     "metrics_csv",
     "obstacle_counts",
     "participant_user_ids",
+    "place_legal_hold",
     "post_message",
     "record_receipt",
+    "release_legal_hold",
     "remove_participant",
     "search_text",
     "sensitive_terms",

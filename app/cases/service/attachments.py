@@ -1,4 +1,10 @@
-"""Attachments: streamed upload, encrypted at rest, downloaded only as attachments."""
+"""Attachments: streamed upload, encrypted at rest, downloaded only as attachments.
+
+The blob is stored before the row: should the transaction then roll back, the blob is
+removed again (`on_rollback`); should the process die in between, the retention pass finds
+a blob without a row and removes it a day later (app/cases/purge.py). A deleted or purged
+file lists as its tombstone and answers 410 (service/tombstones.py).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.cases import repository
-from app.cases.access import load_case
+from app.cases.access import CaseView, load_case
 from app.cases.crypto import StreamDecryptor, StreamEncryptor, Vault, file_key, new_data_key
-from app.cases.exceptions import AttachmentNotFound, AttachmentTooLarge
-from app.cases.schemas import AttachmentRead
+from app.cases.exceptions import AttachmentDeleted, AttachmentNotFound, AttachmentTooLarge
+from app.cases.retention import attachment_actions
+from app.cases.schemas import AttachmentRead, AttachmentTombstone
 from app.cases.service.receipts import record_receipt_if_due
 from app.cases.storage import BlobStorage, BlobWriter
 from app.cases.upload import SNIFF_BYTES, MultipartStream, classify, sanitize_filename
@@ -22,6 +29,7 @@ from app.core import audit, events
 from app.core.audit import Target
 from app.core.errors import ValidationFailed
 from app.core.events import Audience
+from app.db import on_rollback
 from app.models.base import utcnow
 from app.models.cases import CaseAttachment
 
@@ -48,8 +56,23 @@ async def case_data_key(session: AsyncSession, vault: Vault, case_id: uuid.UUID)
     return vault.unwrap(row.wrapped_key, case_id, row.master_key_id)
 
 
-def attachment_read(attachment: CaseAttachment) -> AttachmentRead:
-    return AttachmentRead.model_validate(attachment, from_attributes=True)
+def attachment_read(attachment: CaseAttachment, actions: list[str] | None = None) -> AttachmentRead:
+    read = AttachmentRead.model_validate(attachment, from_attributes=True)
+    read.allowed_actions = actions or []  # type: ignore[assignment]
+    if attachment.deleted_at is not None:
+        read.deleted = AttachmentTombstone(
+            kind=attachment.deletion_kind or "deleted",
+            deleted_at=attachment.deleted_at,
+            deleted_by=attachment.deleted_by,
+            reason=attachment.deletion_reason or "",
+            filename_sha256=attachment.filename_sha256 or "",
+        )
+    return read
+
+
+def attachment_read_for(view: CaseView, attachment: CaseAttachment, actor: Actor) -> AttachmentRead:
+    """The file as the viewer sees it, with what they may do to it."""
+    return attachment_read(attachment, attachment_actions(view, attachment, actor.user_id))
 
 
 @dataclass
@@ -139,6 +162,8 @@ async def upload_attachment(
     except BaseException:
         await upload.writer.abort()
         raise
+    # Stored: from here a rollback must take the blob away again (nothing will point to it).
+    on_rollback(session, lambda: storage.delete(storage_key))
     assert upload.content_type is not None
     attachment = CaseAttachment(
         id=attachment_id,
@@ -151,6 +176,7 @@ async def upload_attachment(
         storage_key=storage_key,
         handling_code=code,
         created_at=utcnow(),
+        side=view.side,
     )
     session.add(attachment)
     await audit.record(
@@ -173,15 +199,18 @@ async def upload_attachment(
         {"case_id": case_id, "attachment_id": attachment.id},
         audience=Audience.of("case", case_id),
     )
-    return attachment_read(attachment)
+    return attachment_read_for(view, attachment, actor)
 
 
 async def list_attachments(
     session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
 ) -> list[AttachmentRead]:
-    """The case's files (metadata and digests), oldest first."""
+    """The case's files (metadata and digests), oldest first; deleted ones as tombstones."""
     view = await load_case(session, actor, case_id)
-    items = await all_attachments(session, case_id)
+    items = [
+        attachment_read_for(view, a, actor)
+        for a in await repository.attachments_of_case(session, case_id)
+    ]
     await audit.record(
         session,
         actor=actor,
@@ -217,6 +246,8 @@ async def download_attachment(
     attachment = await repository.attachment_by_id(session, attachment_id)
     if attachment is None or attachment.case_id != case_id:
         raise AttachmentNotFound()
+    if attachment.deleted_at is not None:
+        raise AttachmentDeleted(attachment.deletion_kind or "deleted")
     key = file_key(await case_data_key(session, vault, case_id), attachment.id)
     await audit.record(
         session,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from app.cases.access import CaseView
 from app.cases.due_dates import is_deadline_near, is_overdue
 from app.cases.lifecycle import actions_for
-from app.cases.schemas import CaseRead, CaseSummary
+from app.cases.retention import hold_actions
+from app.cases.schemas import CaseRead, CaseSummary, LegalHold
 from app.models.cases import Case
 
 
@@ -36,9 +37,22 @@ def read_of(view: CaseView, **extra: object) -> CaseRead:
             view.side, case.status, consulted=case.consultation_at is not None
         ),
         may_manage_participants=view.may_manage_participants,
+        legal_hold=legal_hold_of(case),
+        legal_hold_actions=hold_actions(view),
     )
     fields.update(extra)
     return CaseRead.model_validate(fields)
+
+
+def legal_hold_of(case: Case) -> LegalHold | None:
+    if case.legal_hold_set_at is None:
+        return None
+    return LegalHold(
+        reason=case.legal_hold_reason or "",
+        side=case.legal_hold_side,
+        set_by=case.legal_hold_set_by,
+        set_at=case.legal_hold_set_at,
+    )
 
 
 def audit_snapshot(case: Case) -> dict[str, object]:
