@@ -1,8 +1,9 @@
 """The catalogue in the browser: a closed case nominated from its page, the personal-data
 check's flags shown by their fields (one fixed, one justified) and submission held back until
 they are; the other side's focal point consents from the notification, a moderator approves;
-the entry is then found by search and by a facet, read by a member of a third State, and the
-obstacles view (linked from the finder) shows "fewer than 3" for counts the API withholds."""
+the entry is then found by search and by a facet and read by a member of a third State, who
+writes a good-practice note; the obstacles view (linked from the finder) shows "fewer than 3"
+for counts the API withholds."""
 
 from __future__ import annotations
 
@@ -218,6 +219,20 @@ async def test_a_closed_case_nominated_checked_consented_published_and_found(
         await expect(other.locator(".cat-actions")).to_have_count(0)
         assert case["reference"] not in await other.content()
         await check_page(other, "catalogue-entry")
+
+        # A good-practice note with nothing to flag: submitted straight to the moderators.
+        await other.get_by_role("link", name="Catalogue of cases and good practice").click()
+        await other.get_by_role("link", name="Write a good-practice note").click()
+        await expect(other.locator("main h1")).to_have_text("Write a good-practice note")
+        await other.get_by_label("Title").fill("Ask for the executing court's name early")
+        await other.get_by_label("Type of cooperation").select_option("mla")
+        await other.get_by_label("Corruption (art. 8)").check()
+        await other.get_by_role("button", name="Save the draft and check it").click()
+        await expect(other.get_by_text("The personal-data check found nothing")).to_be_visible(
+            timeout=LONG
+        )
+        await other.get_by_role("button", name="Submit the entry").click()
+        await expect(other.locator(".cat-status-line")).to_contain_text("In review", timeout=LONG)
 
     # The finder's answer links to the obstacles view of its pair and measure, where every
     # count under three (one closed case stands behind these) reads "fewer than 3".
