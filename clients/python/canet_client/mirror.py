@@ -6,6 +6,8 @@ Layout under the folder:
                                                      the case, timeline, messages, attachment
                                                      digests, participants), keys sorted
     cases/<case id>/attachments/<attachment id>_<filename>
+                                                     (a file deleted or purged on the network
+                                                     is not fetched; an earlier copy stays)
     .canet-sync/state.json                           where the mirror is in the event stream
 
 How it stays right when interrupted at any point (kill -9 included):
@@ -291,6 +293,14 @@ class Mirror:
         files = folder / "attachments"
         wanted: set[str] = set()
         for attachment in export.get("attachments", []):
+            if attachment.get("deleted"):
+                # Deleted or purged on the network (case.json keeps its tombstone): there is
+                # nothing to download, and a copy mirrored before stays.
+                earlier = sorted(files.glob(f"{attachment['id']}_*")) if files.exists() else []
+                if earlier:
+                    wanted.add(earlier[0].name)
+                    attachment["file"] = f"attachments/{earlier[0].name}"
+                continue
             name = f"{attachment['id']}_{safe_filename(attachment['filename'])}"
             wanted.add(name)
             attachment["file"] = f"attachments/{name}"
