@@ -186,7 +186,11 @@ async def update_case(
     return await cases_service.update_case(session, actor=actor, case_id=case_id, data=data)
 
 
-@router.get("/cases/{case_id}/checks", summary="Drafting checks of a draft.")
+@router.get(
+    "/cases/{case_id}/checks",
+    summary="Drafting checks of a draft.",
+    responses={409: {"description": "The case is no longer a draft."}},
+)
 async def drafting_checks(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> DraftingReport:
@@ -265,6 +269,7 @@ _MULTIPART = {
     status_code=201,
     summary="Upload a file (streamed, encrypted at rest).",
     openapi_extra=_MULTIPART,
+    responses={415: {"description": "A file type not accepted, judged by its content."}},
 )
 async def upload_attachment(
     case_id: uuid.UUID, request: Request, session: DbSession, actor: CaseActor
@@ -314,9 +319,11 @@ async def download_attachment(
         storage=_storage(request),
     )
     meta = download.attachment
+    # Always octet-stream, as the document says: the type judged at upload is in the
+    # attachment's `content_type`; the download itself never invites a client to render it.
     return StreamingResponse(
         download.chunks,
-        media_type=meta.content_type,
+        media_type="application/octet-stream",
         headers={
             "Content-Disposition": _disposition(meta.filename),
             "Content-Length": str(meta.size),
