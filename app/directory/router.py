@@ -314,7 +314,11 @@ async def list_sheet_revisions(
     )
 
 
-@router.get("/requirements/compare", summary="Two states' requirement sheets side by side.")
+@router.get(
+    "/requirements/compare",
+    summary="Two states' requirement sheets side by side.",
+    responses={404: {"description": "An unknown State code."}},
+)
 async def compare_requirement_sheets(
     actor: Reader,
     session: DbSession,

@@ -174,6 +174,10 @@ _OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "invalid_client: the assertion does not verify, or the account may "
         "not sign in (not active, address outside its allow-list)"
     },
+    429: {
+        "description": "Too many failed assertions from this address: try again after "
+        "Retry-After seconds"
+    },
 }
 
 
