@@ -46,6 +46,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["CANET_DATABASE_URL"] = url
         os.environ[EMBEDDED_MARKER] = "1" if url != settings.database_url else ""
         get_settings.cache_clear()
+        if args.workers > 1:
+            _supervisor_sees_dead_workers()
         log.info("serving on http://%s:%s (API docs at /docs)", args.host, args.port)
         uvicorn.run(
             "app.main:create_app",
@@ -72,6 +74,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             listener.close()
         release()
     return 0
+
+
+def _supervisor_sees_dead_workers() -> None:
+    """Let uvicorn's supervisor notice at once a worker that dies while it is being pinged.
+
+    The supervisor pings each worker every half second and waits up to the health-check
+    timeout (60 s above) for the answer. It kept its own copy of the worker's end of the
+    pipe, so the pipe stayed open after the worker died: a worker killed during a ping
+    (kill -9, the OOM killer) was replaced only after the full minute, with one worker fewer
+    and the supervisor deaf to signals meanwhile. Once the worker has been spawned it holds
+    its own copy; closing the supervisor's makes the death an end of file, answered at once.
+    """
+    from uvicorn.supervisors import multiprocess
+
+    spawn = multiprocess.Process.start
+    if getattr(spawn, "closes_child_end", False):
+        return
+
+    # The method, not a subclass: the worker unpickles the Process object it is given, and
+    # finds uvicorn's own class there.
+    def start(self: multiprocess.Process) -> None:
+        spawn(self)
+        self.child_conn.close()
+
+    start.closes_child_end = True  # type: ignore[attr-defined]
+    multiprocess.Process.start = start  # type: ignore[method-assign]
 
 
 def _exit_cleanly_on_sigterm() -> None:
