@@ -552,3 +552,56 @@ async def test_an_observer_is_invited_for_a_time_and_the_invitation_ended(
     ).to_be_visible()
     await expect(page.get_by_role("heading", name="Chronologie")).to_be_visible()
     await check_page(page, "case-fr")
+
+
+async def test_a_legal_hold_then_a_file_deleted_with_its_reason(
+    web_server: Server, context: BrowserContext, page: Page, session: AsyncSession
+) -> None:
+    ids = await seed_directory(session)
+    focal = await member_of(session, ids["fra"], focal_point=True, name="Hélène Roy")
+    case = await _new_case(web_server, focal, ids["ita"], title="Seized phones")
+    async with httpx.AsyncClient(base_url=web_server.http + "/api/v1") as client:
+        uploaded = await client.post(
+            f"/cases/{case['id']}/attachments",
+            files={"file": ("phones.txt", b"IMEI list\n" * 50, "text/plain")},
+            headers=focal.headers,
+        )
+    assert uploaded.status_code == 201, uploaded.text
+    await sign_in(context, session, focal)
+    await page.goto(f"{web_server.http}/cases/{case['id']}")
+    hold = page.locator(".case-hold")
+    files = page.locator(".case-files")
+    await expect(files.get_by_role("button", name="Delete phones.txt")).to_be_visible(timeout=LONG)
+
+    await hold.get_by_role("button", name="Place a legal hold").click()
+    await expect(hold.get_by_role("heading", name="Place a legal hold")).to_be_focused()
+    await hold.get_by_label("Reason").fill("Appeal pending before the Cour de cassation")
+    await hold.get_by_role("button", name="Place a legal hold").click()
+    await expect(
+        hold.get_by_text(re.compile("A legal hold placed by the requesting side"))
+    ).to_be_visible(timeout=LONG)
+    await expect(
+        hold.get_by_text("Reason: Appeal pending before the Cour de cassation")
+    ).to_be_visible()
+    await expect(files.get_by_role("button", name="Delete phones.txt")).to_have_count(0)
+
+    await hold.get_by_role("button", name="Release the legal hold").click()
+    await hold.get_by_label("Reason").fill("Appeal decided")
+    await hold.get_by_role("button", name="Release the legal hold").click()
+    await expect(hold.get_by_role("button", name="Place a legal hold")).to_be_visible(timeout=LONG)
+
+    await files.get_by_role("button", name="Delete phones.txt").click()
+    form = page.locator(".case-file-delete")
+    await expect(form.get_by_role("heading", name="Delete phones.txt")).to_be_focused()
+    await form.get_by_label("Reason for deleting the file").fill("Sent to the wrong case")
+    await form.get_by_role("button", name="Delete the file").click()
+    tombstone = files.locator(".case-file-deleted")
+    await expect(tombstone.get_by_text("Deleted file")).to_be_visible(timeout=LONG)
+    await expect(tombstone.get_by_text("Deleted by Hélène Roy")).to_be_visible()
+    await expect(tombstone.get_by_text("Reason: Sent to the wrong case")).to_be_visible()
+    await expect(files.get_by_role("link", name="phones.txt")).to_have_count(0)
+    timeline = page.locator(".case-timeline")
+    await expect(timeline.get_by_text("A file was deleted")).to_be_visible()
+    await expect(timeline.get_by_text("Legal hold placed by the requesting side")).to_be_visible()
+    await expect(timeline.get_by_text("Legal hold released")).to_be_visible()
+    await check_page(page, "case-retention")

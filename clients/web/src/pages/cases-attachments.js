@@ -1,9 +1,11 @@
 // The case's files: name, size, type, SHA-256 (copyable), who uploaded them when, each
 // downloaded as an attachment from the API. Several files upload at once, each with its own
 // progress bar and Cancel; the SHA-256 the server computed is shown once it has the file.
+// A deleted or purged file shows as its tombstone (when, by whom, why; size and SHA-256
+// stay); Delete, with a reason, is offered where the file's `allowed_actions` say so.
 import { useEffect, useRef, useState } from '../../vendor/preact-hooks.mjs';
 import { api, upload } from '../api.js';
-import { Skeleton, problemMessage } from '../components.js';
+import { Button, ErrorSummary, Field, Skeleton, fieldMessage, problemMessage } from '../components.js';
 import { html } from '../html.js';
 import { formatNumber, t } from '../i18n.js';
 import { HANDLING_CODES, HandlingBadge, When, bytes, handlingLabel } from './cases-common.js';
@@ -27,8 +29,69 @@ function Digest({ sha256 }) {
   `;
 }
 
-function Attachment({ caseId, file, people }) {
+function DeleteForm({ caseId, file, onDeleted, onCancel }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const heading = useRef(null);
+  useEffect(() => {
+    if (heading.current) heading.current.focus();
+  }, []);
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await api('DELETE', `/cases/${caseId}/attachments/${file.id}`, { body: { reason: reason.trim() } });
+      onDeleted();
+    } catch (problem) {
+      setError(problem);
+      setBusy(false);
+    }
+  };
+  const fields = {};
+  for (const item of (error && error.errors) || []) {
+    if (String(item.field || '').startsWith('reason') && !fields.reason) fields.reason = fieldMessage(item.message);
+  }
+  const label = t('cases.files.deleteReason');
+  return html`
+    <form class="case-file-delete no-print" onSubmit=${submit} novalidate aria-labelledby="file-delete-heading">
+      <h3 id="file-delete-heading" tabindex="-1" ref=${heading}>${t('cases.files.deleteTitle', { name: file.filename })}</h3>
+      <p class="hint">${t('cases.files.deleteExplain')}</p>
+      <${ErrorSummary} error=${error} fields=${fields} labels=${{ reason: label }} />
+      <${Field} as="textarea" name="attachment-delete-reason" label=${label} error=${fields.reason}
+        value=${reason} onInput=${setReason} rows="2" maxlength="2000" />
+      <div class="actions">
+        <${Button} type="submit" class="button secondary" busy=${busy}>${t('cases.files.deleteConfirm')}<//>
+        <button type="button" class="link-button" onClick=${onCancel}>${t('cases.files.cancel')}</button>
+      </div>
+    </form>
+  `;
+}
+
+function Tombstone({ file, people }) {
+  const gone = file.deleted;
+  const who = gone.deleted_by ? people[gone.deleted_by] : null;
+  const purged = gone.kind === 'purged';
+  return html`
+    <li class="case-file case-file-deleted">
+      <p class="case-file-name">
+        <span class="badge">${t(purged ? 'cases.files.purged' : 'cases.files.deleted')}</span>
+        <span class="meta"> · ${bytes(file.size)} · ${file.content_type}</span>
+      </p>
+      <p class="meta">
+        ${purged ? t('cases.files.purgedOn') : who ? t('cases.files.deletedBy', { name: who }) : t('cases.files.deletedOn')}
+        ${' '}<${When} iso=${gone.deleted_at} />
+      </p>
+      <p class="case-text">${t('cases.files.reason', { reason: gone.reason })}</p>
+      <p><${Digest} sha256=${file.sha256} /></p>
+    </li>
+  `;
+}
+
+function Attachment({ caseId, file, people, deleting, onDelete, onDeleted, onCancel }) {
+  if (file.deleted) return html`<${Tombstone} file=${file} people=${people} />`;
   const who = people[file.uploaded_by];
+  const mayDelete = (file.allowed_actions || []).includes('delete');
   return html`
     <li class="case-file">
       <p class="case-file-name">
@@ -38,6 +101,11 @@ function Attachment({ caseId, file, people }) {
       </p>
       <p class="meta">${who ? t('cases.files.uploadedBy', { name: who }) : t('cases.files.uploaded')} <${When} iso=${file.created_at} /></p>
       <p><${Digest} sha256=${file.sha256} /></p>
+      ${mayDelete && !deleting
+        ? html`<p class="no-print"><button type="button" class="link-button" onClick=${onDelete}>
+            ${t('cases.files.delete')}<span class="visually-hidden"> ${file.filename}</span></button></p>`
+        : null}
+      ${deleting ? html`<${DeleteForm} caseId=${caseId} file=${file} onDeleted=${onDeleted} onCancel=${onCancel} />` : null}
     </li>
   `;
 }
@@ -118,9 +186,11 @@ function Uploader({ caseId, onUploaded }) {
   `;
 }
 
-export function CaseAttachments({ caseId, round, people, onUploaded, canUpload }) {
+export function CaseAttachments({ caseId, round, people, onUploaded, onChanged, canUpload }) {
   const [files, setFiles] = useState(null);
   const [error, setError] = useState(null);
+  const [deleting, setDeleting] = useState(null);
+  const [done, setDone] = useState('');
   const load = () =>
     api('GET', `/cases/${caseId}/attachments`)
       .then((items) => {
@@ -131,14 +201,26 @@ export function CaseAttachments({ caseId, round, people, onUploaded, canUpload }
   useEffect(() => {
     load();
   }, [caseId, round]);
+  const deleted = () => {
+    setDeleting(null);
+    setDone(t('cases.files.deletedDone'));
+    load();
+    if (onChanged) onChanged();
+  };
   let list;
   if (error) list = html`<div class="notice warning" role="alert"><p>${problemMessage(error)}</p></div>`;
   else if (!files) list = html`<${Skeleton} rows=${2} />`;
   else if (files.length === 0) list = html`<p class="empty">${t('cases.files.none')}</p>`;
-  else list = html`<ul class="case-files">${files.map((f) => html`<${Attachment} key=${f.id} caseId=${caseId} file=${f} people=${people} />`)}</ul>`;
+  else {
+    list = html`<ul class="case-files">${files.map(
+      (f) => html`<${Attachment} key=${f.id} caseId=${caseId} file=${f} people=${people} deleting=${deleting === f.id}
+        onDelete=${() => setDeleting(f.id)} onDeleted=${deleted} onCancel=${() => setDeleting(null)} />`,
+    )}</ul>`;
+  }
   return html`
     <section aria-labelledby="files-heading" class="case-section">
       <h2 id="files-heading">${t('cases.files.title')}</h2>
+      <p class="visually-hidden" role="status" aria-live="polite">${done}</p>
       ${list}
       ${canUpload
         ? html`<${Uploader} caseId=${caseId} onUploaded=${(file) => {

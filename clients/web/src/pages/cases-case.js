@@ -1,6 +1,7 @@
 // One case (/cases/{id}): reference, parties, type, urgency, status, deadline and overdue flag,
 // who can see it; the actions the API allows the member's side now; the request, its
-// messages and files; the timeline with its receipts; observers; the case file to download.
+// messages and files; the timeline with its receipts; the legal hold; observers; the case
+// file to download.
 // What the member may not see is the not-found page, the same as a case that does not exist.
 // The page follows the case live: when the other side acts, it reloads what it shows.
 import { useEffect, useRef, useState } from '../../vendor/preact-hooks.mjs';
@@ -30,6 +31,7 @@ import {
 } from './cases-common.js';
 import { DraftEditor } from './cases-draft.js';
 import { CaseMessages } from './cases-messages.js';
+import { CaseLegalHold } from './cases-hold.js';
 import { CaseParticipants } from './cases-participants.js';
 import { CatalogueNomination } from './catalogue-nominate.js';
 
@@ -79,6 +81,14 @@ function entryText(entry, people) {
       return t('cases.timeline.expired', { name: who(data.user_id) });
     case 'overdue':
       return t('cases.timeline.overdue');
+    case 'attachment_deleted':
+      return t('cases.timeline.fileDeleted');
+    case 'attachments_purged':
+      return t('cases.timeline.filesPurged', { count: data.count || 0 });
+    case 'legal_hold_set':
+      return t('cases.timeline.holdSet', { side: sideLabel(data.side) });
+    case 'legal_hold_released':
+      return t('cases.timeline.holdReleased');
     default:
       return entry.kind.replace(/_/g, ' ');
   }
@@ -296,11 +306,13 @@ export function CasePage({ params }) {
               `
             : html`<${Request} item=${item} />`}
           <${CaseMessages} caseId=${caseId} side=${item.side} round=${round} onPosted=${() => refresh()} />
-          <${CaseAttachments} caseId=${caseId} round=${round} people=${people} canUpload=${true} onUploaded=${() => refresh()} />
+          <${CaseAttachments} caseId=${caseId} round=${round} people=${people} canUpload=${true}
+            onUploaded=${() => refresh()} onChanged=${() => refresh()} />
           <${Timeline} entries=${timeline} error=${timelineError} people=${people} names=${names} />
         </div>
         <div class="case-side">
           <${Facts} item=${item} names=${names} />
+          <${CaseLegalHold} item=${item} people=${people} onChanged=${(updated) => refresh(updated)} />
           <${CaseParticipants} caseId=${caseId} round=${round} manage=${item.may_manage_participants}
             onLoaded=${setParticipants} onChanged=${() => refresh()} />
           ${item.status === 'closed' ? html`<${CatalogueNomination} caseId=${caseId} round=${round} />` : null}
