@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -22,6 +22,7 @@ from app.core.logging import configure_logging
 from app.core.metrics import MetricsMiddleware
 from app.core.middleware import EdgeMiddleware
 from app.core.openapi import install_openapi, operation_id
+from app.core.query import single_valued_query
 from app.core.webclient import client_dir, web_client_router
 from app.db import Database, database_unavailable, log_database_in_use, resolve_database
 
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(_health_router())
     app.include_router(docs_router(openapi_url=f"{API_PREFIX}/openapi.json", title="canet API"))
     for router in domains.routers():
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(single_valued_query)])
     app.state.search_providers = domains.search_providers()
     # Last: its catch-all answers the client's page for every other GET outside /api.
     app.include_router(web_client_router(client_dir(), reload=settings.env == "development"))
