@@ -272,7 +272,11 @@ _MULTIPART = {
     responses={415: {"description": "A file type not accepted, judged by its content."}},
 )
 async def upload_attachment(
-    case_id: uuid.UUID, request: Request, session: DbSession, actor: CaseActor
+    case_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: CaseActor,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> AttachmentRead:
     """multipart `file`: size-limited (413), type checked by content (415), SHA-256 kept."""
     return await cases_service.upload_attachment(
@@ -284,6 +288,7 @@ async def upload_attachment(
         vault=_vault(request),
         storage=_storage(request),
         limit=_settings(request).max_attachment_bytes,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -25,7 +25,7 @@ from app.cases.schemas import AttachmentRead, AttachmentTombstone
 from app.cases.service.receipts import record_receipt_if_due
 from app.cases.storage import BlobStorage, BlobWriter
 from app.cases.upload import SNIFF_BYTES, MultipartStream, classify, sanitize_filename
-from app.core import audit, events
+from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.errors import ValidationFailed
 from app.core.events import Audience
@@ -117,13 +117,25 @@ async def upload_attachment(
     vault: Vault,
     storage: BlobStorage,
     limit: int,
+    idempotency_key: str | None = None,
 ) -> AttachmentRead:
     """Stream a multipart `file` into encrypted storage; record its name, size and SHA-256."""
     view = await load_case(session, actor, case_id)
     await record_receipt_if_due(session, actor=actor, view=view)
+    attachment_id = uuid.uuid4()
+    # Claimed before a byte is stored: a retry of an upload that committed answers the first
+    # file and reads nothing; one racing an upload still under way waits for it to end.
+    first = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        scope=f"cases.attachment:{case_id}",
+        key=idempotency_key,
+        resource_id=attachment_id,
+    )
+    if first is not None:
+        return await _existing_attachment(session, view, first, actor)
     parser = MultipartStream(content_type)
     data_key = await case_data_key(session, vault, case_id)
-    attachment_id = uuid.uuid4()
     storage_key = f"{case_id}/{attachment_id}"
     upload = _Upload(
         writer=await storage.create(storage_key),
@@ -199,6 +211,15 @@ async def upload_attachment(
         {"case_id": case_id, "attachment_id": attachment.id},
         audience=Audience.of("case", case_id),
     )
+    return attachment_read_for(view, attachment, actor)
+
+
+async def _existing_attachment(
+    session: AsyncSession, view: CaseView, attachment_id: uuid.UUID, actor: Actor
+) -> AttachmentRead:
+    attachment = await repository.attachment_by_id(session, attachment_id)
+    if attachment is None or attachment.case_id != view.case.id:
+        raise AttachmentNotFound()
     return attachment_read_for(view, attachment, actor)
 
 
