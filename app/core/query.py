@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.requests import HTTPConnection
 
 from app.core.errors import ValidationFailed
 
@@ -55,8 +55,11 @@ def _single_valued(route: APIRoute) -> frozenset[str]:
     return names
 
 
-async def single_valued_query(request: Request) -> None:
-    """Refuse a query parameter given twice where the operation takes one value (422)."""
+async def single_valued_query(request: HTTPConnection) -> None:
+    """Refuse a query parameter given twice where the operation takes one value (422).
+
+    Typed as a connection, not a request: the routers' websocket routes run it too, and
+    FastAPI gives a websocket route no Request (it failed every websocket with a 500)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.url.query:
         return
