@@ -27,11 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
 from app.config import Settings
+from app.core import event_catalog
 from app.core.embedded_pg import EmbeddedPostgres
 from app.db import Database, plain_url
 from app.main import create_app
 from app.models import metadata
 from tests.factories import TEST_SECRET_KEY
+
+# An event published with a name, audience or payload key that its declaration does not name
+# fails the test (production logs it): docs/events.md is rendered from the declarations.
+event_catalog.strict = True
 
 # Tables filled by migrations with reference data: never truncated between tests.
 REFERENCE_TABLES: set[str] = {"states"}

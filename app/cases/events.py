@@ -18,7 +18,7 @@ from app.auth.permissions import Permission
 from app.cases import repository
 from app.cases import service as cases_service
 from app.cases.service import audience as case_audience_module
-from app.core import event_rules
+from app.core import event_catalog, event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.identity import service as identity_service
 
@@ -161,3 +161,66 @@ for _type, _mode, _description in (
     ("case_invitation", "email", "you were invited to follow or assigned to a case"),
 ):
     event_rules.notification_type(_type, _mode, _description)  # type: ignore[arg-type]
+
+
+# -- what cases publish (docs/events.md is rendered from these) --------------------------------
+event_catalog.declare(
+    "case.created",
+    "A case was created (a draft: only its requesting side hears of it).",
+    audiences=("case",),
+    payload={"case_id": "the case"},
+)
+event_catalog.declare(
+    "case.transitioned",
+    "A case changed status, or a receipt landed on its timeline.",
+    audiences=("case",),
+    payload={"case_id": "the case", "entry_id": "the timeline entry"},
+)
+event_catalog.declare(
+    "case.message.created",
+    "A new message in a case.",
+    audiences=("case",),
+    payload={"case_id": "the case", "message_id": "the message"},
+)
+event_catalog.declare(
+    "case.attachment.created",
+    "A file was attached to a case.",
+    audiences=("case",),
+    payload={"case_id": "the case", "attachment_id": "the file"},
+)
+event_catalog.declare(
+    "case.attachment.deleted",
+    "A file of a case was deleted or purged (a tombstone remains).",
+    audiences=("case",),
+    payload={"case_id": "the case", "attachment_id": "the file"},
+)
+event_catalog.declare(
+    "case.legal_hold.set",
+    "A legal hold was put on a case: nothing of it is purged.",
+    audiences=("case",),
+    payload={"case_id": "the case"},
+)
+event_catalog.declare(
+    "case.legal_hold.released",
+    "A case's legal hold was released.",
+    audiences=("case",),
+    payload={"case_id": "the case"},
+)
+event_catalog.declare(
+    "case.participant.invited",
+    "The member was invited into a case as an observer or assigned to it.",
+    audiences=("user",),
+    payload={"case_id": "the case"},
+)
+event_catalog.declare(
+    "case.deadline.near",
+    "A case's due date is near.",
+    audiences=("case",),
+    payload={"case_id": "the case"},
+)
+event_catalog.declare(
+    "case.deadline.passed",
+    "A case's due date passed without an answer.",
+    audiences=("case",),
+    payload={"case_id": "the case", "entry_id": "the timeline entry"},
+)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission
 from app.catalogue import repository
-from app.core import event_rules
+from app.core import event_catalog, event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.identity import service as identity_service
 
@@ -96,4 +96,25 @@ event_rules.notification_type(
 event_rules.notification_type("catalogue_review", "in_app", "a catalogue entry waits for review")
 event_rules.notification_type(
     "catalogue_decision", "in_app", "a step was taken on your catalogue entry"
+)
+
+
+# -- what the catalogue publishes (docs/events.md is rendered from these) ----------------------
+event_catalog.declare(
+    "catalogue.consent_requested",
+    "An entry about a case of the focal point's authority waits for their consent.",
+    audiences=("user",),
+    payload={"entry_id": "the catalogue entry"},
+)
+event_catalog.declare(
+    "catalogue.review_requested",
+    "A catalogue entry waits for a moderator's review.",
+    audiences=("moderators",),
+    payload={"entry_id": "the catalogue entry"},
+)
+event_catalog.declare(
+    "catalogue.entry_decided",
+    "A decision on the author's catalogue entry.",
+    audiences=("user",),
+    payload={"entry_id": "the catalogue entry", "decision": "the step taken"},
 )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.core import metrics
+from app.core import event_catalog, metrics
 from app.core.journal import EventRow, queue_of
 from app.db import on_commit
 
@@ -96,6 +96,7 @@ async def publish(
     exactly when its change does. `data` carries ids only, never content: clients fetch what
     they are allowed to see.
     """
+    event_catalog.check(name, data, audience.kind)
     if session.new or session.dirty or session.deleted:
         # Publishing used to flush the session, and callers rely on it: an event names rows
         # they have just added (a timeline entry) and later reads in the request expect them.

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission
-from app.core import event_rules
+from app.core import event_catalog, event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.directory import repository
 from app.directory.members import focal_points_of
@@ -108,4 +108,54 @@ event_rules.notification_type(
 )
 event_rules.notification_type(
     "directory_contact_failed", "email", "a contact of an authority was reported as failing"
+)
+
+
+# -- what the directory publishes (docs/events.md is rendered from these) ----------------------
+event_catalog.declare(
+    "directory.authority.created",
+    "A new authority in the directory.",
+    audiences=("authority",),
+    payload={"authority_id": "the authority"},
+)
+event_catalog.declare(
+    "directory.authority.updated",
+    "An authority's entry changed.",
+    audiences=("authority",),
+    payload={"authority_id": "the authority"},
+)
+event_catalog.declare(
+    "directory.requirement_sheet.updated",
+    "A State's requirement sheet changed.",
+    audiences=("authority",),
+    payload={"sheet_id": "the sheet", "state_code": "its State (ISO 3166-1 alpha-3)"},
+)
+event_catalog.declare(
+    "directory.treaty.updated",
+    "A treaty changed.",
+    audiences=("authority",),
+    payload={"treaty_id": "the treaty"},
+)
+event_catalog.declare(
+    "directory.stale",
+    "An entry or requirement sheet has not been verified for too long.",
+    audiences=("authority",),
+    payload={
+        "authority_id": "the stale authority",
+        "sheet_id": "the stale requirement sheet",
+        "state_code": "the sheet's State",
+    },
+    optional=("authority_id", "sheet_id", "state_code"),
+)
+event_catalog.declare(
+    "directory.contact_failed",
+    "A member reported that a contact of an authority failed.",
+    audiences=("authority", "moderators"),
+    payload={"authority_id": "the authority", "report_id": "the report"},
+)
+event_catalog.declare(
+    "directory.contact_failure.resolved",
+    "A contact-failure report was handled.",
+    audiences=("authority",),
+    payload={"authority_id": "the authority", "report_id": "the report"},
 )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
-from app.core import event_rules
+from app.core import event_catalog, event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.forums import repository
 from app.forums import service as forums_service
@@ -186,3 +186,52 @@ event_rules.notification_type("reply", "in_app", "a reply to one of your posts")
 event_rules.notification_type("followed_thread", "in_app", "a new post in a thread you follow")
 event_rules.notification_type("followed_forum", "in_app", "a new thread in a forum you follow")
 event_rules.notification_type("moderation_flag", "in_app", "a flagged post waits for a moderator")
+
+
+# -- what forums publish (docs/events.md is rendered from these) -------------------------------
+_POST = {"forum_id": "the forum", "thread_id": "the thread", "post_id": "the post"}
+event_catalog.declare(
+    "thread.created",
+    "A new thread in a forum.",
+    audiences=("forum",),
+    payload=_POST,
+)
+event_catalog.declare(
+    "post.created",
+    "A new post in a thread; to a mentioned member, with `mention`.",
+    audiences=("thread", "user"),
+    payload={**_POST, "mention": "true when sent to a member the post mentions"},
+    optional=("mention",),
+)
+event_catalog.declare(
+    "post.updated",
+    "A post was edited or shown again by a moderator; to its author, with `hidden`.",
+    audiences=("thread", "user"),
+    payload={**_POST, "hidden": "false: a moderator showed the author's post again"},
+    optional=("hidden",),
+)
+event_catalog.declare(
+    "post.hidden",
+    "A moderator hid a post (the author reads the reason on the post).",
+    audiences=("thread", "user"),
+    payload={**_POST, "hidden": "true, to the author"},
+    optional=("hidden",),
+)
+event_catalog.declare(
+    "post.flagged",
+    "A member flagged a post for moderation.",
+    audiences=("moderators",),
+    payload={
+        "flag_id": "the flag",
+        "flagged_by_id": "who flagged it",
+        "post_id": "the post",
+        "thread_id": "its thread",
+    },
+    optional=("flagged_by_id", "thread_id"),
+)
+event_catalog.declare(
+    "thread.locked",
+    "A moderator locked or unlocked a thread.",
+    audiences=("thread",),
+    payload={"forum_id": "the forum", "thread_id": "the thread", "locked": "true or false"},
+)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission
-from app.core import event_rules
+from app.core import event_catalog, event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.identity.service import active_member_ids_with
 
@@ -102,4 +102,49 @@ event_rules.notification_type(
 )
 event_rules.notification_type(
     "vetting_lapsing", "email", "your membership needs re-attestation soon"
+)
+
+
+# -- what identity publishes (docs/events.md is rendered from these) ---------------------------
+event_catalog.declare(
+    "session.revoked",
+    "A session ended (signed out, revoked, or its service account's key or account revoked): "
+    "its websockets close with 4003.",
+    audiences=("user",),
+    payload={"session_id": "the session", "user_id": "its member or service account"},
+)
+event_catalog.declare(
+    "vetting.lapsing",
+    "The member's vetting lapses soon: re-attest.",
+    audiences=("user",),
+    payload={"user_id": "the member", "expires": "the date it lapses (YYYY-MM-DD)"},
+)
+event_catalog.declare(
+    "vetting.decided",
+    "A decision on the member's application or re-attestation.",
+    audiences=("user",),
+    payload={
+        "application_id": "the application",
+        "user_id": "the member",
+        "decision": "approve, reject, request_info or reattest",
+    },
+    optional=("application_id",),
+)
+event_catalog.declare(
+    "application.endorsement_requested",
+    "A colleague's application waits for the focal point's endorsement.",
+    audiences=("user",),
+    payload={"application_id": "the application"},
+)
+event_catalog.declare(
+    "application.ready_for_review",
+    "An application waits for a moderator's decision.",
+    audiences=("moderators",),
+    payload={"application_id": "the application"},
+)
+event_catalog.declare(
+    "service_account.proposed",
+    "A focal point proposed a service account: a moderator must approve or reject it.",
+    audiences=("moderators",),
+    payload={"service_account_id": "the account", "authority_id": "its authority"},
 )

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
-from app.core import event_rules, events
+from app.core import event_catalog, event_rules, events
 from app.core.event_rules import Batch, Planned
 from app.core.events import Audience
 from app.core.mail import Mail, enqueue_mails
@@ -32,6 +32,13 @@ from app.models.notifications import Notification, NotificationPreferences
 log = logging.getLogger(__name__)
 
 BATCH = 200
+
+event_catalog.declare(
+    "notification.created",
+    "A new notification for the member (GET /api/v1/notifications lists it).",
+    audiences=("user",),
+    payload={"notification_id": "the notification", "type": "its type"},
+)
 _CLAIM = text("SELECT position FROM notification_progress WHERE id = 1 FOR UPDATE SKIP LOCKED")
 
 

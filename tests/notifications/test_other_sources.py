@@ -37,7 +37,7 @@ async def test_moderators_hear_of_waiting_flags_and_applications(
     await _publish(
         db,
         "vetting.decided",
-        {"application_id": "a1", "decision": "approve"},
+        {"application_id": "a1", "user_id": str(applicant.id), "decision": "approve"},
         Audience.of("user", applicant.id),
     )
     await settle(db, settings)
@@ -48,7 +48,11 @@ async def test_moderators_hear_of_waiting_flags_and_applications(
     assert await notifications_of(db, officer.id) == []
     [decision] = await notifications_of(db, applicant.id)
     assert decision.type == "vetting_decision"
-    assert decision.data == {"application_id": "a1", "decision": "approve"}
+    assert decision.data == {
+        "application_id": "a1",
+        "user_id": str(applicant.id),
+        "decision": "approve",
+    }
 
 
 async def test_deadline_notices_reach_case_participants(
@@ -60,7 +64,10 @@ async def test_deadline_notices_reach_case_participants(
     case = await submitted_case(client, net)
     await settle(db, settings)
     await _publish(
-        db, "case.deadline.passed", {"case_id": case["id"]}, Audience.of("case", case["id"])
+        db,
+        "case.deadline.passed",
+        {"case_id": case["id"], "entry_id": "1"},
+        Audience.of("case", case["id"]),
     )
     await settle(db, settings)
     notes = await notifications_of(db, net.it.id)
