@@ -173,6 +173,7 @@ class EdgeMiddleware:
                         "Database unavailable",
                         "The database cannot be reached right now; try again shortly.",
                         headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+                        close=False,
                     )
                     return
                 # Here rather than in an exception handler: Starlette runs those outside all
@@ -187,6 +188,7 @@ class EdgeMiddleware:
                     "internal-error",
                     "Internal error",
                     "Something went wrong on our side; quote the request id when reporting it.",
+                    close=False,
                 )
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -240,7 +242,17 @@ class EdgeMiddleware:
         *,
         errors: list[dict[str, str]] | None = None,
         headers: Sequence[tuple[bytes, bytes]] = (),
+        close: bool = True,
     ) -> None:
+        """The problem, sent by this middleware.
+
+        `close` ends the connection: right for a body refused for what it is (too large, a
+        NUL), which is not worth reading on. Not for an outage or a bug met before the app
+        read the body (an upload refused while the caller's session is checked): closing a
+        socket the client is still writing to makes the kernel answer it with a reset, and
+        the reset destroys the answer before the client reads it. Left open, the server reads
+        the rest of the body and drops it, and the client gets its 503 and Retry-After.
+        """
         body = json.dumps(
             problem_body(
                 status=status,
@@ -258,7 +270,7 @@ class EdgeMiddleware:
                 "headers": [
                     (b"content-type", PROBLEM_JSON.encode()),
                     (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
+                    *([(b"connection", b"close")] if close else []),
                     *headers,
                 ],
             }
