@@ -17,9 +17,15 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from app.db import Database
 from tests.crash.processes import worker_pids
 from tests.servers import Server
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds the server's workers in /proc (Linux)"
+)
 
 # Far below the 60 s health-check timeout, far above what noticing the death takes.
 REPLACED_WITHIN = 20.0
