@@ -165,6 +165,18 @@ async def test_every_error_answer_is_the_problem_schema(client: httpx.AsyncClien
     assert "Retry-After" in login["429"]["headers"]
 
 
+def test_operations_that_name_objects_by_id_declare_404(app: FastAPI) -> None:
+    # Found by the fuzzer (tests/fuzz): an id in the query or the body names an object the
+    # caller may not see, answered 404 like a missing one, which the document did not list.
+    paths = app.openapi()["paths"]
+    assert "404" in paths["/api/v1/users"]["get"]["responses"]  # ?authority_id=
+    assert "404" in paths["/api/v1/cases"]["post"]["responses"]  # requested_authority_id
+    assert "404" in paths["/api/v1/catalogue/entries"]["post"]["responses"]  # case_id
+    assert "404" in paths["/api/v1/cases/{case_id}"]["get"]["responses"]  # in the path
+    assert "404" not in paths["/api/v1/me"]["get"]["responses"]  # names nothing
+    assert "404" not in paths["/api/v1/forums"]["post"]["responses"]
+
+
 def test_observer_invitation_requires_expires_at_in_the_schema(app: FastAPI) -> None:
     schema = app.openapi()["components"]["schemas"]["ParticipantCreate"]
     validator = Draft202012Validator(schema)
