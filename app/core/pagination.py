@@ -49,7 +49,7 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
     @classmethod
-    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
         # `Page[PostRead]` is named `PostReadPage` in the OpenAPI document: pydantic's own
         # `Page[PostRead]` becomes `Page_PostRead_`, no name a generated client can use.
         (item,) = params
