@@ -1,14 +1,16 @@
-"""Fuzz the operations of the live OpenAPI document as one identity and collect what fails.
+"""Send an operation Schemathesis' cases as some callers, judge each answer, collect failures.
 
-Each operation gets Hypothesis-generated cases from Schemathesis, valid ones (positive) and
-invalid ones (negative), each sent through the in-process bridge and judged by:
+Each operation gets coverage cases (derived from the schema: boundaries, each way of
+breaking each constraint) and Hypothesis-generated cases, valid ones (positive) and invalid
+ones (negative), each sent through the in-process bridge and judged by:
 
 - not_a_server_error: no 5xx, ever;
 - status_code_conformance: the status is one the document declares for the operation;
 - content_type_conformance: the media type is the one the document declares for that status;
 - response_headers_conformance: declared headers (Retry-After on 429) are there and valid;
 - response_schema_conformance: the body matches the declared schema;
-- negative_data_rejection: input the document says is invalid is refused (4xx), not done;
+- negative_data_rejection: input the document says is invalid is refused (4xx), not done
+  (except values the API coerces on purpose: coercions.py);
 - problem_json (ours): every error is `application/problem+json` with type, title and a
   status equal to the HTTP status.
 
@@ -25,17 +27,19 @@ import random
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import hypothesis
 import jsonschema
 import requests
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis import strategies as st
-from schemathesis import Case, GenerationMode
+from schemathesis import Case, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.failures import AcceptedNegativeData, Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.case import adjust_urlencoded_payload
+from schemathesis.generation.drivers import without_unserializable_payload
 from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -47,6 +51,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.core.logging import request_id_var
 from tests.fuzz.bridge import BASE_URL
+from tests.fuzz.coercions import only_coercions
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -69,13 +74,26 @@ def problem_json(ctx: Any, response: Any, case: Case) -> bool | None:
     return None
 
 
+def negative_data_rejection_but_coercions(ctx: Any, response: Any, case: Case) -> bool | None:
+    """Schemathesis' negative_data_rejection, except where every invalid part of the case is a
+    value the API reads on purpose (coercions.py: `0` for false, a number as a timestamp)."""
+    try:
+        return negative_data_rejection(ctx, response, case)
+    except AcceptedNegativeData:
+        if only_coercions(case):
+            return None
+        raise
+
+
+negative_data_rejection_but_coercions.__name__ = "negative_data_rejection"
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
-    negative_data_rejection,
+    negative_data_rejection_but_coercions,
     problem_json,
 ]
 
@@ -98,6 +116,7 @@ class Found:
 class Tally:
     operations: set[str] = field(default_factory=set)
     requests: int = 0
+    by_phase: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     found: dict[tuple[str, str, str, int], Found] = field(default_factory=dict)
 
@@ -174,7 +193,37 @@ def _negated(case: Case, location: ParameterLocation) -> bool:
     return info is not None and info.mode.is_negative
 
 
-def aim(case: Case, data: st.DataObject, target: Target) -> None:
+class Chooser(Protocol):
+    """Where aim() takes its coin flips and picks from: Hypothesis' data, or a seeded Random."""
+
+    def flip(self, label: str) -> bool: ...
+
+    def pick(self, values: list[Any], label: str) -> Any: ...
+
+
+@dataclass
+class DrawChooser:
+    data: st.DataObject
+
+    def flip(self, label: str) -> bool:
+        return bool(self.data.draw(st.integers(0, 3), label=label))  # 3 in 4: aim
+
+    def pick(self, values: list[Any], label: str) -> Any:
+        return self.data.draw(st.sampled_from(values), label=label)
+
+
+@dataclass
+class RandomChooser:
+    rng: random.Random
+
+    def flip(self, label: str) -> bool:
+        return self.rng.random() < 0.75
+
+    def pick(self, values: list[Any], label: str) -> Any:
+        return self.rng.choice(values)
+
+
+def aim(case: Case, choose: Chooser, target: Target) -> None:
     """Point some of the case's ids at real objects, so it gets past 404 to the real rules.
 
     Only in parts of the case that were generated valid: an invalid part stays as generated,
@@ -184,15 +233,15 @@ def aim(case: Case, data: st.DataObject, target: Target) -> None:
     path_parameters = {} if _negated(case, ParameterLocation.PATH) else case.path_parameters
     for name in list(path_parameters or {}):
         pool = target.pool_for(name, schemas.get(name))
-        if pool and data.draw(st.integers(0, 3), label=f"aim {name}"):
-            case.path_parameters[name] = data.draw(st.sampled_from(pool), label=name)
+        if pool and choose.flip(f"aim {name}"):
+            case.path_parameters[name] = choose.pick(pool, name)
     if isinstance(case.body, dict) and not _negated(case, ParameterLocation.BODY):
         for key, value in list(case.body.items()):
             if not isinstance(value, str) or not key.endswith("_id"):
                 continue
             pool = [v for v in target.pool_for(key) if isinstance(v, str)]
-            if pool and data.draw(st.booleans(), label=f"aim body {key}"):
-                case.body[key] = data.draw(st.sampled_from(pool), label=key)
+            if pool and choose.flip(f"aim body {key}"):
+                case.body[key] = choose.pick(pool, key)
 
 
 # Operations that wait for something by design: their wait is capped so a run stays bounded
@@ -228,8 +277,7 @@ class Runner:
         """
         op_id = operation_id(operation)
         self.tally.operations.add(op_id)
-        excluded = set(self.excluded.get(op_id, {}))
-        checks = [c for c in CHECKS if c.__name__ not in excluded]
+        checks = self.checks_for(op_id)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)
 
@@ -247,7 +295,7 @@ class Runner:
             )
             @hypothesis.given(case=strategy, data=st.data())
             def run(case: Case, data: st.DataObject) -> None:
-                aim(case, data, self.target)
+                aim(case, DrawChooser(data), self.target)
                 _cap_waits(case)
                 for caller in callers:
                     self.send(case, op_id, caller.role, caller.headers(), checks)
@@ -256,6 +304,42 @@ class Runner:
             with contextlib.suppress(hypothesis.errors.Unsatisfiable):
                 run()
 
+    def cover(
+        self, operation: APIOperation, callers: list[Caller], *, limit: int | None = None
+    ) -> None:
+        """Send Schemathesis' coverage cases, each as one of the callers in turn.
+
+        The coverage phase derives its cases from the schema instead of drawing them: each
+        boundary (the longest string, the smallest number, an empty or a missing required
+        field), each value of an enum, each way of breaking a constraint, duplicated query
+        parameters. There are many per operation (hundreds for the large bodies), so each
+        goes to one caller, rotating; `limit` keeps a random sample of them.
+        """
+        op_id = operation_id(operation)
+        self.tally.operations.add(op_id)
+        checks = self.checks_for(op_id)
+        schema = operation.schema
+        rng = random.Random(f"{self.seed}:{op_id}")
+        unserializable: set[str] = set()
+        cases = []
+        for generated in schema.iter_coverage_cases(
+            operation,
+            generation_modes=list(GenerationMode),
+            generation_config=schema.config.generation_for(operation=operation),
+        ):
+            case = without_unserializable_payload(generated, schema.transport, unserializable)
+            if case is not None:
+                cases.append(case)
+        if limit is not None and len(cases) > limit:
+            cases = rng.sample(cases, limit)
+        first = rng.randrange(len(callers))
+        for index, case in enumerate(cases):
+            adjust_urlencoded_payload(case)
+            aim(case, RandomChooser(rng), self.target)
+            _cap_waits(case)
+            caller = callers[(first + index) % len(callers)]
+            self.send(case, op_id, caller.role, caller.headers(), checks, phase="coverage")
+
     def send(
         self,
         case: Case,
@@ -263,9 +347,31 @@ class Runner:
         role: str,
         headers: dict[str, str],
         checks: Iterable[Any],
-    ) -> None:
+        *,
+        phase: str = "fuzzing",
+    ) -> Response:
         response = case.call(base_url=BASE_URL, session=self.session, headers=headers)
+        self.judge(case, response, op_id, role, headers, checks, phase=phase)
+        return response
+
+    def checks_for(self, op_id: str) -> list[Any]:
+        excluded = set(self.excluded.get(op_id, {}))
+        return [c for c in CHECKS if c.__name__ not in excluded]
+
+    def judge(
+        self,
+        case: Case,
+        response: Response,
+        op_id: str,
+        role: str,
+        headers: dict[str, str],
+        checks: Iterable[Any],
+        *,
+        phase: str,
+    ) -> None:
+        """Count the answer and keep each distinct failure of the checks with a reproducer."""
         self.tally.requests += 1
+        self.tally.by_phase[phase] = self.tally.by_phase.get(phase, 0) + 1
         self.tally.statuses[response.status_code] = (
             self.tally.statuses.get(response.status_code, 0) + 1
         )

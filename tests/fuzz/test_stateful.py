@@ -1,0 +1,91 @@
+"""Sequences of linked operations, as each signed-in role: what one answer gives, the next uses.
+
+Schemathesis infers the links between operations from the document (the `id` a POST or a
+list answers with feeds the `{thread_id}` of the next operation) and walks them as a
+Hypothesis state machine: start a thread, read it, reply, edit the reply, flag it; create a
+case, post to it, read its timeline ... Each answer is judged like the single operations'
+(runner.py), and failures are collected, not shrunk.
+
+Links hand the caller's own ids around (GET /me, GET /users), so operations that end or
+change a member's sessions or standing are left out here; the operation-by-operation run
+sends them as disposable members. `make test` runs a few short sequences per role, `make
+fuzz` many longer ones.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import hypothesis
+import pytest
+from fastapi import FastAPI
+from hypothesis import HealthCheck, Phase, Verbosity
+from schemathesis import Case, Response
+
+from tests.fuzz.bridge import BASE_URL
+from tests.fuzz.harness import FULL, IGNORE_RANDOM_IN_LOOP, SEED, SESSION_ENDING, Run, load_schema
+from tests.fuzz.runner import operation_id
+
+SCENARIOS = int(os.environ.get("CANET_FUZZ_SCENARIOS") or (40 if FULL else 3))
+STEPS = 12 if FULL else 6
+ROLES = ("officer", "focal_point", "liaison_magistrate", "moderator", "admin", "auditor")
+# Short form: each run walks as two of the roles, rotating with the seed.
+ROLES_PER_RUN = len(ROLES) if FULL else 2
+WALKING = [ROLES[(SEED + k) % len(ROLES)] for k in range(ROLES_PER_RUN)]
+# Besides the session endings: operations that suspend, re-role or sign out a member, whose
+# `user_id` a link may fill with the caller's own id.
+LEFT_OUT = SESSION_ENDING | {
+    "patch_user",
+    "suspend_user",
+    "revoke_member_sessions",
+    "revoke_my_session",
+}
+
+pytestmark = IGNORE_RANDOM_IN_LOOP
+
+
+@pytest.mark.parametrize("role", WALKING)
+async def test_linked_operations_as(
+    role: str, app: FastAPI, fuzz_run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = fuzz_run
+    schema = load_schema(app).exclude(operation_id=sorted(LEFT_OUT))
+    headers = run.network.identities[role].headers
+    runner = run.runner
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def call(self, case: Case, **kwargs: Any) -> Response:
+            return case.call(base_url=BASE_URL, session=run.http, headers=headers)
+
+        def validate_response(
+            self, response: Response, case: Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            op_id = operation_id(case.operation)
+            runner.tally.operations.add(op_id)
+            runner.judge(
+                case, response, op_id, role, headers, runner.checks_for(op_id), phase="stateful"
+            )
+
+    settings = hypothesis.settings(
+        max_examples=SCENARIOS,
+        stateful_step_count=STEPS,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    await run.in_thread(lambda: Workflow.run(settings=settings))
+    tally = run.tally
+    with capsys.disabled():
+        print(
+            f"\nstateful as {role}: {SCENARIOS} sequences of up to {STEPS} steps, "
+            f"{tally.requests} requests over {len(tally.operations)} operations in "
+            f"{run.elapsed():.0f} s; statuses "
+            f"{dict(sorted(tally.statuses.items()))}; {len(tally.found)} distinct failures"
+        )
+    assert not await run.roles_signed_out(), f"the sequences ended a session ({role})"
+    assert not tally.found, tally.report()
