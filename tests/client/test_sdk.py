@@ -243,6 +243,10 @@ def _is_create(request: bytes) -> bool:
     return request.startswith(b"POST /api/v1/cases ")
 
 
+def _is_upload(request: bytes) -> bool:
+    return b"/attachments " in request.split(b"\r\n")[0]
+
+
 def _is_transition(request: bytes) -> bool:
     return b"/transitions " in request.split(b"\r\n")[0]
 
@@ -253,7 +257,9 @@ def _through(proxy: Proxy, world: World) -> CanetClient:
     return CanetClient(proxy.url, StaticToken(world.fr.token), retry=FAST, http=http)
 
 
-async def test_retries_never_create_twice(world: World, proxy: Proxy, db: Database) -> None:
+async def test_retries_never_create_twice(
+    world: World, proxy: Proxy, db: Database, tmp_path: Path
+) -> None:
     key = str(uuid.uuid4())
     with world.sdk(world.fr) as fr:
         first = fr.cases.create(**case_fields(world.ita, title="Once only"), idempotency_key=key)
@@ -286,6 +292,17 @@ async def test_retries_never_create_twice(world: World, proxy: Proxy, db: Databa
         fr.cases.submit(case.id)
     with world.sdk(world.fr) as direct:
         assert direct.cases.get(case.id).status == "submitted"
+
+    # An upload whose answer is lost is sent again, file and key, and stored once.
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(b"Letter of request, annex 1.\n" * 2000)
+    proxy.lose_answer(_is_upload)
+    with _through(proxy, world) as fr:
+        uploaded = fr.cases.upload(case.id, letter)
+    assert proxy.lost_answers == 3  # the create, the transition, the upload
+    with world.sdk(world.fr) as direct:
+        stored = [a for a in direct.cases.attachments(case.id) if a.filename == "letter.txt"]
+    assert [a.id for a in stored] == [uploaded.id]
 
 
 # --- errors -----------------------------------------------------------------------------------

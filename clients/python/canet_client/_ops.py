@@ -118,9 +118,9 @@ class Operations:
         return [Attachment.from_dict(item) for item in data]
 
     def upload(self, case_id: str, body: FileUpload) -> Plan[Attachment]:
-        # The key is sent as for every create, but the upload endpoint does not promise to
-        # honour it: re-sent only when the connection failed before the request went out.
-        call = Call.create("POST", f"/cases/{case_id}/attachments", body=body, replayable=False)
+        # The server honours the key on uploads as on every create, and the body reads the
+        # file from the start on each attempt: a lost answer is retried, never stored twice.
+        call = Call.create("POST", f"/cases/{case_id}/attachments", body=body)
         attachment = Attachment.from_dict((yield from self._json(call)))
         body.check(attachment.sha256)
         return attachment
