@@ -10,7 +10,7 @@ role, and fails with the list of distinct failures (runner.py says what is check
 `make test` runs a short form: three coverage cases, two valid and two invalid generated
 cases per operation, each sent as three of the roles, rotating (every role over a few runs;
 CANET_FUZZ_SEED replays a run). `make fuzz` (CANET_FUZZ_FULL=1) sends every coverage case
-(each as one role, rotating) and 20 valid and 20 invalid generated cases to every operation
+(each as one role, rotating) and 40 valid and 40 invalid generated cases to every operation
 as every role, and prints the figures. CANET_FUZZ_EXAMPLES sets the number of generated
 cases per operation and mode.
 """
@@ -28,7 +28,7 @@ from tests.fuzz.harness import FULL, IGNORE_RANDOM_IN_LOOP, SEED, SESSION_ENDING
 from tests.fuzz.network import ROLES
 from tests.fuzz.runner import operation_id
 
-EXAMPLES = int(os.environ.get("CANET_FUZZ_EXAMPLES") or (20 if FULL else 2))
+EXAMPLES = int(os.environ.get("CANET_FUZZ_EXAMPLES") or (40 if FULL else 2))
 # Short form: how many of the roles receive each operation's cases (rotating with the seed).
 ROLES_PER_OPERATION = len(ROLES) if FULL else 3
 # Coverage cases (runner.Runner.cover) per operation: all in the long form, a few in the short.
