@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi import FastAPI
 from passlib.hash import argon2
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,7 +127,7 @@ async def test_password_reset_and_change(client: httpx.AsyncClient, session: Asy
 
 
 async def test_wrong_current_passwords_count_and_are_kept(
-    client: httpx.AsyncClient, session: AsyncSession
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     # The refusal is returned, not raised: the request commits, so each wrong guess counts
     # against the account and stays in the audit log (a stolen session cannot guess freely).
@@ -163,3 +164,6 @@ async def test_wrong_current_passwords_count_and_are_kept(
     await session.commit()
     r = await attempt()
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 60
+    # The OpenAPI document says so, with the header (it did not list the 429).
+    declared = app.openapi()["paths"]["/api/v1/me/password"]["post"]["responses"]
+    assert "Retry-After" in declared["429"]["headers"]

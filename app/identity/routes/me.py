@@ -74,7 +74,13 @@ async def revoke_my_session(
     return Response(status_code=204)
 
 
-@router.post("/me/password", status_code=204)
+@router.post(
+    "/me/password",
+    status_code=204,
+    responses={
+        429: {"description": "too many wrong current passwords; retry after Retry-After seconds"},
+    },
+)
 async def change_my_password(
     body: PasswordChangeIn, request: Request, actor: CurrentUser, session: DbSession
 ) -> Response:
