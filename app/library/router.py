@@ -25,6 +25,7 @@ from app.db import DbSession
 from app.directory.constants import LANGUAGE_PATTERN, STATE_CODE_PATTERN, AuthorityType, Measure
 from app.library import service
 from app.library.constants import DocumentKind
+from app.library.files import LIBRARY_TYPES
 from app.library.repository import DocumentFilters
 from app.library.schemas import (
     LibraryApplicable,
@@ -181,6 +182,7 @@ _MULTIPART = {
     status_code=201,
     summary="Upload the document's file (a new revision).",
     openapi_extra=_MULTIPART,
+    responses={415: {"description": "A file type the library does not take, judged by content."}},
 )
 async def upload_file(
     document_id: uuid.UUID, request: Request, session: DbSession, actor: Reader
@@ -219,7 +221,17 @@ def _stream(download: service.Download) -> StreamingResponse:
     )
 
 
-_DOWNLOAD: dict[int | str, dict[str, Any]] = {200: {"content": {"application/octet-stream": {}}}}
+# Served with the type judged at upload, one of LIBRARY_TYPES, and documented so. Binary first:
+# a client generator takes the first media type it knows and reads the file as bytes.
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file's bytes, with the type judged from its content at upload.",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in ["application/octet-stream", *sorted(LIBRARY_TYPES)]
+        },
+    }
+}
 
 
 @router.get(
