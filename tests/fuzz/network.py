@@ -226,6 +226,27 @@ async def build_network(session: AsyncSession, client: httpx.AsyncClient) -> Fuz
         },
     )
 
+    # Library: a French law with its text.
+    document = await call(
+        "POST",
+        "/library/documents",
+        second_admin,
+        201,
+        json={
+            "kind": "national_law",
+            "title": "Code de procédure pénale, livre V",
+            "state_code": "FRA",
+            "language": "fr",
+        },
+    )
+    text_file = await call(
+        "POST",
+        f"/library/documents/{document['id']}/file",
+        second_admin,
+        201,
+        files={"file": ("code.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+    )
+
     # Identity: an application waiting for review, a pending role change asked by another
     # admin (four eyes), a proposed service account.
     application = await call(
@@ -279,5 +300,7 @@ async def build_network(session: AsyncSession, client: httpx.AsyncClient) -> Fuz
         "case_id": [case["id"], draft["id"]],
         "message_id": [message["id"]],
         "attachment_id": [attachment["id"]],
+        "document_id": [document["id"]],
+        "file_id": [text_file["file"]["id"]],
     }
     return FuzzNetwork(identities=identities, pools=pools)
