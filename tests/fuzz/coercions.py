@@ -4,8 +4,9 @@ Schemathesis judges a request by JSON types: `0` for a boolean, `"5"` for an int
 for a date-time are invalid, and an API that accepts them fails negative_data_rejection.
 canet reads its input with pydantic in its ordinary (lax) mode, which takes such a value when
 its meaning is unambiguous: 0 and 1, "true" and "false" for booleans, an integral 5.0 or "5"
-for an integer, a number as a Unix timestamp for a date or a time. That is a form the API
-accepts by design, with one meaning, so accepting it is not accepting invalid data.
+for an integer, a number as a Unix timestamp for a date or a time. And it trims text of
+surrounding whitespace before judging its length or pattern. Those are forms the API accepts
+by design, with one meaning, so accepting them is not accepting invalid data.
 
 `only_coercions(case)` says whether every invalid part of a negative case is such a value:
 the part's value is validated by pydantic against the Python type its schema declares, as
@@ -18,6 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 from schemathesis import Case
 from schemathesis.core.parameters import ParameterLocation
@@ -65,6 +67,12 @@ def _kinds(schema: Any, document: dict[str, Any]) -> set[str]:
 
 
 def _coerced(value: Any, schema: Any, document: dict[str, Any]) -> bool:
+    if isinstance(value, str) and value != value.strip():
+        # Text fields are trimmed before they are judged (`Trimmed` in the schemas): a value
+        # valid once stripped of surrounding whitespace is read as that value.
+        resolved = _resolve(schema, document)
+        if isinstance(resolved, dict) and Draft202012Validator(resolved).is_valid(value.strip()):
+            return True
     for kind in _kinds(schema, document):
         try:
             _ADAPTERS[kind].validate_python(value)
