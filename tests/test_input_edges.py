@@ -190,3 +190,13 @@ async def test_user_patch_schema_says_which_fields_take_null(client: httpx.Async
     assert {"type": "null"} in fields["authority_id"]["anyOf"]
     forum = document["components"]["schemas"]["ForumCreate"]["properties"]["position"]
     assert (forum["minimum"], forum["maximum"]) == (-(2**31), 2**31 - 1)
+
+
+async def test_an_empty_or_malformed_state_filter_is_422(
+    client: httpx.AsyncClient, officer: Member
+) -> None:
+    """`?state=` used to be taken as a filter on the empty code (200, nothing found)."""
+    for query in ("state=", "state=FRA&state=FR", "state=F%20A"):
+        refused = await client.get(f"/api/v1/authorities?{query}", headers=officer.headers)
+        assert_problem(refused, 422, "validation-failed")
+    assert (await client.get("/api/v1/authorities?state=FRA", headers=officer.headers)).is_success

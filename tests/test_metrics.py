@@ -61,7 +61,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     )
 
 
-async def wait_for(address: str, check: Callable[[Samples], bool], timeout: float = 30) -> Samples:
+async def wait_for(address: str, check: Callable[[Samples], bool], timeout: float = 90) -> Samples:
     deadline = time.monotonic() + timeout
     while True:
         samples = await asyncio.to_thread(scrape, address)

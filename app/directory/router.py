@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import StringConstraints
 
 from app.auth.actor import Actor
 from app.auth.dependencies import RequirePermission
@@ -71,7 +72,10 @@ async def search_authorities(
     session: DbSession,
     cursor: Cursor = None,
     limit: Limit = 50,
-    state: Annotated[list[str] | None, Query(description="ISO alpha-3; repeatable")] = None,
+    state: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]] | None,
+        Query(description="ISO alpha-3; repeatable"),
+    ] = None,
     region: Annotated[str | None, Query(description="UN M49 region or sub-region")] = None,
     type: AuthorityType | None = None,
     language: Annotated[str | None, Query(pattern=r"^[a-zA-Z]{2}$")] = None,
