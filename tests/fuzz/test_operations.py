@@ -8,11 +8,12 @@ each constraint) and generated cases, valid and invalid, some aimed at real ids,
 role, and fails with the list of distinct failures (runner.py says what is checked).
 
 `make test` runs a short form: three coverage cases, two valid and two invalid generated
-cases per operation, each sent as three of the roles, rotating (every role over a few runs;
-CANET_FUZZ_SEED replays a run). `make fuzz` (CANET_FUZZ_FULL=1) sends every coverage case
-(each as one role, rotating) and 40 valid and 40 invalid generated cases to every operation
-as every role, and prints the figures. CANET_FUZZ_EXAMPLES sets the number of generated
-cases per operation and mode.
+cases per operation, each sent as three of the roles (which three turns from one operation
+to the next); its seed is fixed, so it is the same run every time. `make fuzz`
+(CANET_FUZZ_FULL=1) sends every coverage case (each as one role in turn) and 40 valid and 40
+invalid generated cases to every operation as every role, with a fresh seed, and prints the
+figures. CANET_FUZZ_SEED replays a run (another seed gives the short form other roles and
+cases); CANET_FUZZ_EXAMPLES sets the number of generated cases per operation and mode.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tests.fuzz.network import ROLES
 from tests.fuzz.runner import operation_id
 
 EXAMPLES = int(os.environ.get("CANET_FUZZ_EXAMPLES") or (40 if FULL else 2))
-# Short form: how many of the roles receive each operation's cases (rotating with the seed).
+# Short form: how many of the roles receive each operation's cases (turning with the seed).
 ROLES_PER_OPERATION = len(ROLES) if FULL else 3
 # Coverage cases (runner.Runner.cover) per operation: all in the long form, a few in the short.
 COVERAGE_LIMIT = None if FULL else 3
