@@ -129,7 +129,10 @@ async def test_a_closed_case_from_nomination_to_publication_and_back(
         assert case_id.replace("-", "") not in text
         assert reference.split("-", 1)[1] not in text
     assert eid in exported_json.text and eid in exported_csv.text
-    assert case["created_at"][:19] not in read.text
+    # The case's own time never shows (unless the entry was published within the same second,
+    # when the publication time shares its digits).
+    if case["created_at"][:19] != read.json().get("published_at", "")[:19]:
+        assert case["created_at"][:19] not in read.text
 
     # Consent withdrawn by the nominating side's focal point: unpublished at once.
     withdrawn = await step_ok(client, net.fr_focal, eid, "withdraw_consent", note="new facts")
