@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         else:
             app.state.db = database
         running = await background.start_all(app, domains.starters())
+        # What is running, for the lifespan's end and for whoever must look (tests).
+        app.state.background = running
         try:
             yield
         finally:
@@ -124,7 +126,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_openapi(app, sign_in_dependencies={current_user, current_user_allow_expired})
     app.include_router(_health_router())
     app.include_router(docs_router(openapi_url=f"{API_PREFIX}/openapi.json", title="canet API"))
-    for router in domains.routers():
+    for router in domains.routers(API_PREFIX):
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(single_valued_query)])
     app.state.search_providers = domains.search_providers()
     # Last: its catch-all answers the client's page for every other GET outside /api.

@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -25,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import migrate
+from app import background, domains, migrate
 from app.config import Settings
 from app.core import event_catalog
 from app.core.embedded_pg import EmbeddedPostgres
@@ -33,6 +34,7 @@ from app.db import Database, plain_url
 from app.main import create_app
 from app.models import metadata
 from tests.factories import TEST_SECRET_KEY
+from tests.servers import Server
 
 # An event published with a name, audience or payload key that its declaration does not name
 # fails the test (production logs it): docs/events.md is rendered from the declarations.
@@ -119,11 +121,40 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+# The session's in-process app, once some test has asked for it.
+_in_process: list[FastAPI] = []
+
+
 @pytest.fixture(scope="session")
 async def app(settings: Settings, db: Database) -> AsyncIterator[FastAPI]:
     application = create_app(settings, database=db)
     async with application.router.lifespan_context(application):
+        _in_process.append(application)
         yield application
+        _in_process.clear()
+
+
+@pytest.fixture(autouse=True)
+async def _one_set_of_workers() -> AsyncIterator[None]:
+    """While a `canet serve` process (tests/servers.py) works on the test database, the
+    in-process app's background workers stand down for the test, then start again.
+
+    In production every worker shares one configuration; here the in-process app has its
+    own (no SMTP server, another base URL), so its mail sender would "deliver" a server's
+    mails into its own outbox and its deriver write that server's notifications: a test
+    waiting for them would wait in vain, depending on which tests ran before it.
+    """
+    if not (Server.alive and _in_process):
+        yield
+        return
+    application = _in_process[0]
+    running: list[Any] = application.state.background
+    await background.stop_all(running)
+    running.clear()
+    try:
+        yield
+    finally:
+        running.extend(await background.start_all(application, domains.starters()))
 
 
 @pytest.fixture

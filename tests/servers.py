@@ -22,6 +22,10 @@ def free_port() -> int:
 
 
 class Server:
+    # Processes started and not yet stopped: while one works on the test database, the
+    # in-process test app's background workers stand down (tests/conftest.py).
+    alive: set[Server] = set()
+
     def __init__(
         self,
         database_url: str,
@@ -68,6 +72,7 @@ class Server:
                 stderr=log,
             )
         self.ws = f"ws://127.0.0.1:{self.port}/api/v1/ws"
+        Server.alive.add(self)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -85,6 +90,7 @@ class Server:
         raise TimeoutError("server did not start")
 
     def stop(self) -> None:
+        Server.alive.discard(self)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

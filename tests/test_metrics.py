@@ -249,10 +249,6 @@ async def test_sequencing_and_sealing_lag_grow_while_their_workers_are_held_then
     )
 
 
-@pytest.mark.skip(
-    reason="order-dependent in the full suite (passes alone): the mail sender reports "
-    "nothing in time; to investigate"
-)
 async def test_backlog_gauges_count_rows_waiting_for_someone(
     served: Served, session: AsyncSession, database_url: str
 ) -> None:

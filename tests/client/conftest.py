@@ -30,7 +30,11 @@ from tests.servers import Server
 CLIENT_ROOT = Path(__file__).resolve().parents[2] / "clients" / "python"
 
 
-@pytest.fixture(scope="session")
+# One per module, never per session: a server left running after these tests would keep
+# working the shared database's queues (its mail sender "delivers" other tests' mails into its
+# own outbox, its deriver competes for notifications), and later tests would wait for mail in
+# vain. ("package" would not do: without an __init__.py this folder is no package to pytest.)
+@pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     started = Server(database_url, tmp_path_factory.mktemp("client-serve"))
     try:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -31,10 +30,6 @@ async def _mails_to(session: AsyncSession, address: str) -> list[OutgoingMail]:
     return list(rows.scalars())
 
 
-@pytest.mark.skip(
-    reason="order-dependent in the full suite (passes alone): the mail sender reports "
-    "nothing in time; to investigate"
-)
 async def test_case_notifications_follow_preferences_and_carry_no_content(
     client: httpx.AsyncClient,
     net: Network,  # noqa: F811
