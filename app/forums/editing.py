@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.core import audit, events
 from app.core.audit import Target
-from app.core.errors import AppError, Forbidden
+from app.core.errors import Forbidden
 from app.core.events import Audience
 from app.core.markdown import render_markdown
 from app.core.refusal import refuse
@@ -182,10 +182,16 @@ async def list_revisions(
 
 
 async def _refuse(
-    session: AsyncSession, refusal: AppError, *, actor: Actor, action: str, post_id: uuid.UUID
+    session: AsyncSession,
+    refusal: rules.Refusal,
+    *,
+    actor: Actor,
+    action: str,
+    post_id: uuid.UUID,
 ) -> NoReturn:
     # Only a refused permission is an audited denial; a conflict (a locked thread, a deleted
     # post) is the state of things, not an attempt to overstep.
-    if isinstance(refusal, Forbidden):
-        await refuse(session, refusal, actor=actor, action=action, target=Target("post", post_id))
-    raise refusal
+    error = refusal()
+    if isinstance(error, Forbidden):
+        await refuse(session, error, actor=actor, action=action, target=Target("post", post_id))
+    raise error

@@ -171,7 +171,7 @@ async def create_post(
             return await get_post(session, actor=actor, post_id=first)
     refusal = rules.reply_refusal(actor, thread_locked=access.thread.locked)
     if refusal is not None:
-        raise refusal
+        raise refusal()
     if reply_to_post_id is not None:
         await _check_reply_target(session, thread_id, reply_to_post_id)
     written = await _write_post(

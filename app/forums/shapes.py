@@ -50,7 +50,7 @@ def _content_visible(
 
 def post_read(
     actor: Actor,
-    post: Post,
+    post: Post | Any,  # the entity, or a row with its columns (repository.posts_page)
     *,
     author_handle: str | None,
     author_name: str | None,
@@ -128,7 +128,7 @@ def post_read_of_row(actor: Actor, row: Any, *, thread_locked: bool) -> PostRead
     )
     return post_read(
         actor,
-        row[0],
+        row,
         author_handle=row.author_handle,
         author_name=row.author_name,
         author_authority=row.author_authority,
