@@ -43,6 +43,7 @@ from app.cases.tasks import start_deadline_monitor
 from app.catalogue import events as catalogue_events
 from app.catalogue.router import router as catalogue_router
 from app.core.mail import start_mail_sender
+from app.core.routing import SegmentRouter
 from app.demo.context import DemoContext
 from app.directory import cli as directory_cli
 from app.directory import demo as directory_demo
@@ -153,12 +154,15 @@ DOMAINS: tuple[Domain, ...] = (
 )
 
 
-def routers() -> list[APIRouter]:
-    """Each domain's router, its routes guarded by the domain's `service_access`."""
-    mounted = []
+def routers(prefix: str = "") -> list[APIRouter]:
+    """Each domain's router, to be included under `prefix`, its routes guarded by the
+    domain's `service_access`."""
+    mounted: list[APIRouter] = []
     for domain in DOMAINS:
         if domain.router is not None:
-            guarded = APIRouter(dependencies=[service_access_guard(domain.service_access)])
+            guarded = SegmentRouter(
+                mounted_at=prefix, dependencies=[service_access_guard(domain.service_access)]
+            )
             guarded.include_router(domain.router)
             mounted.append(guarded)
     return mounted

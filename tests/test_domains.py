@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from starlette.routing import Match
 
 from app import domains
 from app.cli import build_parser
+from app.core.routing import SegmentRouter, first_segments
 from app.main import API_PREFIX
 from app.search.service import SCOPES
 
@@ -41,3 +44,26 @@ def test_the_command_line_has_every_domains_commands() -> None:
     parser = build_parser()
     choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert {"serve", "db", "admin", "audit", "directory", "demo"} <= set(choices)
+
+
+def test_each_domain_router_knows_its_first_segments_and_turns_others_away() -> None:
+    # Without its segments a router would try every path (correct, but the speed-up lost).
+    seen: set[str] = set()
+    for router in domains.routers(API_PREFIX):
+        assert isinstance(router, SegmentRouter)
+        segments = first_segments(router)
+        assert segments, "a domain router whose routes start with a parameter"
+        seen |= segments
+        assert router.matches({"type": "http", "path": "/api/v1/no-such-thing"})[0] == Match.NONE
+        assert router.matches({"type": "http", "path": "/elsewhere"})[0] == Match.NONE
+    assert {"me", "forums", "threads", "cases", "authorities"} <= seen
+
+
+async def test_routes_of_every_domain_still_answer(client: httpx.AsyncClient) -> None:
+    # Anonymous: each domain's route answers with its own refusal, never the catch-all's 404.
+    for path in ("/api/v1/me", "/api/v1/forums", "/api/v1/cases", "/api/v1/authorities"):
+        response = await client.get(path)
+        assert response.status_code == 401, (path, response.text)
+    missing = await client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
