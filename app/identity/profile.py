@@ -36,12 +36,15 @@ async def _own_user(session: AsyncSession, actor: Actor, *, for_update: bool = F
     return user
 
 
-async def read_own_profile(session: AsyncSession, *, actor: Actor) -> MemberWithAuthority:
-    """The caller's own member record with their authority."""
-    user = await repository.member_by_id(session, actor.user_id)
-    if user is None:
+async def read_own_profile(session: AsyncSession, *, actor: Actor) -> Any:
+    """The caller's own member record with their authority's name (one row, see
+    repository.own_profile_row)."""
+    row = (
+        None if actor.user_id is None else await repository.own_profile_row(session, actor.user_id)
+    )
+    if row is None:
         raise Unauthorized("The session has ended; sign in again.")
-    return (await repository.with_authorities(session, [user]))[0]
+    return row
 
 
 async def update_profile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -32,6 +33,27 @@ _LOCK_MEMBER = (
     .with_for_update(key_share=True)
 )
 
+# GET /me in one statement, columns not entities: the member and their authority's name.
+_OWN_PROFILE = (
+    sa.select(
+        col(User.id),
+        col(User.email),
+        col(User.full_name),
+        col(User.handle),
+        col(User.position),
+        col(User.roles),
+        col(User.status),
+        col(User.focal_point),
+        col(User.vetting_expires_at),
+        col(User.mfa_enrolled_at),
+        col(User.authority_id),
+        col(Authority.name).label("authority_name"),
+        col(Authority.state_code).label("authority_state_code"),
+    )
+    .outerjoin(Authority, col(Authority.id) == col(User.authority_id))
+    .where(col(User.id) == sa.bindparam("user_id"), _MEMBER)
+)
+
 _MEMBER_LOCKED_AFRESH = (
     select(User)
     .where(col(User.id) == sa.bindparam("user_id"))
@@ -47,6 +69,11 @@ async def member_by_id(
         return None
     user = await session.get(User, user_id, with_for_update=for_update)
     return user if user is not None and user.kind == "member" else None
+
+
+async def own_profile_row(session: AsyncSession, user_id: uuid.UUID) -> Any:
+    """The member's profile columns with `authority_name` and `authority_state_code`."""
+    return (await session.execute(_OWN_PROFILE, {"user_id": user_id})).first()
 
 
 async def member_by_email(session: AsyncSession, email: str) -> User | None:

@@ -12,7 +12,12 @@ from app.auth.dependencies import CurrentUser, CurrentUserAllowExpired
 from app.db import DbSession
 from app.identity import password_change, profile, sessions
 from app.identity.exceptions import FieldRefusal
-from app.identity.routes.responses import field_refusal_response, me_read, progress_step_read
+from app.identity.routes.responses import (
+    field_refusal_response,
+    me_read,
+    me_read_of_row,
+    progress_step_read,
+)
 from app.identity.schemas import (
     MeOut,
     OwnVettingOut,
@@ -30,7 +35,7 @@ router = APIRouter(tags=["identity"])
 @router.get("/me", response_model=MeOut)
 async def me(actor: CurrentUserAllowExpired, session: DbSession) -> MeOut:
     """Who I am: roles, authority, status (works with an expired vetting too)."""
-    return me_read(await profile.read_own_profile(session, actor=actor))
+    return me_read_of_row(await profile.read_own_profile(session, actor=actor))
 
 
 @router.get("/me/vetting", response_model=OwnVettingOut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -85,6 +86,22 @@ def user_read(member: MemberWithAuthority) -> UserRead:
 
 def me_read(member: MemberWithAuthority) -> MeOut:
     user, authority = member
+    return me_out(user, authority_ref(authority))
+
+
+def me_read_of_row(row: Any) -> MeOut:
+    """From repository.own_profile_row."""
+    authority = (
+        AuthorityRef(
+            id=row.authority_id, name=row.authority_name, state_code=row.authority_state_code
+        )
+        if row.authority_id is not None and row.authority_name is not None
+        else None
+    )
+    return me_out(row, authority)
+
+
+def me_out(user: User | Any, authority: AuthorityRef | None) -> MeOut:
     return MeOut(
         id=user.id,
         email=user.email,
@@ -92,7 +109,7 @@ def me_read(member: MemberWithAuthority) -> MeOut:
         handle=user.handle,
         position=user.position,
         roles=sorted(user.roles),
-        authority=authority_ref(authority),
+        authority=authority,
         status=user.status,
         focal_point=user.focal_point,
         vetting_expires_at=user.vetting_expires_at,
