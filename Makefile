@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest fmt lock bench bench-full bench-web clean \
+.PHONY: run test lint typecheck pytest fmt lock bench bench-full bench-compare bench-web clean \
 	cluster-test restore-drill fuzz audit-deps
 
 $(BIN)/python:
@@ -52,6 +52,11 @@ bench: $(STAMP)
 
 bench-full: $(STAMP)
 	$(BIN)/python -m bench --full
+
+# CPU per request in process, this tree against REF (default 46392c9), same machine, same run.
+REF ?= 46392c9
+bench-compare: $(STAMP)
+	$(BIN)/python -m bench.compare --ref $(REF)
 
 # The web client's first load in Chromium: compressed bytes, and time until sign-in is usable.
 bench-web: $(STAMP)
