@@ -26,7 +26,15 @@ Starter = Callable[[FastAPI], Awaitable[Stoppable]]
 async def start_all(app: FastAPI, starters: list[Starter]) -> list[Stoppable]:
     if not app.state.settings.run_background_tasks:
         return []
-    return [await starter(app) for starter in starters]
+    running: list[Stoppable] = []
+    try:
+        for starter in starters:
+            running.append(await starter(app))
+    except BaseException:
+        # A starter that refuses (a malformed key setting) must not leave the others running.
+        await stop_all(running)
+        raise
+    return running
 
 
 async def stop_all(running: list[Stoppable]) -> None:

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from app.audit.checkpoints import maybe_checkpoint
 from app.audit.sealing import oldest_unsealed, seal_pending
-from app.audit.signing import load_signing_key
+from app.audit.signing import load_signing_key, trusted_public_keys
 from app.core import metrics
 from app.db import Database
 
@@ -102,6 +102,9 @@ class AuditSealer:
 
 
 async def start_audit_sealer(app: FastAPI) -> AuditSealer:
+    # Both keys settings are read here, at start-up: a malformed one stops the worker with
+    # the setting's name instead of failing every verification later with a 500.
+    trusted_public_keys(app.state.settings)
     sealer = AuditSealer(app.state.db, load_signing_key(app.state.settings))
     sealer.start()
     return sealer

@@ -13,12 +13,13 @@ from sqlalchemy.exc import DBAPIError
 from app.audit.chain import GENESIS_HASH, entry_columns, link_hash, record_of
 from app.audit.checkpoints import create_checkpoint
 from app.audit.sealing import seal_pending
-from app.audit.signing import load_signing_key
+from app.audit.signing import KeyFormatError, load_signing_key
 from app.auth.actor import Actor
 from app.config import Settings
 from app.core import audit, journal
 from app.core.audit import Target
 from app.db import Database
+from app.main import create_app
 from app.models.audit import AuditChainLink, AuditEntry
 from tests.audit.helpers import entry_id_at, tamper, verify, write_entries
 
@@ -341,3 +342,13 @@ async def test_background_task_seals_moments_after_commit(db: Database, settings
     assert signed is not None and signed.seq == 5
     assert signed.verify(key.public_key())
     assert await maybe_checkpoint(db, key, every=timedelta(0)) is None  # nothing new to sign
+
+
+async def test_a_malformed_previous_key_list_stops_the_start_naming_the_setting(
+    settings: Settings, db: Database
+) -> None:
+    broken = settings.model_copy(update={"audit_previous_public_keys": "not-a-key"})
+    application = create_app(broken, database=db)
+    with pytest.raises(KeyFormatError, match="CANET_AUDIT_PREVIOUS_PUBLIC_KEYS"):
+        async with application.router.lifespan_context(application):
+            pass
