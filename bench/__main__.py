@@ -15,6 +15,7 @@ import asyncio
 import functools
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench import factories as requests
@@ -215,19 +216,7 @@ def _run_scenarios(
             )
         suite.load("finder", "directory search c=16", p(requests.directory, tokens), 16)
     if "login" in only:
-        result = login_load(
-            suite.base_url,
-            seeded.login_members,
-            concurrency=8,
-            duration_s=suite.args.seconds,
-            warmup_s=suite.args.warmup,
-            cpu=suite.cpu,
-        )
-        suite.report.add(
-            "login",
-            "password+TOTP c=8",
-            {**result.summary(), "concurrency": 8, "load": _loadavg()},
-        )
+        _login(suite, seeded, tokens)
     if "delivery" in only and listeners is not None:
         listener_tokens, forum_id = listeners
         for clients in suite.args.delivery_clients:
@@ -240,6 +229,32 @@ def _run_scenarios(
                 seconds=suite.args.seconds,
             )
             suite.report.add("delivery", f"{clients} sockets", {**figures, "load": _loadavg()})
+
+
+def _login(suite: Suite, seeded: Seeded, tokens: list[str]) -> None:
+    """8 sign-ins at once, and what they do to everyone else: GET /me at concurrency 4,
+    alone and then alongside the sign-ins (its p99 should stay within 3x)."""
+    me = functools.partial(requests.me, tokens)
+    idle = suite.load("login", "GET /me c=4 alone", me, 4)
+    window = {"duration_s": suite.args.seconds, "warmup_s": suite.args.warmup, "cpu": suite.cpu}
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        during = beside.submit(generate_load, suite.base_url, me, concurrency=4, **window)
+        result = login_load(suite.base_url, seeded.login_members, concurrency=8, **window)
+        me_during = during.result()
+    suite.report.add(
+        "login", "password+TOTP c=8", {**result.summary(), "concurrency": 8, "load": _loadavg()}
+    )
+    p99_idle = idle.percentile(99)
+    suite.report.add(
+        "login",
+        "GET /me c=4 during 8 sign-ins",
+        {
+            **me_during.summary(),
+            "concurrency": 4,
+            "p99_vs_alone": round(me_during.percentile(99) / p99_idle, 2) if p99_idle else None,
+            "load": _loadavg(),
+        },
+    )
 
 
 def _ratios(report: Report) -> str:
