@@ -81,6 +81,11 @@ def classify(head: bytes, filename: str) -> str:
     if head.startswith(_EXECUTABLE_MAGIC):
         raise UnsupportedFileType("Executable files and scripts are not accepted.")
     expected, _ = mimetypes.guess_type(filename, strict=False)
+    if expected in TEXT_TYPES and head and _looks_like_text(head):
+        # Text named as text stays text: puremagic's guesses about text are heuristics (it
+        # reads a first line like "Article 1: ..." as a mail header) and no ground to refuse;
+        # text is served as the type named here, never rendered.
+        return expected
     try:
         candidates = [c.mime_type for c in puremagic.magic_string(head) if c.mime_type]
     except (puremagic.PureError, ValueError):

@@ -13,7 +13,6 @@ revisions that point to them), the document's current file, a revision and an au
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
@@ -62,27 +61,7 @@ class NotALibraryType(AppError):
     status, code, title = 415, "unsupported-file-type", "File type not accepted"
 
 
-_TEXT_NAMES = frozenset({"text/plain", "text/markdown", "text/csv"})
-
-
-def _plain_text(head: bytes) -> bool:
-    if b"\x00" in head or head.startswith(b"#!"):
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A character cut at the sniffing boundary is still text.
-        return exc.start >= len(head) - 3
-    return True
-
-
 def _library_type(head: bytes, filename: str) -> str:
-    # A text named as one is text: puremagic reads a first line like "Article 1: ..." as a
-    # mail header (message/news) and the shared classifier would refuse it for the mismatch.
-    # It is served as plain text, never rendered, whatever it holds.
-    named, _ = mimetypes.guess_type(filename, strict=False)
-    if named in _TEXT_NAMES and head and _plain_text(head):
-        return named
     content_type = classify(head, filename)
     if content_type not in LIBRARY_TYPES:
         raise NotALibraryType(

@@ -42,3 +42,25 @@ async def test_download_is_octet_stream_whatever_the_declared_type(
     )
     assert refused.status_code == 415
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_text_named_as_text_is_text_whatever_its_first_line_looks_like(
+    client: httpx.AsyncClient, net: Network
+) -> None:
+    # puremagic reads "Word: ..." on the first line as a mail header; a treaty's text starts so.
+    case = await submitted_case(client, net)
+    url = f"/api/v1/cases/{case['id']}/attachments"
+    for name, judged in (("treaty.txt", "text/plain"), ("treaty.md", "text/markdown")):
+        upload = await client.post(
+            url,
+            files={"file": (name, b"Article 1: Scope\nThe Parties shall...\n", "text/plain")},
+            headers=net.fr.headers,
+        )
+        assert upload.status_code == 201, upload.text
+        assert upload.json()["content_type"] == judged
+    script = await client.post(
+        url,
+        files={"file": ("run.txt", b"#!/bin/sh\nrm -rf /\n", "text/plain")},
+        headers=net.fr.headers,
+    )
+    assert script.status_code == 415
