@@ -34,6 +34,7 @@ class Proxy:
         self.connections = 0
         self.websocket_upgrades = 0
         self._writers: set[asyncio.StreamWriter] = set()
+        self._websockets: set[asyncio.StreamWriter] = set()  # the client side of each
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -63,9 +64,11 @@ class Proxy:
         await self._sever()
 
     # -- what the test asks for -------------------------------------------------------------
-    def sever(self) -> None:
-        """Cut every open connection, both ways, now."""
-        self._call(self._sever())
+    def sever(self) -> int:
+        """Cut every open connection, both ways, now; how many open websockets it cut (a
+        client may have read ahead of the test and already be between connections)."""
+        cut: int = self._call(self._sever())
+        return cut
 
     def lose_answer(self, match: Match) -> None:
         """The next request matching `match` reaches the server; its answer is lost."""
@@ -76,11 +79,14 @@ class Proxy:
         self._answer_503.append((match, retry_after))
 
     # -- the proxying ------------------------------------------------------------------------
-    async def _sever(self) -> None:
+    async def _sever(self) -> int:
+        open_websockets = sum(1 for w in self._websockets if not w.transport.is_closing())
         for writer in list(self._writers):
             with contextlib.suppress(Exception):
                 writer.transport.abort()
         self._writers.clear()
+        self._websockets.clear()
+        return open_websockets
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -102,6 +108,7 @@ class Proxy:
                 client_w.close()
                 return
             self.websocket_upgrades += 1
+            self._websockets.add(client_w)
         for index, (match, retry_after) in enumerate(self._answer_503):
             if match(first):
                 del self._answer_503[index]
