@@ -24,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -76,10 +76,13 @@ def run_init_script(admin_url: str, names: dict[str, str], passwords: dict[str, 
     for fixed, name in names.items():
         script = re.sub(rf"\b{fixed}\b", name, script)
     admin = urlsplit(plain_url(admin_url))
+    # The embedded server listens on a Unix socket named in the query (?host=<dir>&port=N):
+    # without it psql would reach whatever server has the default socket.
+    query = parse_qs(admin.query)
     env = {
         "PATH": f"{psql_dir()}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PGHOST": admin.hostname or "127.0.0.1",
-        "PGPORT": str(admin.port or 5432),
+        "PGHOST": query.get("host", [admin.hostname or "127.0.0.1"])[0],
+        "PGPORT": query.get("port", [str(admin.port or 5432)])[0],
         "PGPASSWORD": admin.password or "",
         "POSTGRES_USER": admin.username or "postgres",
         **passwords,
