@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     # Sealing, mail sending, event listening; tests switch them off where they drive them.
     run_background_tasks: bool = True
+    # Keep the rows of authenticated sessions in each worker, forgotten when PostgreSQL says
+    # they changed (app/auth/actor_cache.py). Off, every request reads them.
+    actor_cache: bool = True
     # Connections each worker keeps open. Size it for the requests a worker has in flight:
     # connections beyond it (the overflow) are opened on demand and closed again when
     # returned, and each new one pays a connect, type introspection and re-preparing every

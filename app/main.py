@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app import background, domains, migrate
+from app.auth.actor_cache import ActorCache
 from app.auth.dependencies import current_user, current_user_allow_expired
 from app.config import Settings, get_settings
 from app.core import metrics
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.schema_head = migrate.head_revisions()
+    # Trusted only while the realtime listener hears changes (started with the workers).
+    app.state.actor_cache = ActorCache() if settings.actor_cache else None
 
     install_error_handlers(app)
     install_openapi(app, sign_in_dependencies={current_user, current_user_allow_expired})

@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import functools
 import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from app.auth.actor_cache import CHANNEL as ACTOR_CHANNEL
 from app.config import Settings
 from app.identity import mfa
 from app.main import create_app
+from app.realtime.listener import Listener
 from bench import factories
 from bench.seed import PASSWORD, Seeded, seed
 from bench.server import BENCH_SECRET, ScratchDatabase
@@ -109,7 +112,39 @@ def _factories(tokens: list[str], seeded: Seeded) -> dict[str, factories.Factory
     }
 
 
-async def _measure(url: str, seeded: Seeded, args: argparse.Namespace) -> None:
+SCENARIOS = ("healthz", "me", "post", "case_message", "thread_page", "case")
+
+
+def seed_scenarios(url: str) -> Seeded:
+    """The data every scenario here runs against (eight load members, no corpus)."""
+    return asyncio.run(seed(url, load_members=8, login_members=0, corpus_posts=0))
+
+
+@contextlib.asynccontextmanager
+async def _listening(app: Any, url: str) -> AsyncIterator[None]:
+    """The one background piece a request relies on: the listener that lets each worker
+    trust its actor cache (without it every request reads its member, as with the cache off)."""
+    cache = app.state.actor_cache
+    if cache is None:
+        yield
+        return
+    listener = Listener(url, lambda _position: None, heartbeat=5.0)
+    listener.watch(ACTOR_CHANNEL, cache)
+    listener.start()
+    try:
+        # Set once it listens, in the same step as the watchers are told to trust it.
+        await asyncio.wait_for(listener.connected.wait(), timeout=10)
+        yield
+    finally:
+        await listener.stop()
+
+
+@contextlib.asynccontextmanager
+async def warmed_app(
+    url: str, seeded: Seeded, scenario: str
+) -> AsyncIterator[tuple[Asgi, factories.Factory]]:
+    """The app (background tasks off) with its lifespan running, eight members signed in and
+    100 warm-up requests of `scenario` sent: (app, request factory of the scenario)."""
     settings = Settings(
         secret_key=BENCH_SECRET,
         database_url=url,
@@ -118,11 +153,16 @@ async def _measure(url: str, seeded: Seeded, args: argparse.Namespace) -> None:
         log_level="WARNING",
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with app.router.lifespan_context(app), _listening(app, url):
         tokens = await _sign_in(app, seeded)
-        factory = _factories(tokens, seeded)[args.scenario]
+        factory = _factories(tokens, seeded)[scenario]
         for n in range(100):  # warm-up: connections, prepared statements, caches
             assert await call(app, *factory(n % 8, n)) < 300
+        yield app, factory
+
+
+async def _measure(url: str, seeded: Seeded, args: argparse.Namespace) -> None:
+    async with warmed_app(url, seeded, args.scenario) as (app, factory):
         profile = cProfile.Profile() if args.profile else None
         wall, cpu = time.perf_counter(), time.process_time()
         if profile:
@@ -143,15 +183,13 @@ async def _measure(url: str, seeded: Seeded, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "scenario", choices=["healthz", "me", "post", "case_message", "thread_page", "case"]
-    )
+    parser.add_argument("scenario", choices=SCENARIOS)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", help="write a cProfile file of the measured requests")
     args = parser.parse_args()
     scratch = ScratchDatabase.create()
     try:
-        seeded = asyncio.run(seed(scratch.url, load_members=8, login_members=0, corpus_posts=0))
+        seeded = seed_scenarios(scratch.url)
         import uvloop
 
         uvloop.run(_measure(scratch.url, seeded, args))

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from app.auth.actor_cache import CHANNEL as ACTOR_CHANNEL
+from app.auth.actor_cache import ActorCache
 from app.config import Settings
 from app.db import Database
 from app.realtime.access import AccessPolicy
@@ -62,7 +64,14 @@ async def prune_events(database: Database, retention: timedelta) -> None:
 
 
 class RealtimeService:
-    def __init__(self, database: Database, settings: Settings, config: RealtimeSettings) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        config: RealtimeSettings,
+        *,
+        actor_cache: ActorCache | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.config = config
@@ -72,6 +81,8 @@ class RealtimeService:
         self.listener = Listener(
             database.url, self.hub.wake, heartbeat=config.listener_heartbeat_seconds
         )
+        if actor_cache is not None:
+            self.listener.watch(ACTOR_CHANNEL, actor_cache)
         self.monitor = SessionMonitor(database, self.hub, interval=config.recheck_seconds)
         self.connections: set[Any] = set()
         self.stopping = False
@@ -163,7 +174,12 @@ class RealtimeService:
 async def start_realtime(app: FastAPI) -> RealtimeService:
     """The STARTERS entry: one realtime service per worker process."""
     config: RealtimeSettings = getattr(app.state, "realtime_settings", None) or RealtimeSettings()
-    service = RealtimeService(app.state.db, app.state.settings, config)
+    service = RealtimeService(
+        app.state.db,
+        app.state.settings,
+        config,
+        actor_cache=getattr(app.state, "actor_cache", None),
+    )
     await service.start()
     app.state.realtime = service
     return service
