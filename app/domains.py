@@ -43,7 +43,7 @@ from app.cases.tasks import start_deadline_monitor
 from app.catalogue import events as catalogue_events
 from app.catalogue.router import router as catalogue_router
 from app.core.mail import start_mail_sender
-from app.core.routing import SegmentRouter
+from app.core.routing import by_first_segment
 from app.demo.context import DemoContext
 from app.directory import cli as directory_cli
 from app.directory import demo as directory_demo
@@ -160,11 +160,13 @@ def routers(prefix: str = "") -> list[APIRouter]:
     mounted: list[APIRouter] = []
     for domain in DOMAINS:
         if domain.router is not None:
-            guarded = SegmentRouter(
-                mounted_at=prefix, dependencies=[service_access_guard(domain.service_access)]
+            mounted.extend(
+                by_first_segment(
+                    domain.router,
+                    mounted_at=prefix,
+                    dependencies=[service_access_guard(domain.service_access)],
+                )
             )
-            guarded.include_router(domain.router)
-            mounted.append(guarded)
     return mounted
 
 

@@ -10,10 +10,11 @@ routes are tried.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
@@ -74,3 +75,71 @@ class SegmentRouter(APIRouter):
         if not self._may_match(get_route_path(scope)):
             return Match.NONE, {}
         return super().matches(scope)
+
+
+def by_first_segment(
+    router: APIRouter, *, mounted_at: str, dependencies: Sequence[Any]
+) -> list[APIRouter]:
+    """The router's routes, nested routers flattened, as one SegmentRouter per first path
+    segment, each adding `dependencies` before a route's own (as an inclusion would).
+
+    Depth and breadth both cost: FastAPI matches a request once per level of inclusion on
+    the way down and again when it hands the request on, trying each route in turn. Grouped
+    by first segment, a request is matched against the few routes that share its segment,
+    at one level. Two routes under different literal first segments never match the same
+    path, so the regrouping changes no answer (within a segment their order is kept). A
+    router with a route of another kind (websockets) or a parameter as first segment is
+    included whole, as before.
+    """
+    groups: dict[str, SegmentRouter] = {}
+    for context in iter_route_contexts(router.routes):
+        path, endpoint = context.path or "", context.endpoint
+        segment = path.split("/", 2)[1] if path.startswith("/") else ""
+        if (
+            not isinstance(context.original_route, APIRoute)
+            or endpoint is None
+            or not segment
+            or "{" in segment
+        ):
+            whole = SegmentRouter(mounted_at=mounted_at, dependencies=list(dependencies))
+            whole.include_router(router)
+            return [whole]
+        group = groups.get(segment)
+        if group is None:
+            group = groups[segment] = SegmentRouter(
+                mounted_at=mounted_at, dependencies=list(dependencies)
+            )
+        group.add_api_route(path, endpoint, **_route_options(context))
+    return list(groups.values())
+
+
+def _route_options(context: RouteContext) -> dict[str, Any]:
+    """What an inclusion resolves for a route (its effective tags, dependencies, responses
+    ...), to add it again as the same route."""
+    return {
+        "response_model": context.response_model,
+        "status_code": context.status_code,
+        "tags": context.tags,
+        "dependencies": context.dependencies,
+        "summary": context.summary,
+        "description": context.description,
+        "response_description": context.response_description,
+        "responses": context.responses,
+        "deprecated": context.deprecated,
+        "methods": context.methods,
+        "operation_id": context.operation_id,
+        "response_model_include": context.response_model_include,
+        "response_model_exclude": context.response_model_exclude,
+        "response_model_by_alias": context.response_model_by_alias,
+        "response_model_exclude_unset": context.response_model_exclude_unset,
+        "response_model_exclude_defaults": context.response_model_exclude_defaults,
+        "response_model_exclude_none": context.response_model_exclude_none,
+        "include_in_schema": context.include_in_schema,
+        "response_class": context.response_class,
+        "name": context.name,
+        "callbacks": context.callbacks,
+        "openapi_extra": context.openapi_extra,
+        "generate_unique_id_function": context.generate_unique_id_function,
+        "strict_content_type": context.strict_content_type,
+        "max_body_size": context.max_body_size,
+    }
