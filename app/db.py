@@ -19,7 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -35,6 +37,10 @@ log = logging.getLogger(__name__)
 AfterCommit = Callable[[], Awaitable[None]]
 _AFTER_COMMIT = "canet.after_commit"
 _AFTER_ROLLBACK = "canet.after_rollback"
+# Set on the session of a GET or HEAD request: where `read` may run outside a transaction.
+_READS_ENGINE = "canet.reads_engine"
+_READS_CONNECTION = "canet.reads_connection"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def plain_url(url: str) -> str:
@@ -76,6 +82,8 @@ class Database:
             poolclass=MeteredPool,
         )
         meter_pool(self.engine)
+        # The same pool; its connections send no BEGIN (see `read`).
+        self.reads_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
@@ -134,11 +142,42 @@ async def run_after_commit(session: AsyncSession) -> None:
             log.exception("after-commit callback failed")
 
 
+async def read(session: AsyncSession, statement: Any, params: Any = None) -> Result[Any]:
+    """A plain SELECT on a hot path of reading: outside any transaction while the request
+    reads only, in the request's transaction once it has one.
+
+    A GET that only reads used to pay BEGIN and COMMIT around its queries: two round trips
+    of three for GET /me, a quarter of its CPU. Under READ COMMITTED every statement sees
+    its own snapshot either way, and a plain SELECT takes no lock a transaction would keep,
+    so a read that runs before the request has begun its transaction runs on a connection
+    of its own that sends none (kept for the request's other reads). Once the request has
+    begun (it wrote, or read through the session), reads join its transaction and see its
+    writes. Only for statements of columns (an ORM entity comes back as its bare first
+    column outside the session); not for `SELECT ... FOR UPDATE`, nor for reads an audit
+    entry must share a transaction with (case content): those use the session.
+    """
+    engine: AsyncEngine | None = session.info.get(_READS_ENGINE)
+    if engine is None or session.in_transaction():
+        return await session.execute(statement, params)
+    connection: AsyncConnection | None = session.info.get(_READS_CONNECTION)
+    if connection is None:
+        connection = session.info[_READS_CONNECTION] = await engine.connect()
+    return await connection.execute(statement, params)
+
+
+async def _release_reads(session: AsyncSession) -> None:
+    connection: AsyncConnection | None = session.info.pop(_READS_CONNECTION, None)
+    if connection is not None:
+        await connection.close()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session: commits once when the endpoint returns, before the response."""
     database: Database = request.app.state.db
     async with database.sessionmaker() as session:
         request.state.db_session = session
+        if request.method in _SAFE_METHODS:
+            session.info[_READS_ENGINE] = database.reads_engine
         try:
             yield session
             await session.commit()
@@ -147,6 +186,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             discard_after_commit(session)
             await run_after_rollback(session)
             raise
+        finally:
+            await _release_reads(session)
     await run_after_commit(session)
 
 

@@ -31,7 +31,7 @@ from app.core import audit
 from app.core.audit import Target
 from app.core.errors import Forbidden, Unauthorized
 from app.core.refusal import refuse
-from app.db import DbSession
+from app.db import DbSession, read
 from app.models.identity import ServiceAccount, User, UserSession
 
 _BEARER = "bearer "
@@ -84,7 +84,7 @@ async def load_actor(
         # Columns, not entities: loading two full ORM objects (identity map, instance
         # state) cost about 0.3 ms of CPU each time (bench: GET /me).
         row = (
-            await session.execute(_ACTOR_QUERY, {"session_id": session_id, "user_id": user_id})
+            await read(session, _ACTOR_QUERY, {"session_id": session_id, "user_id": user_id})
         ).first()
         if row is None:
             return None
@@ -202,10 +202,10 @@ async def _cookie_actor(request: Request, session: AsyncSession, cookie: str) ->
     known = cache.cookie(cookie_hash) if cache is not None else None
     if known is None:
         generation = cache.generation if cache is not None else 0
-        row = (await session.execute(_COOKIE_SESSION_QUERY, {"cookie_hash": cookie_hash})).first()
+        row = (await read(session, _COOKIE_SESSION_QUERY, {"cookie_hash": cookie_hash})).first()
         if row is None:
             raise Unauthorized("The session has ended; sign in again.")
-        known = (row[0], row[1])
+        known = (row.id, row.user_id)
         if cache is not None:
             cache.store_cookie(cookie_hash, *known, generation)
     session_id, user_id = known

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core.pagination import Key, apply, decode_cursor, page
 from app.core.rows import plain
+from app.db import read
 from app.forums.repository.audience import (
     READER_AUTHORITY_ID,
     READER_ID,
@@ -77,7 +78,7 @@ async def posts_page(
     if from_seq is not None:
         stmt = stmt.where(col(Post.seq) >= from_seq)
     stmt = apply(stmt, (col(Post.seq),), decode_cursor(cursor, Key.int))
-    return page(plain((await session.execute(stmt)).all()), limit, key=lambda r: (r.seq,))
+    return page(plain((await read(session, stmt)).all()), limit, key=lambda r: (r.seq,))
 
 
 _SEQ_IN_THREAD = select(col(Post.seq)).where(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.core.pagination import apply
+from app.db import read
 from app.models.directory import Authority
 from app.models.identity import RoleChange, User
 
@@ -73,7 +74,7 @@ async def member_by_id(
 
 async def own_profile_row(session: AsyncSession, user_id: uuid.UUID) -> Any:
     """The member's profile columns with `authority_name` and `authority_state_code`."""
-    return (await session.execute(_OWN_PROFILE, {"user_id": user_id})).first()
+    return (await read(session, _OWN_PROFILE, {"user_id": user_id})).first()
 
 
 async def member_by_email(session: AsyncSession, email: str) -> User | None:
