@@ -158,6 +158,7 @@ async def read(session: AsyncSession, statement: Any, params: Any = None) -> Res
     """
     engine: AsyncEngine | None = session.info.get(_READS_ENGINE)
     if engine is None or session.in_transaction():
+        await _release_reads(session)  # back to the pool: the transaction's is the one used
         return await session.execute(statement, params)
     connection: AsyncConnection | None = session.info.get(_READS_CONNECTION)
     if connection is None:
