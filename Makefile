@@ -45,8 +45,9 @@ lock: $(BIN)/python
 		-o requirements.lock pyproject.toml
 
 # Measured speed of the real server (bench/): quick (< 5 minutes, short windows) and full
-# (18 s windows, 1,000,000 posts for search, 5,000 websockets). Set CANET_BENCH_DATABASE_URL
-# to use a PostgreSQL server; without it an embedded one is started.
+# (18 s windows, 1,000,000 posts for search, 5,000 websockets, then the largest number of
+# members served at once: `python -m bench users N` runs one size alone). Set
+# CANET_BENCH_DATABASE_URL to use a PostgreSQL server; without it an embedded one is started.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -1,11 +1,15 @@
 """`make bench` / `make bench-full`: every scenario of the suite against a real server.
 
     .venv/bin/python -m bench [--full] [--only post,search,...] [--seconds S] [--workers N]
+    .venv/bin/python -m bench users [N ...] [--max N] [--seconds S] [--speed X]
 
 Creates a scratch database (CANET_BENCH_DATABASE_URL or CANET_TEST_DATABASE_URL, else an
 embedded server), seeds it, starts `canet serve --workers 2`, signs the load members in
 through the API, runs each scenario from a separate load process pinned to the last core,
 and writes one JSON line per scenario to bench/results/ plus a markdown table at the end.
+The `users` scenario (members served at once, bench/users.py) runs last and only in
+`--full` (a sizing search of several minutes), or when named in --only; `bench users`
+runs it alone.
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ import argparse
 import asyncio
 import functools
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench import factories as requests
-from bench import fanout
+from bench import fanout, users
 from bench.load import LoadResult, generate_load
 from bench.report import Report, machine_facts
 from bench.seed import Seeded, seed
 from bench.server import ScratchDatabase, running_server, settle
 from bench.signin import login_load, sign_in_all
+from bench.users_load import raise_open_files
 
 SCENARIOS = (
     "ceiling",
@@ -36,6 +42,7 @@ SCENARIOS = (
     "finder",
     "login",
     "delivery",
+    "users",
 )
 
 
@@ -107,7 +114,9 @@ class Suite:
 
 def run(args: argparse.Namespace) -> int:
     full = args.full
-    only = set(args.only.split(",")) if args.only else set(SCENARIOS)
+    # The sizing search of `users` takes many minutes: quick mode runs it only when asked.
+    everything = set(SCENARIOS) if full else set(SCENARIOS) - {"users"}
+    only = set(args.only.split(",")) if args.only else everything
     load_before = wait_for_quiet(args.max_load, args.patience)
     scratch = ScratchDatabase.create()
     where = "embedded PostgreSQL" if scratch.embedded else "local PostgreSQL server"
@@ -140,10 +149,15 @@ def run(args: argparse.Namespace) -> int:
             "generator_cpu": _load_cpu(),
         }
         report = Report(facts)
+        raise_open_files()  # the server inherits it: thousands of sockets in delivery, users
         with running_server(scratch.url, workers=args.workers) as server:
             tokens = asyncio.run(sign_in_all(server.base_url, seeded.load_members))
             suite = Suite(args, report, server.base_url, scratch.url)
             _run_scenarios(suite, only, seeded, tokens, server, listeners)
+            if "users" in only:
+                users.run_in_suite(
+                    server, scratch.url, seeded, report, full=full, limit=args.users_max
+                )
             facts["worker_rss_mb_end"] = server.worker_rss_mb()
         facts["load_at_end"] = _loadavg()
         print()
@@ -271,8 +285,12 @@ def _ratios(report: Report) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["users"]:
+        raise SystemExit(users.main(sys.argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="1M posts, 18 s windows, 5,000 sockets")
+    parser.add_argument(
+        "--full", action="store_true", help="1M posts, 18 s windows, 5,000 sockets, users search"
+    )
     parser.add_argument("--only", help="comma-separated scenarios: " + ",".join(SCENARIOS))
     parser.add_argument("--seconds", type=float, help="measured window per scenario")
     parser.add_argument("--warmup", type=float, help="unmeasured warm-up per scenario")
@@ -280,17 +298,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-load", type=float, default=1.0, help="wait for loadavg below")
     parser.add_argument("--patience", type=float, default=300, help="seconds to wait for it")
+    parser.add_argument("--users-max", type=int, help="users: largest size the search tries")
     args = parser.parse_args()
     args.seconds = args.seconds or (18.0 if args.full else 5.0)
     args.warmup = args.warmup if args.warmup is not None else (3.0 if args.full else 1.5)
     args.corpus = args.corpus if args.corpus is not None else (1_000_000 if args.full else 100_000)
     args.delivery_clients = [100, 1000, 5000] if args.full else [100, 1000]
     args.login_members = 1500 if args.full else 400
+    args.users_max = args.users_max or (3000 if args.full else 200)
     if not args.full:
         print(
             f"quick run: {args.seconds:g} s windows after {args.warmup:g} s warm-up, "
             f"{args.corpus:,} posts for search (`make bench-full`: 18 s, 1,000,000 posts, "
-            "5,000 sockets)",
+            "5,000 sockets, the members-served-at-once search)",
             flush=True,
         )
     raise SystemExit(run(args))

@@ -56,10 +56,12 @@ class Report:
             "|---|---|---:|---:|---:|---:|---:|---|",
         ]
         for row in self.rows:
+            # Nested figures (per action, per event kind) stay in the JSON line only.
             other = {
                 k: v
                 for k, v in row.items()
-                if k
+                if not isinstance(v, dict)
+                and k
                 not in {
                     "scenario",
                     "variant",
@@ -83,5 +85,7 @@ class Report:
 def _short(figures: dict[str, Any]) -> str:
     keys = ("rps", "p50_ms", "p99_ms", "errors")
     head = " ".join(f"{k}={figures[k]}" for k in keys if k in figures)
-    rest = " ".join(f"{k}={v}" for k, v in figures.items() if k not in keys and k != "statuses")
+    rest = " ".join(
+        f"{k}={v}" for k, v in figures.items() if k not in keys and not isinstance(v, dict)
+    )
     return f"{head} {rest}".strip()
