@@ -60,8 +60,9 @@ async def single_valued_query(request: HTTPConnection) -> None:
 
     Typed as a connection, not a request: the routers' websocket routes run it too, and
     FastAPI gives a websocket route no Request (it failed every websocket with a 500)."""
+    # The raw query string, not `request.url`: building the URL was most of this check's cost.
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not request.url.query:
+    if not isinstance(route, APIRoute) or not request.scope.get("query_string"):
         return
     single = _single_valued(route)
     seen: set[str] = set()
