@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -142,7 +144,55 @@ async def run_after_commit(session: AsyncSession) -> None:
             log.exception("after-commit callback failed")
 
 
-async def read(session: AsyncSession, statement: Any, params: Any = None) -> Result[Any]:
+class Prepared:
+    """A SELECT of columns that a hot path runs on nearly every request, compiled once.
+
+    Through SQLAlchemy a statement costs about 160-190 µs of CPU here, on asyncpg directly
+    about 60 µs (a round trip's system calls are most of that). Outside a transaction
+    `read` runs it on the driver: the SQL compiled by the dialect (bind casts and all), its
+    parameters in the compiled order, the rows as named tuples with the statement's column
+    names. Inside one it goes through the session like any statement.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._sql = ""
+        self._binds: tuple[str, ...] = ()
+        self._compiled: Any = None
+        self._row: Any = None
+
+    def _compile(self, dialect: Any) -> None:
+        compiled = self.statement.compile(dialect=dialect)
+        self._compiled = compiled
+        self._sql = str(compiled)
+        self._binds = tuple(compiled.positiontup or ())
+        self._row = namedtuple("Row", list(self.statement.selected_columns.keys()))  # type: ignore[misc]
+
+    async def fetch(self, connection: AsyncConnection, params: dict[str, Any]) -> Rows:
+        if self._row is None:
+            self._compile(connection.dialect)
+        values = self._compiled.construct_params(params)
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        records = await driver.fetch(self._sql, *(values[name] for name in self._binds))
+        make = self._row._make
+        return Rows([make(record) for record in records])
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """What `read` answers outside SQLAlchemy: the part of a Result its callers use."""
+
+    rows: list[Any]
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+
+async def read(session: AsyncSession, statement: Any, params: Any = None) -> Result[Any] | Rows:
     """A plain SELECT on a hot path of reading: outside any transaction while the request
     reads only, in the request's transaction once it has one.
 
@@ -157,16 +207,20 @@ async def read(session: AsyncSession, statement: Any, params: Any = None) -> Res
     entry must share a transaction with (case content): those use the session.
     """
     engine: AsyncEngine | None = session.info.get(_READS_ENGINE)
+    prepared = statement if isinstance(statement, Prepared) else None
     if engine is None or session.in_transaction():
-        await _release_reads(session)  # back to the pool: the transaction's is the one used
-        return await session.execute(statement, params)
+        await release_reads(session)  # back to the pool: the transaction's is the one used
+        return await session.execute(prepared.statement if prepared else statement, params)
     connection: AsyncConnection | None = session.info.get(_READS_CONNECTION)
     if connection is None:
         connection = session.info[_READS_CONNECTION] = await engine.connect()
+    if prepared is not None:
+        return await prepared.fetch(connection, params or {})
     return await connection.execute(statement, params)
 
 
-async def _release_reads(session: AsyncSession) -> None:
+async def release_reads(session: AsyncSession) -> None:
+    """Hand the request's reads connection back to the pool (get_session does, at its end)."""
     connection: AsyncConnection | None = session.info.pop(_READS_CONNECTION, None)
     if connection is not None:
         await connection.close()
@@ -188,7 +242,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await run_after_rollback(session)
             raise
         finally:
-            await _release_reads(session)
+            await release_reads(session)
     await run_after_commit(session)
 
 

@@ -31,7 +31,7 @@ from app.core import audit
 from app.core.audit import Target
 from app.core.errors import Forbidden, Unauthorized
 from app.core.refusal import refuse
-from app.db import DbSession, read
+from app.db import DbSession, Prepared, read
 from app.models.identity import ServiceAccount, User, UserSession
 
 _BEARER = "bearer "
@@ -147,7 +147,7 @@ async def _service_actor(
     return actor
 
 
-_ACTOR_QUERY = (
+_ACTOR_QUERY = Prepared(
     sa.select(
         col(User.status),
         col(User.roles),
@@ -173,9 +173,11 @@ _ACTOR_QUERY = (
 
 
 # Built once, as _ACTOR_QUERY: every request of a browser runs it.
-_COOKIE_SESSION_QUERY = sa.select(col(UserSession.id), col(UserSession.user_id)).where(
-    col(UserSession.cookie_hash) == sa.bindparam("cookie_hash"),
-    col(UserSession.kind) == "cookie",
+_COOKIE_SESSION_QUERY = Prepared(
+    sa.select(col(UserSession.id), col(UserSession.user_id)).where(
+        col(UserSession.cookie_hash) == sa.bindparam("cookie_hash"),
+        col(UserSession.kind) == "cookie",
+    )
 )
 
 

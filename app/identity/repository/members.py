@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.core.pagination import apply
-from app.db import read
+from app.db import Prepared, read
 from app.models.directory import Authority
 from app.models.identity import RoleChange, User
 
@@ -35,7 +35,7 @@ _LOCK_MEMBER = (
 )
 
 # GET /me in one statement, columns not entities: the member and their authority's name.
-_OWN_PROFILE = (
+_OWN_PROFILE = Prepared(
     sa.select(
         col(User.id),
         col(User.email),

@@ -1,0 +1,76 @@
+"""app.db.read: a GET's reads outside a transaction, the same rows as through the session.
+
+The suite's in-process app reads every caller's member and session this way (its actor
+cache is off), so every GET test runs the driver path; these check it row for row against
+SQLAlchemy's, and that a read joins the request's transaction once it has one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.dependencies import _ACTOR_QUERY
+from app.db import Database, Prepared, read, release_reads
+from app.identity.repository.members import _OWN_PROFILE
+from tests.factories import make_authority, make_member
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    return dict(row._asdict()) if hasattr(row, "_asdict") else dict(row._mapping)
+
+
+async def _get_session(db: Database) -> AsyncSession:
+    """A session as get_session makes it for a GET."""
+    session = db.sessionmaker()
+    session.info["canet.reads_engine"] = db.reads_engine
+    return session
+
+
+async def test_prepared_reads_give_the_sessions_rows(session: AsyncSession, db: Database) -> None:
+    member = await make_member(session, authority=await make_authority(session), focal_point=True)
+    await session.commit()
+    cases: list[tuple[Prepared, dict[str, Any]]] = [
+        (_ACTOR_QUERY, {"session_id": member.session_id, "user_id": member.id}),
+        (_OWN_PROFILE, {"user_id": member.id}),
+    ]
+    for prepared, params in cases:
+        expected = (await session.execute(prepared.statement, params)).first()
+        get = await _get_session(db)
+        try:
+            found = (await read(get, prepared, params)).first()
+            assert not get.in_transaction()  # it ran on the reads connection, not the session
+        finally:
+            await release_reads(get)
+            await get.close()
+        assert expected is not None and found is not None
+        assert _as_dict(found) == _as_dict(expected)
+        assert found.authority_id == member.user.authority_id  # attribute access, as callers do
+
+
+async def test_a_read_after_a_write_sees_it(session: AsyncSession, db: Database) -> None:
+    member = await make_member(session)
+    await session.commit()
+    get = await _get_session(db)
+    try:
+        await get.execute(
+            text("UPDATE users SET full_name = 'Uncommitted' WHERE id = :id"), {"id": member.id}
+        )
+        row = (await read(get, _OWN_PROFILE, {"user_id": member.id})).first()
+        assert row.full_name == "Uncommitted"
+        await get.rollback()
+    finally:
+        await release_reads(get)
+        await get.close()
+
+
+async def test_nothing_found_is_none(db: Database) -> None:
+    get = await _get_session(db)
+    try:
+        assert (await read(get, _OWN_PROFILE, {"user_id": uuid.uuid4()})).first() is None
+    finally:
+        await release_reads(get)
+        await get.close()
