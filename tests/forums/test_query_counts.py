@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import event
@@ -43,16 +45,26 @@ async def quiet(
 
 @contextmanager
 def count_statements(db: Database) -> Iterator[list[str]]:
+    """Every statement the app sends: through SQLAlchemy, and straight on the driver (the
+    hot reads of app.db.Prepared, which SQLAlchemy's events do not see)."""
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         seen.append(statement)
 
+    driver_fetch = asyncpg.Connection.fetch
+
+    async def fetch(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(query)
+        return await driver_fetch(self, query, *args, **kwargs)
+
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
+    asyncpg.Connection.fetch = fetch  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        asyncpg.Connection.fetch = driver_fetch  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", before)
 
 

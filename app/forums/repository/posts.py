@@ -13,9 +13,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from app.auth.actor import Actor
-from app.core.pagination import Key, apply, decode_cursor, page
+from app.core.pagination import Key, decode_cursor, page
 from app.core.rows import plain
-from app.db import read
+from app.db import Prepared, read
 from app.forums.repository.audience import (
     READER_AUTHORITY_ID,
     READER_ID,
@@ -74,11 +74,30 @@ async def posts_page(
 ) -> tuple[list[Any], str | None]:
     """Rows of a thread's posts in order, each with its author (handle, name, authority) and
     the post it replies to (`reply_*`): one query."""
-    stmt = _POSTS_PAGE.where(col(Post.thread_id) == thread_id).limit(limit + 1)
+    after = _BEFORE_ANY_SEQ
     if from_seq is not None:
-        stmt = stmt.where(col(Post.seq) >= from_seq)
-    stmt = apply(stmt, (col(Post.seq),), decode_cursor(cursor, Key.int))
-    return page(plain((await read(session, stmt)).all()), limit, key=lambda r: (r.seq,))
+        after = max(after, from_seq - 1)
+    key = decode_cursor(cursor, Key.int)
+    if key is not None:
+        after = max(after, key[0])
+    params = {"thread_id": thread_id, "after_seq": after, "limit": limit + 1}
+    return page(plain((await read(session, _POSTS_OF_THREAD, params)).all()), limit, key=_seq)
+
+
+def _seq(row: Any) -> tuple[int]:
+    return (row.seq,)
+
+
+# Every page of every thread is this one statement, built once: building its WHERE and LIMIT
+# per request was a tenth of the page's CPU. A cursor and a first post both bound the page
+# from below (`seq > after_seq`); seq is a bigint identity.
+_BEFORE_ANY_SEQ = -(2**63)
+_POSTS_OF_THREAD = Prepared(
+    _POSTS_PAGE.where(
+        col(Post.thread_id) == sa.bindparam("thread_id"),
+        col(Post.seq) > sa.bindparam("after_seq", type_=sa.BigInteger()),
+    ).limit(sa.bindparam("limit", type_=sa.Integer()))
+)
 
 
 _SEQ_IN_THREAD = select(col(Post.seq)).where(
