@@ -168,13 +168,22 @@ class Prepared:
         self._binds = tuple(compiled.positiontup or ())
         self._row = namedtuple("Row", list(self.statement.selected_columns.keys()))  # type: ignore[misc]
 
-    async def fetch(self, connection: AsyncConnection, params: dict[str, Any]) -> Rows:
+    async def fetch(
+        self, connection: AsyncConnection, params: dict[str, Any]
+    ) -> Rows | Result[Any]:
         if self._row is None:
             self._compile(connection.dialect)
         values = self._compiled.construct_params(params)
         driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        records = await driver.fetch(self._sql, *(values[name] for name in self._binds))
+        if driver is None or driver.is_closed():
+            return await connection.execute(self.statement, params)
+        try:
+            records = await driver.fetch(self._sql, *(values[name] for name in self._binds))
+        except Exception:
+            # A read may run again: through SQLAlchemy, which meets the failure its own way.
+            # A lost connection invalidates the pool (so the requests after it recover, as
+            # the database outage tests expect), and errors come as its exceptions.
+            return await connection.execute(self.statement, params)
         make = self._row._make
         return Rows([make(record) for record in records])
 
