@@ -249,16 +249,20 @@ async def chain_start_time(conn: AsyncConnection) -> datetime | None:
     return await conn.scalar(sa.select(_links.c.sealed_at).where(_links.c.seq == 1))
 
 
+# The LIMIT is a constant in the SQL, not a bound parameter: with `LIMIT $1` PostgreSQL
+# prefers a custom plan, re-planned on every call (planning this join took several times its
+# execution). A statement without parameters is planned once per connection and reused.
+_CHAIN_HEAD = (
+    sa.select(_links.c.seq, _links.c.hash, _entries.c.xact_id, _links.c.entry_id)
+    .select_from(_links.outerjoin(_entries, _entries.c.id == _links.c.entry_id))
+    .order_by(_links.c.seq.desc())
+    .limit(sa.literal_column("1"))
+)
+
+
 async def chain_head_row(conn: AsyncConnection) -> Any | None:
     """(seq, hash, xact_id, entry_id) of the last link; xact_id is null if its entry is gone."""
-    return (
-        await conn.execute(
-            sa.select(_links.c.seq, _links.c.hash, _entries.c.xact_id, _links.c.entry_id)
-            .select_from(_links.outerjoin(_entries, _entries.c.id == _links.c.entry_id))
-            .order_by(_links.c.seq.desc())
-            .limit(1)
-        )
-    ).first()
+    return (await conn.execute(_CHAIN_HEAD)).first()
 
 
 async def link_hash_at(conn: AsyncConnection, seq: int) -> str | None:
@@ -308,8 +312,33 @@ async def entries_to_seal(
     ).all()
 
 
-async def insert_links(conn: AsyncConnection, links: list[dict[str, Any]]) -> None:
-    await conn.execute(sa.insert(_links), links)
+# A sealing round's links in one statement, whatever their number: row by row, each link
+# was a statement of its own for PostgreSQL to bind, start and finish. Each row carries its
+# seq, so the order the rows go in changes nothing in the chain; one `sealed_at` for the
+# round, whose links commit together.
+_INSERT_LINKS = sa.text(
+    """
+    INSERT INTO audit_chain (seq, entry_id, hash, sealed_at)
+    SELECT l.seq, l.entry_id, l.hash, :sealed_at
+    FROM unnest(CAST(:seqs AS bigint[]), CAST(:entry_ids AS bigint[]),
+                CAST(:hashes AS varchar[])) AS l(seq, entry_id, hash)
+    """
+).bindparams(sa.bindparam("sealed_at", type_=sa.DateTime(timezone=True)))
+
+
+async def insert_links(
+    conn: AsyncConnection, links: Sequence[tuple[int, int, str]], *, sealed_at: datetime
+) -> None:
+    """Append (seq, entry_id, hash) links to the chain."""
+    await conn.execute(
+        _INSERT_LINKS,
+        {
+            "seqs": [seq for seq, _, _ in links],
+            "entry_ids": [entry_id for _, entry_id, _ in links],
+            "hashes": [hash_ for _, _, hash_ in links],
+            "sealed_at": sealed_at,
+        },
+    )
 
 
 async def newest_xact_id(conn: AsyncConnection) -> int | None:

@@ -34,13 +34,13 @@ import asyncio
 import logging
 import time
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import repository
 from app.audit.chain import GENESIS_HASH, link_hash, record_of
 from app.db import Database
+from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +93,12 @@ async def _seal_batch(conn: AsyncConnection, *, wait: bool, batch_size: int) -> 
     )
     if not rows:
         return 0
-    links: list[dict[str, Any]] = []
+    links: list[tuple[int, int, str]] = []
     for row in rows:
         seq += 1
         prev_hash = link_hash(prev_hash, record_of(seq, row._mapping))
-        links.append({"seq": seq, "entry_id": row.id, "hash": prev_hash})
-    await repository.insert_links(conn, links)
+        links.append((seq, int(row.id), prev_hash))
+    await repository.insert_links(conn, links, sealed_at=utcnow())
     return len(rows)
 
 
