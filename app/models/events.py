@@ -26,7 +26,14 @@ POSITION_SEQUENCE = "event_positions"
 class Event(SQLModel, table=True):
     __tablename__ = "events"
     __table_args__ = (
-        sa.Index("ix_events_position", "position", unique=True),
+        # Non-null positions only: events are inserted without one, and every query of
+        # positions compares them, which implies not null (migration 0019).
+        sa.Index(
+            "ix_events_position",
+            "position",
+            unique=True,
+            postgresql_where=sa.text("position IS NOT NULL"),
+        ),
         # The sequencer's work list: only rows still waiting for a position.
         sa.Index("ix_events_unpositioned", "id", postgresql_where=sa.text("position IS NULL")),
         sa.Index("ix_events_created_at", "created_at"),

@@ -85,7 +85,15 @@ class Thread(UUIDPrimaryKey, SQLModel, table=True):
             sa.text("last_activity_at DESC"),
             sa.text("id DESC"),
         ),
-        sa.Index("ix_forum_threads_tags", "tags", postgresql_using="gin"),
+        # Threads with a tag only: every reply rewrites its thread's index entries, and most
+        # threads have no tag. A tag query says `tags <> '{}'` too, to be able to use it
+        # (app/forums/repository/threads.py `tagged`, migration 0019).
+        sa.Index(
+            "ix_forum_threads_tags",
+            "tags",
+            postgresql_using="gin",
+            postgresql_where=sa.text("tags <> '{}'"),
+        ),
     )
 
     forum_id: uuid.UUID = Field(foreign_key="forums.id", ondelete="RESTRICT")

@@ -64,23 +64,59 @@ def _region_matches(authority_id: Any) -> ColumnElement[bool]:
     )
 
 
-def readable_by(variant: Variant, reader_id: Any, reader_authority_id: Any) -> ColumnElement[bool]:
+def readable_by(
+    variant: Variant, reader_id: Any, reader_authority_id: Any, *, one_forum: bool = False
+) -> ColumnElement[bool]:
     """The one definition of who reads which forum: network forums; group forums of the
-    groups the reader belongs to, explicitly or through their authority's region."""
+    groups the reader belongs to, explicitly or through their authority's region.
+
+    Group membership has two spellings of the same test. By default the reader's groups
+    are a set (explicit UNION regional), built once per statement, sorted and hashed, which
+    every forum of a list then probes. `one_forum` is for a statement that reads one thread
+    (its access check, its page): two EXISTS tests on that thread's forum, which PostgreSQL
+    evaluates for that forum only, after finding it by key, and not at all for a network
+    forum; with the set, it built the set first, for most of the query's time. A group
+    forum always has a group (CHECK group_audience) and group ids are never null, so
+    `group_id IN (a UNION b)` and `EXISTS (a: group_id) OR EXISTS (b: group_id)` hold for
+    exactly the same rows (tests/forums/test_audience.py checks both for every kind of
+    audience and reader)."""
     if variant == "all":
         return sa.true()
-    groups: Any = select(col(ForumGroupMember.group_id)).where(
-        col(ForumGroupMember.user_id) == reader_id
-    )
-    if variant == "member":
-        groups = groups.union(
-            select(col(ForumGroup.id)).where(
-                col(ForumGroup.region).is_not(None), _region_matches(reader_authority_id)
+    in_group: ColumnElement[bool]
+    if one_forum:
+        in_group = sa.exists(
+            select(sa.literal(1)).where(
+                col(ForumGroupMember.group_id) == col(Forum.group_id),
+                col(ForumGroupMember.user_id) == reader_id,
             )
         )
+        if variant == "member":
+            in_group = sa.or_(
+                in_group,
+                sa.exists(
+                    select(sa.literal(1))
+                    .select_from(ForumGroup)
+                    .where(
+                        col(ForumGroup.id) == col(Forum.group_id),
+                        col(ForumGroup.region).is_not(None),
+                        _region_matches(reader_authority_id),
+                    )
+                ),
+            )
+    else:
+        groups: Any = select(col(ForumGroupMember.group_id)).where(
+            col(ForumGroupMember.user_id) == reader_id
+        )
+        if variant == "member":
+            groups = groups.union(
+                select(col(ForumGroup.id)).where(
+                    col(ForumGroup.region).is_not(None), _region_matches(reader_authority_id)
+                )
+            )
+        in_group = col(Forum.group_id).in_(groups)
     return sa.or_(
         col(Forum.audience_kind) == "network",
-        sa.and_(col(Forum.audience_kind) == "group", col(Forum.group_id).in_(groups)),
+        sa.and_(col(Forum.audience_kind) == "group", in_group),
     )
 
 

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.forums.repository.audience import readable_forum_clause
+from app.forums.repository.threads import tagged
 from app.forums.rules import is_moderator
 from app.forums.vectors import TS_CONFIG
 from app.models.forums import Forum, Post, Thread
@@ -64,7 +65,7 @@ async def best_post_per_thread(
     if forum_id is not None:
         thread_conditions.append(col(Thread.forum_id) == forum_id)
     if tag:
-        thread_conditions.append(col(Thread.tags).contains([tag.lower()]))
+        thread_conditions.append(tagged(tag.lower()))
     # The matching posts first, through the GIN index (MATERIALIZED: otherwise the planner,
     # which cannot estimate the readable-forums clause, walks every post of every readable
     # thread and tests each one: ~100 ms per 100,000 posts, whatever the words).
