@@ -336,7 +336,7 @@ async def list_posts(
 ) -> tuple[list[PostRead], str | None]:
     """A readable thread's posts in order, with quotes (two queries; three when starting
     from a post)."""
-    found = await access.access_thread(session, actor, thread_id)
+    locked = await access.readable_thread_locked(session, actor, thread_id)
     from_seq = None
     if from_post_id is not None:
         from_seq = await repository.post_seq_in_thread(session, from_post_id, thread_id)
@@ -348,7 +348,6 @@ async def list_posts(
     rows, next_cursor = await repository.posts_page(
         session, thread_id=thread_id, limit=limit, cursor=cursor, from_seq=from_seq
     )
-    locked = found.thread.locked
     return [shapes.post_read_of_row(actor, r, thread_locked=locked) for r in rows], next_cursor
 
 

@@ -13,7 +13,12 @@ from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.forums.repository.audience import readable_by, reader_variant
-from app.forums.repository.threads import readable_thread, thread_access_row, thread_readable
+from app.forums.repository.threads import (
+    readable_thread,
+    thread_access_row,
+    thread_locked_if_readable,
+    thread_readable,
+)
 from app.models.forums import Forum, Thread
 from tests.factories import Member, make_authority, make_forum, make_forum_group, make_member
 from tests.forums.helpers import API
@@ -115,6 +120,8 @@ async def test_every_form_of_the_rule_agrees_for_every_audience_and_reader(
             got = await readable_thread(session, actor=actor, thread_id=thread_id)
             assert (got is not None) == readable, where
             assert await thread_readable(session, actor, thread_id) == readable, where
+            locked = await thread_locked_if_readable(session, actor, thread_id)
+            assert (locked is not None) == readable, where
             # Through the API: the thread's page (its row) and its posts (the access check).
             for path in (f"/threads/{thread_id}", f"/threads/{thread_id}/posts"):
                 response = await client.get(API + path, headers=member.headers)

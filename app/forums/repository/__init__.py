@@ -70,6 +70,7 @@ from app.forums.repository.threads import (
     readable_thread,
     thread_access_row,
     thread_by_id,
+    thread_locked_if_readable,
     thread_readable,
     threads_page,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "save_thread_following",
     "thread_access_row",
     "thread_by_id",
+    "thread_locked_if_readable",
     "thread_readable",
     "threads_page",
     "unread_count",

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core.pagination import Key, apply, decode_cursor, page
+from app.db import Prepared, read
 from app.forums.repository.audience import (
     READER_AUTHORITY_ID,
     READER_ID,
@@ -197,6 +198,34 @@ async def thread_access_row(session: AsyncSession, actor: Actor, thread_id: uuid
         return None
     params = {"thread_id": thread_id, **reader_params(actor)}
     return (await session.execute(_THREAD_ACCESS[variant], params)).first()
+
+
+def _thread_locked_statement(variant: str) -> Prepared:
+    return Prepared(
+        sa.select(col(Thread.locked))
+        .join(Forum, col(Forum.id) == col(Thread.forum_id))
+        .where(
+            col(Thread.id) == sa.bindparam("thread_id"),
+            readable_by(variant, READER_ID, READER_AUTHORITY_ID, one_forum=True),
+        )
+    )
+
+
+# A page of posts needs no more of its thread than this: columns, so that a request that
+# only reads runs it (and the page after it) outside a transaction, on the driver.
+_THREAD_LOCKED = {variant: _thread_locked_statement(variant) for variant in VARIANTS}
+
+
+async def thread_locked_if_readable(
+    session: AsyncSession, actor: Actor, thread_id: uuid.UUID
+) -> bool | None:
+    """Whether the thread is locked, if the actor may read it; None if they may not."""
+    variant = reader_variant(actor)
+    if variant is None:
+        return None
+    params = {"thread_id": thread_id, **reader_params(actor)}
+    row = (await read(session, _THREAD_LOCKED[variant], params)).first()
+    return None if row is None else bool(row.locked)
 
 
 async def thread_readable(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> bool:
