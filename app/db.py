@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_
 
 from app.config import Settings
 from app.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresMissing
@@ -145,13 +146,14 @@ async def run_after_commit(session: AsyncSession) -> None:
 
 
 class Prepared:
-    """A SELECT of columns that a hot path runs on nearly every request, compiled once.
+    """A statement that a hot path runs on nearly every request, compiled once.
 
     Through SQLAlchemy a statement costs about 160-190 µs of CPU here, on asyncpg directly
-    about 60 µs (a round trip's system calls are most of that). Outside a transaction
-    `read` runs it on the driver: the SQL compiled by the dialect (bind casts and all), its
+    about 60 µs (a round trip's system calls are most of that). `read` runs a SELECT on the
+    driver outside a transaction, `write` any statement inside the request's transaction
+    once the driver is in it: the SQL compiled by the dialect (bind casts and all), its
     parameters in the compiled order, the rows as named tuples with the statement's column
-    names. Inside one it goes through the session like any statement.
+    names. Otherwise it goes through SQLAlchemy like any statement.
     """
 
     def __init__(self, statement: Any) -> None:
@@ -161,44 +163,118 @@ class Prepared:
         self._compiled: Any = None
         self._row: Any = None
 
-    def _compile(self, dialect: Any) -> None:
-        compiled = self.statement.compile(dialect=dialect)
-        self._compiled = compiled
-        self._sql = str(compiled)
-        self._binds = tuple(compiled.positiontup or ())
-        self._row = namedtuple("Row", list(self.statement.selected_columns.keys()))  # type: ignore[misc]
+    def _arguments(self, dialect: Any, params: dict[str, Any]) -> list[Any]:
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            self._sql = str(compiled)
+            self._binds = tuple(compiled.positiontup or ())
+            self._compiled = compiled
+        values = self._compiled.construct_params(params)
+        return [values[name] for name in self._binds]
+
+    def _rows(self, records: list[Any]) -> Rows:
+        if not records:
+            return Rows([])
+        if self._row is None:
+            self._row = namedtuple("Row", list(records[0].keys()))  # type: ignore[misc]
+        make = self._row._make
+        return Rows([make(record) for record in records])
 
     async def fetch(
         self, connection: AsyncConnection, params: dict[str, Any]
     ) -> Rows | Result[Any]:
-        if self._row is None:
-            self._compile(connection.dialect)
-        values = self._compiled.construct_params(params)
+        """On the reads connection of a request (no transaction)."""
+        arguments = self._arguments(connection.dialect, params)
         driver = (await connection.get_raw_connection()).driver_connection
         if driver is None or driver.is_closed():
             return await connection.execute(self.statement, params)
         try:
-            records = await driver.fetch(self._sql, *(values[name] for name in self._binds))
+            records = await driver.fetch(self._sql, *arguments)
         except Exception:
             # A read may run again: through SQLAlchemy, which meets the failure its own way.
             # A lost connection invalidates the pool (so the requests after it recover, as
             # the database outage tests expect), and errors come as its exceptions.
             return await connection.execute(self.statement, params)
-        make = self._row._make
-        return Rows([make(record) for record in records])
+        return self._rows(records)
+
+    async def fetch_in_transaction(
+        self, connection: AsyncConnection, params: dict[str, Any]
+    ) -> Rows | Result[Any]:
+        driver = driver_in_transaction(connection.sync_connection)
+        if driver is None:
+            return await connection.execute(self.statement, params)
+        arguments = self._arguments(connection.dialect, params)
+        try:
+            return self._rows(await driver.fetch(self._sql, *arguments))
+        except Exception:
+            if driver.is_closed():  # lost: SQLAlchemy invalidates the pool and raises
+                return await connection.execute(self.statement, params)
+            raise
+
+    def fetch_in_transaction_sync(self, connection: Connection, params: dict[str, Any]) -> Any:
+        """The same from synchronous code run by SQLAlchemy (a session event)."""
+        driver = driver_in_transaction(connection)
+        if driver is None:
+            return connection.execute(self.statement, params)
+        arguments = self._arguments(connection.dialect, params)
+        try:
+            return self._rows(await_(driver.fetch(self._sql, *arguments)))
+        except Exception:
+            if driver.is_closed():
+                return connection.execute(self.statement, params)
+            raise
+
+
+def driver_in_transaction(connection: Connection | None) -> Any | None:
+    """The asyncpg connection under `connection` if it is inside the transaction that
+    SQLAlchemy's adapter began, else None.
+
+    The adapter sends BEGIN just before its first statement, so a statement sent to the
+    driver before that would run outside the transaction: only a driver whose adapter holds
+    a transaction is handed out. That is the adapter's own state (`_transaction`); should it
+    ever not be found, the answer is None and statements go through SQLAlchemy: slower,
+    never outside the transaction.
+    """
+    if connection is None or connection.closed or connection.invalidated:
+        return None
+    adapter = connection.connection.dbapi_connection
+    if getattr(adapter, "_transaction", None) is None:
+        return None
+    driver = getattr(adapter, "driver_connection", None)
+    if driver is None or driver.is_closed():
+        return None
+    return driver
 
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """What `read` answers outside SQLAlchemy: the part of a Result its callers use."""
+    """What a prepared statement answers outside SQLAlchemy: the part of a Result its
+    callers use."""
 
     rows: list[Any]
 
     def first(self) -> Any:
         return self.rows[0] if self.rows else None
 
+    def one(self) -> Any:
+        if len(self.rows) != 1:
+            raise sa_exc.NoResultFound() if not self.rows else sa_exc.MultipleResultsFound()
+        return self.rows[0]
+
     def all(self) -> list[Any]:
         return self.rows
+
+    def scalars_all(self) -> list[Any]:
+        return [row[0] for row in self.rows]
+
+
+async def write(session: AsyncSession, prepared: Prepared, params: dict[str, Any]) -> Any:
+    """A statement of the request's transaction, on the driver once the transaction has
+    begun there (its first statement went through SQLAlchemy), else through the session.
+    Its errors are the driver's (asyncpg's), except a lost connection: SQLAlchemy's."""
+    if not session.in_transaction():
+        return await session.execute(prepared.statement, params)
+    return await prepared.fetch_in_transaction(await session.connection(), params)
 
 
 async def read(session: AsyncSession, statement: Any, params: Any = None) -> Result[Any] | Rows:

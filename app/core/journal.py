@@ -25,6 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.db import Prepared, Rows
+
 _QUEUE = "canet.journal"
 _MARKS = "canet.journal.marks"
 
@@ -109,8 +111,9 @@ def _parameters(queue: Queue) -> dict[str, list[Any]]:
 # One statement for any number of rows of either kind: arrays unnested in their queued order
 # (WITH ORDINALITY), so entries keep the order in which the transaction recorded them. A
 # data-modifying CTE runs whether or not the outer query reads it.
-_WRITE = sa.text(
-    """
+_WRITE = Prepared(
+    sa.text(
+        """
     WITH audit AS (
         INSERT INTO audit_entries (occurred_at, actor_user_id, actor_handle, actor_name,
                                    actor_session_id, actor_ip, actor_user_agent, request_id,
@@ -145,6 +148,7 @@ _WRITE = sa.text(
     )
     SELECT id FROM event
     """
+    )
 )
 
 
@@ -153,7 +157,10 @@ def write_queued(session: Session) -> None:
     queue: Queue | None = session.info.get(_QUEUE)
     if queue is None or not (queue.audit or queue.events):
         return
-    ids: Sequence[int] = session.execute(_WRITE, _parameters(queue)).scalars().all()
+    written = _WRITE.fetch_in_transaction_sync(session.connection(), _parameters(queue))
+    ids: Sequence[int] = (
+        written.scalars_all() if isinstance(written, Rows) else written.scalars().all()
+    )
     queue.written_event_ids.extend(ids)
     queue.audit.clear()
     queue.events.clear()

@@ -52,19 +52,28 @@ def count_statements(db: Database) -> Iterator[list[str]]:
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         seen.append(statement)
 
+    # Only this engine's connections: other apps' background workers share the driver.
+    ours: set[int] = set()
+
+    def checkout(dbapi_connection, record, proxy):  # type: ignore[no-untyped-def]
+        ours.add(id(dbapi_connection.driver_connection))
+
     driver_fetch = asyncpg.Connection.fetch
 
     async def fetch(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        seen.append(query)
+        if id(self) in ours:
+            seen.append(query)
         return await driver_fetch(self, query, *args, **kwargs)
 
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "checkout", checkout)
     asyncpg.Connection.fetch = fetch  # type: ignore[method-assign]
     try:
         yield seen
     finally:
         asyncpg.Connection.fetch = driver_fetch  # type: ignore[method-assign]
+        event.remove(engine, "checkout", checkout)
         event.remove(engine, "before_cursor_execute", before)
 
 

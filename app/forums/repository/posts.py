@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core.pagination import Key, decode_cursor, page
 from app.core.rows import plain
-from app.db import Prepared, read
+from app.db import Prepared, read, write
 from app.forums.repository.audience import (
     READER_AUTHORITY_ID,
     READER_ID,
@@ -193,8 +193,9 @@ async def post_authors(
 # time of a thread started in the same transaction (as the demo seeding does). The vector is
 # the thread title (weight A) and the post's plain text (weight B), as `search_vector()`
 # builds it for edits.
-_INSERT_POST = sa.text(
-    """
+_INSERT_POST = Prepared(
+    sa.text(
+        """
     WITH post AS (
         INSERT INTO forum_posts (id, thread_id, author_id, reply_to_post_id, body, body_html,
                                  body_text, search_vector, mentioned_user_ids, version,
@@ -224,18 +225,19 @@ _INSERT_POST = sa.text(
     )
     SELECT seq, created_at, EXISTS (SELECT 1 FROM bump) AS bumped FROM post
     """
-).bindparams(
-    sa.bindparam("post_id", type_=sa.Uuid()),
-    sa.bindparam("thread_id", type_=sa.Uuid()),
-    sa.bindparam("author_id", type_=sa.Uuid()),
-    sa.bindparam("reply_to", type_=sa.Uuid()),
-    sa.bindparam("body", type_=sa.Text()),
-    sa.bindparam("body_html", type_=sa.Text()),
-    sa.bindparam("body_text", type_=sa.Text()),
-    sa.bindparam("title", type_=sa.Text()),
-    sa.bindparam("mentions", type_=ARRAY(sa.Uuid())),
-    sa.bindparam("follow", type_=sa.Boolean()),
-    sa.bindparam("bump", type_=sa.Boolean()),
+    ).bindparams(
+        sa.bindparam("post_id", type_=sa.Uuid()),
+        sa.bindparam("thread_id", type_=sa.Uuid()),
+        sa.bindparam("author_id", type_=sa.Uuid()),
+        sa.bindparam("reply_to", type_=sa.Uuid()),
+        sa.bindparam("body", type_=sa.Text()),
+        sa.bindparam("body_html", type_=sa.Text()),
+        sa.bindparam("body_text", type_=sa.Text()),
+        sa.bindparam("title", type_=sa.Text()),
+        sa.bindparam("mentions", type_=ARRAY(sa.Uuid())),
+        sa.bindparam("follow", type_=sa.Boolean()),
+        sa.bindparam("bump", type_=sa.Boolean()),
+    )
 )
 
 
@@ -269,4 +271,4 @@ async def insert_post(
         "follow": follow,
         "bump": bump,
     }
-    return (await session.execute(_INSERT_POST, params)).one()
+    return (await write(session, _INSERT_POST, params)).one()
