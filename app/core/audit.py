@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.journal import AuditRow, queue_of
+from app.core.journal import AuditRow, queue_to_write
 from app.models.base import utcnow
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ async def record(
         details=details,
         authority_ids=authority_ids,
     )
-    queue_of(session.sync_session).audit.append(row)
+    queue_to_write(session.sync_session).audit.append(row)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

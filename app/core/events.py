@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core import event_catalog, metrics
-from app.core.journal import EventRow, queue_of
+from app.core.journal import EventRow, queue_of, queue_to_write
 from app.db import on_commit
 
 Announcer = Callable[[list[int]], Awaitable[None]]
@@ -101,7 +101,7 @@ async def publish(
         # Publishing used to flush the session, and callers rely on it: an event names rows
         # they have just added (a timeline entry) and later reads in the request expect them.
         await session.flush()
-    queue = queue_of(session.sync_session)
+    queue = queue_to_write(session.sync_session)
     if not queue.announcing:
         queue.announcing = True
         on_commit(session, lambda: _announce(session))

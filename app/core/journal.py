@@ -75,6 +75,15 @@ def queue_of(session: Session) -> Queue:
     return queue
 
 
+def queue_to_write(session: Session) -> Queue:
+    """The queue, for a row about to be queued: the session's transaction is begun if it
+    was not, since its commit is what writes the queue (and app.db.get_session skips the
+    commit of a session that never began)."""
+    if not session.in_transaction():
+        session.begin()
+    return queue_of(session)
+
+
 def _json(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
