@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from passlib.hash import argon2
 from sqlalchemy import select
@@ -167,3 +170,14 @@ async def test_wrong_current_passwords_count_and_are_kept(
     # The OpenAPI document says so, with the header (it did not list the 429).
     declared = app.openapi()["paths"]["/api/v1/me/password"]["post"]["responses"]
     assert "Retry-After" in declared["429"]["headers"]
+
+
+async def test_hashing_runs_at_a_lower_priority_than_requests() -> None:
+    """Sign-ins must not take the CPU from everyone else's requests (bench: login)."""
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priorities on this platform")
+    thread_id = await passwords._hashing(threading.get_native_id)
+    assert thread_id != threading.get_native_id()
+    assert os.getpriority(os.PRIO_PROCESS, thread_id) == min(
+        os.getpriority(os.PRIO_PROCESS, 0) + passwords.HASHING_NICENESS, 19
+    )
