@@ -42,7 +42,6 @@ _AFTER_COMMIT = "canet.after_commit"
 _AFTER_ROLLBACK = "canet.after_rollback"
 # Set on the session of a GET or HEAD request: where `read` may run outside a transaction.
 _READS_ENGINE = "canet.reads_engine"
-_READS_CONNECTION = "canet.reads_connection"
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -187,14 +186,14 @@ class Prepared:
         arguments = self._arguments(connection.dialect, params)
         driver = (await connection.get_raw_connection()).driver_connection
         if driver is None or driver.is_closed():
-            return await connection.execute(self.statement, params)
+            return (await connection.execute(self.statement, params)).freeze()()
         try:
             records = await driver.fetch(self._sql, *arguments)
         except Exception:
             # A read may run again: through SQLAlchemy, which meets the failure its own way.
             # A lost connection invalidates the pool (so the requests after it recover, as
             # the database outage tests expect), and errors come as its exceptions.
-            return await connection.execute(self.statement, params)
+            return (await connection.execute(self.statement, params)).freeze()()
         return self._rows(records)
 
     async def fetch_in_transaction(
@@ -284,31 +283,26 @@ async def read(session: AsyncSession, statement: Any, params: Any = None) -> Res
     A GET that only reads used to pay BEGIN and COMMIT around its queries: two round trips
     of three for GET /me, a quarter of its CPU. Under READ COMMITTED every statement sees
     its own snapshot either way, and a plain SELECT takes no lock a transaction would keep,
-    so a read that runs before the request has begun its transaction runs on a connection
-    of its own that sends none (kept for the request's other reads). Once the request has
-    begun (it wrote, or read through the session), reads join its transaction and see its
-    writes. Only for statements of columns (an ORM entity comes back as its bare first
-    column outside the session); not for `SELECT ... FOR UPDATE`, nor for reads an audit
-    entry must share a transaction with (case content): those use the session.
+    so a read that runs before the request has begun its transaction runs on a pooled
+    connection that sends none, handed back as soon as the read is done. (Kept for the
+    request's later reads, it deadlocked the pool under load: 2,000 members at once, each
+    request holding its reads connection while waiting for one for its transaction.) Once
+    the request has begun (it wrote, or read through the session), reads join its
+    transaction and see its writes. Only for statements of columns (an ORM entity comes
+    back as its bare first column outside the session); not for `SELECT ... FOR UPDATE`,
+    nor for reads an audit entry must share a transaction with (case content): those use
+    the session.
     """
     engine: AsyncEngine | None = session.info.get(_READS_ENGINE)
     prepared = statement if isinstance(statement, Prepared) else None
     if engine is None or session.in_transaction():
-        await release_reads(session)  # back to the pool: the transaction's is the one used
         return await session.execute(prepared.statement if prepared else statement, params)
-    connection: AsyncConnection | None = session.info.get(_READS_CONNECTION)
-    if connection is None:
-        connection = session.info[_READS_CONNECTION] = await engine.connect()
-    if prepared is not None:
-        return await prepared.fetch(connection, params or {})
-    return await connection.execute(statement, params)
-
-
-async def release_reads(session: AsyncSession) -> None:
-    """Hand the request's reads connection back to the pool (get_session does, at its end)."""
-    connection: AsyncConnection | None = session.info.pop(_READS_CONNECTION, None)
-    if connection is not None:
-        await connection.close()
+    # Never two connections at once for one request: see above.
+    async with engine.connect() as connection:
+        if prepared is not None:
+            return await prepared.fetch(connection, params or {})
+        # Its rows are read before the connection goes back.
+        return (await connection.execute(statement, params)).freeze()()
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -329,8 +323,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             discard_after_commit(session)
             await run_after_rollback(session)
             raise
-        finally:
-            await release_reads(session)
     await run_after_commit(session)
 
 

@@ -7,16 +7,21 @@ SQLAlchemy's, and that a read joins the request's transaction once it has one.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import _ACTOR_QUERY
-from app.db import Database, Prepared, read, release_reads
+from app.config import Settings
+from app.db import Database, Prepared, read
 from app.identity.repository.members import _OWN_PROFILE
-from tests.factories import make_authority, make_member
+from app.main import create_app
+from tests.factories import make_authority, make_forum, make_member
+from tests.forums.helpers import API, start_thread
 
 
 def _as_dict(row: Any) -> dict[str, Any]:
@@ -44,7 +49,6 @@ async def test_prepared_reads_give_the_sessions_rows(session: AsyncSession, db: 
             found = (await read(get, prepared, params)).first()
             assert not get.in_transaction()  # it ran on the reads connection, not the session
         finally:
-            await release_reads(get)
             await get.close()
         assert expected is not None and found is not None
         assert _as_dict(found) == _as_dict(expected)
@@ -63,7 +67,6 @@ async def test_a_read_after_a_write_sees_it(session: AsyncSession, db: Database)
         assert row.full_name == "Uncommitted"
         await get.rollback()
     finally:
-        await release_reads(get)
         await get.close()
 
 
@@ -72,5 +75,29 @@ async def test_nothing_found_is_none(db: Database) -> None:
     try:
         assert (await read(get, _OWN_PROFILE, {"user_id": uuid.uuid4()})).first() is None
     finally:
-        await release_reads(get)
         await get.close()
+
+
+async def test_a_request_never_holds_two_connections(
+    settings: Settings, database_url: str, session: AsyncSession
+) -> None:
+    """A GET that reads outside its transaction and then begins one must not hold its
+    reads connection while it waits for another: with one connection in the pool, it
+    would wait for itself (this deadlocked the pool with 2,000 members at once)."""
+    member = await make_member(session, authority=await make_authority(session))
+    forum = await make_forum(session)
+    await session.commit()
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    app = create_app(settings.model_copy(update={"run_background_tasks": False}), database=database)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                thread = await start_thread(c, member, forum.id)
+                # The actor is read outside a transaction, the thread through the session.
+                response = await asyncio.wait_for(
+                    c.get(f"{API}/threads/{thread['id']}", headers=member.headers), timeout=10
+                )
+                assert response.status_code == 200, response.text
+    finally:
+        await database.dispose()
