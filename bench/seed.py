@@ -214,27 +214,8 @@ async def _seed_network(
 
     creator = _actor(users[0])
     for n in range(17):
-        case = await create_case(
-            session,
-            actor=creator,
-            data=CaseCreate(
-                type="mla",
-                requested_authority_id=ita.id,
-                title=f"Bench case {n}",
-                summary="Benchmark case",
-                legal_basis=LegalBasis(kind="untoc_art18"),
-                offences=["fraud"],
-                measures=["other"],
-                languages=["en"],
-            ),
-        )
-        await transition_case(
-            session,
-            actor=creator,
-            case_id=case.id,
-            request=TransitionRequest(action="submit", missing_essentials_reason="benchmark case"),
-        )
-        seeded.case_ids.append(str(case.id))
+        case_id = await submitted_case(session, creator, ita.id, title=f"Bench case {n}")
+        seeded.case_ids.append(str(case_id))
     seeded.read_case_id = seeded.case_ids.pop()
     for n in range(50):
         await post_message(
@@ -375,3 +356,30 @@ async def _seed_corpus(database: Database, seeded: Seeded, posts: int) -> list[s
     # Query words of middling frequency (ranks 30..1000: from ~1 % of posts down to a few
     # hundred posts per million), the words people actually search for.
     return words[30:1000]
+
+
+async def submitted_case(
+    session: AsyncSession, actor: Actor, requested_authority_id: uuid.UUID, *, title: str
+) -> uuid.UUID:
+    """An MLA request from the actor's authority to another, created and submitted."""
+    case = await create_case(
+        session,
+        actor=actor,
+        data=CaseCreate(
+            type="mla",
+            requested_authority_id=requested_authority_id,
+            title=title,
+            summary="Benchmark case",
+            legal_basis=LegalBasis(kind="untoc_art18"),
+            offences=["fraud"],
+            measures=["other"],
+            languages=["en"],
+        ),
+    )
+    await transition_case(
+        session,
+        actor=actor,
+        case_id=case.id,
+        request=TransitionRequest(action="submit", missing_essentials_reason="benchmark case"),
+    )
+    return case.id

@@ -29,15 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.tokens import issue_access_token
-from app.cases.schemas import CaseCreate, LegalBasis, MessageCreate, TransitionRequest
-from app.cases.service import create_case, post_message, record_receipt, transition_case
+from app.cases.schemas import MessageCreate
+from app.cases.service import post_message, record_receipt
 from app.db import Database
 from app.forums import service as forums
 from app.forums.schemas import Audience, ForumCreate, GroupCreate, ThreadCreate
 from app.models.directory import Authority
 from app.models.forums import ForumGroupMember
 from app.models.identity import User, UserSession
-from bench.seed import _actor
+from bench.seed import _actor, submitted_case
 from bench.server import BENCH_SECRET
 
 AUTHORITY_SIZE = 10
@@ -200,34 +200,17 @@ async def _cases(session: AsyncSession, users: list[User], pair: int) -> list[st
     for requesting, requested in ((first, second), (second, first)):
         asking, answering = _actor(requesting), _actor(requested)
         assert requested.authority_id is not None
-        case = await create_case(
-            session,
-            actor=asking,
-            data=CaseCreate(
-                type="mla",
-                requested_authority_id=requested.authority_id,
-                title=f"Crowd case of pair {pair}",
-                summary="Benchmark case",
-                legal_basis=LegalBasis(kind="untoc_art18"),
-                offences=["fraud"],
-                measures=["other"],
-                languages=["en"],
-            ),
-        )
-        await transition_case(
-            session,
-            actor=asking,
-            case_id=case.id,
-            request=TransitionRequest(action="submit", missing_essentials_reason="benchmark case"),
+        case_id = await submitted_case(
+            session, asking, requested.authority_id, title=f"Crowd case of pair {pair}"
         )
         # Received before the run: the first look of the requested side is a write, once.
-        await record_receipt(session, actor=answering, case_id=case.id)
+        await record_receipt(session, actor=answering, case_id=case_id)
         for actor in (asking, answering):
             await post_message(
                 session,
                 actor=actor,
-                case_id=case.id,
+                case_id=case_id,
                 data=MessageCreate(body="The *bank records* are listed in annex 2."),
             )
-        ids.append(str(case.id))
+        ids.append(str(case_id))
     return ids
