@@ -17,8 +17,8 @@ web client does:
     bell      on a notification.created event, 1-3 s later and at most every 30 s:
               GET /notifications (the bell refreshing)
     live      what the client does for the page it has open, 0.4 s after an event about it:
-              a new post in the thread -> GET the page of posts again (when the member has
-              its end in view: at most 50 posts); a new message in the case -> the case page
+              a new post in the thread -> GET the posts from the last one it has (when the
+              member has the thread's end in view); a new message in the case -> the case page
               reloads (case, timeline, messages) and marks its notifications read
 
 The member's own steps come one at a time; the bell and the live page run beside them, as
@@ -234,6 +234,19 @@ class Member:
             self.page = [p["id"] for p in page["items"]]
             self.page_complete = page.get("next_cursor") is None
 
+    async def load_newer(self, thread_id: str) -> None:
+        """What the thread page does on a new post: ask from the last post it has (which
+        comes back too), never the whole page again."""
+        if not self.page:
+            await self.load_posts(thread_id)
+            return
+        query = f"limit=50&from_post_id={self.page[-1]}"
+        page = await self.call("posts", "GET", f"/threads/{thread_id}/posts?{query}")
+        if page and self.listener.watching == thread_id:
+            known = set(self.page)
+            self.page += [p["id"] for p in page["items"] if p["id"] not in known]
+            self.page_complete = page.get("next_cursor") is None
+
     async def open_case(self, case_id: str) -> None:
         self.open = ("case", case_id, ("pair", pair_of(self.index)))
         self.listener.watching = case_id
@@ -344,4 +357,4 @@ class Member:
             if kind == "case":
                 await self.load_case(target)
             elif self.page_complete:
-                await self.load_posts(target)
+                await self.load_newer(target)

@@ -459,7 +459,8 @@ async def test_new_posts_arrive_in_place_once(
     web_server: Server, context: BrowserContext, page: Page, session: AsyncSession
 ) -> None:
     """The thread's side of live updates: a post.created for the open thread fetches what is
-    new, shows it once, and says so in the live region (the connection is live.js's)."""
+    new, from the last post shown (not the whole last page again), shows it once, and says so
+    in the live region (the connection is live.js's)."""
     ana = await make_member(session, full_name="Ana Silva")
     ben = await make_member(session, full_name="Ben Okafor")
     forum = await make_forum(session, name="General")
@@ -469,6 +470,12 @@ async def test_new_posts_arrive_in_place_once(
     await page.goto(f"{web_server.http}/threads/{thread['id']}")
     await expect(page.locator("#thread-posts article.post")).to_have_count(1)
     await page.locator("#thread-posts article.post").first.focus()
+    first_id = (await page.locator("#thread-posts article.post").first.get_attribute("id"))[5:]
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: asked.append(request.url) if "/posts?" in request.url else None,
+    )
 
     post = await _api(
         web_server, ben, "POST", f"/threads/{thread['id']}/posts", json={"body": "Arrived live"}
@@ -487,6 +494,8 @@ async def test_new_posts_arrive_in_place_once(
     await expect(page.locator("#thread-live")).to_have_text("1 new post")
     await expect(page.locator("#thread-posts article.post")).to_have_count(2)
     await expect(page.locator("#thread-posts article.post").first).to_be_focused()
+    # The first event asks from the post shown, the repeat from the one it brought.
+    assert [url.rpartition("from_post_id=")[2] for url in asked] == [first_id, post["id"]], asked
 
 
 async def test_a_thread_of_a_thousand_posts_loads_a_page_at_a_time(

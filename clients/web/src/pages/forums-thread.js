@@ -29,6 +29,11 @@ function merge(posts, more) {
   return [...posts, ...more.filter((p) => !known.has(p.id))];
 }
 
+// Where to ask for what is new after `items` (a page just fetched): from its last post.
+function after(items, otherwise) {
+  return items.length ? { from_post_id: items[items.length - 1].id } : otherwise;
+}
+
 function postTarget(hash) {
   const found = /^#post-([0-9a-f-]{36})$/i.exec(hash || '');
   return found ? found[1].toLowerCase() : null;
@@ -99,7 +104,7 @@ export function ThreadPage({ params }) {
     }
     focusTarget.current = focus ? target || from : null;
     read.current = { best: -1, sent: null, timer: null };
-    setView({ posts: page.items, next: page.next_cursor, tail: start ? { from_post_id: start } : {}, from: start, loaded: true, busy: false });
+    setView({ posts: page.items, next: page.next_cursor, tail: after(page.items, start ? { from_post_id: start } : {}), from: start, loaded: true, busy: false });
   };
 
   const open = async ({ target = null, from = null } = {}) => {
@@ -146,7 +151,11 @@ export function ThreadPage({ params }) {
     }
   };
 
-  // New posts: fetched from the last page loaded, so nothing is skipped or shown twice.
+  // New posts: fetched from the last post fetched (`tail`; it comes back too, so nothing is
+  // skipped and the merge shows nothing twice). Asking from the last post, not from the start
+  // of the last page, keeps a live thread cheap: each new post costs every open copy of the
+  // page a post or two, not fifty. A reply of our own is not fetched, so it never moves the
+  // tail past a post that another member wrote just before it.
   const fetchNewer = () => {
     chain.current = chain.current.then(async () => {
       const v = viewRef.current;
@@ -164,8 +173,8 @@ export function ThreadPage({ params }) {
           found.push(...page.items);
           if (!page.next_cursor) break;
           query = { cursor: page.next_cursor };
-          tail = query;
         }
+        tail = after(found, tail);
       } catch {
         return;
       }
@@ -189,7 +198,7 @@ export function ThreadPage({ params }) {
       const cursor = v.next;
       const page = await api('GET', `/threads/${threadId}/posts`, { query: { limit: PAGE, cursor } });
       focusTarget.current = page.items.length ? page.items[0].id : null;
-      setView((cur) => ({ ...cur, posts: merge(cur.posts, page.items), next: page.next_cursor, tail: { cursor }, busy: false }));
+      setView((cur) => ({ ...cur, posts: merge(cur.posts, page.items), next: page.next_cursor, tail: after(page.items, { cursor }), busy: false }));
     } catch (problem) {
       setView((cur) => ({ ...cur, busy: false }));
       setNotice(problemMessage(problem));
