@@ -267,10 +267,11 @@ class Rows:
         return [row[0] for row in self.rows]
 
 
-async def write(session: AsyncSession, prepared: Prepared, params: dict[str, Any]) -> Any:
-    """A statement of the request's transaction, on the driver once the transaction has
-    begun there (its first statement went through SQLAlchemy), else through the session.
-    Its errors are the driver's (asyncpg's), except a lost connection: SQLAlchemy's."""
+async def transactional(session: AsyncSession, prepared: Prepared, params: dict[str, Any]) -> Any:
+    """A statement of the request's transaction (a write, or a read the write depends on),
+    on the driver once the transaction has begun there (its first statement went through
+    SQLAlchemy), else through the session. Its errors are the driver's (asyncpg's), except a
+    lost connection: SQLAlchemy's."""
     if not session.in_transaction():
         return await session.execute(prepared.statement, params)
     return await prepared.fetch_in_transaction(await session.connection(), params)
@@ -295,6 +296,8 @@ async def read(session: AsyncSession, statement: Any, params: Any = None) -> Res
     """
     engine: AsyncEngine | None = session.info.get(_READS_ENGINE)
     prepared = statement if isinstance(statement, Prepared) else None
+    if prepared is not None and session.in_transaction():
+        return await transactional(session, prepared, params or {})
     if engine is None or session.in_transaction():
         return await session.execute(prepared.statement if prepared else statement, params)
     # Never two connections at once for one request: see above.

@@ -63,6 +63,45 @@ async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUI
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyAccess:
+    """What a reply needs of its thread, its forum and its author: columns, no entities."""
+
+    thread_id: uuid.UUID
+    title: str
+    locked: bool
+    forum_id: uuid.UUID
+    audience_kind: str  # with group_id, the forum's audience (whom a mention may reach)
+    group_id: uuid.UUID | None
+    auto_follow: bool
+    actor_name: str | None
+    actor_authority: str | None
+
+
+async def access_reply(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> ReplyAccess:
+    """The thread to reply in if the actor may read it, else 404 (one statement, the first
+    of the reply's transaction)."""
+    row = await repository.reply_access_row(session, actor, thread_id)
+    if row is None:
+        raise ThreadNotFound()
+    return ReplyAccess(
+        thread_id=thread_id,
+        title=row.title,
+        locked=bool(row.locked),
+        forum_id=row.forum_id,
+        audience_kind=row.audience_kind,
+        group_id=row.group_id,
+        auto_follow=row.auto_follow is not False,
+        actor_name=row.actor_name,
+        actor_authority=row.actor_authority,
+    )
+
+
+async def ensure_thread_readable(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> None:
+    """Nothing if the actor may read the thread, else 404 (one statement of columns)."""
+    await readable_thread_locked(session, actor, thread_id)
+
+
 async def readable_thread_locked(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> bool:
     """Whether a thread the actor may read is locked, else 404: all that a page of its posts
     needs, in one statement of columns (no ORM entities, no transaction for a GET)."""

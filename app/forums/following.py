@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.forums import repository, shapes
-from app.forums.access import access_forum, access_thread
+from app.forums.access import access_forum, ensure_thread_readable
 from app.forums.schemas import FollowedThreadRead, ForumSettings
 
 
@@ -23,7 +23,7 @@ async def set_thread_following(
     session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID, following: bool
 ) -> bool:
     """Follow or unfollow a thread; an explicit unfollow also overrides following its forum."""
-    await access_thread(session, actor, thread_id)
+    await ensure_thread_readable(session, actor, thread_id)
     await repository.save_thread_following(
         session, user_id=actor.user_id, thread_id=thread_id, following=following
     )

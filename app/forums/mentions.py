@@ -8,7 +8,6 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forums import repository
-from app.models.forums import Forum
 
 # A post notifies at most this many members: a pasted list of 500 handles is not a broadcast.
 MAX_MENTIONS = 20
@@ -36,7 +35,7 @@ def extract_handles(markdown: str) -> list[str]:
 
 
 async def resolve_mentions(
-    session: AsyncSession, handles: list[str], forum: Forum
+    session: AsyncSession, handles: list[str], forum: repository.ForumAudience
 ) -> dict[str, uuid.UUID]:
     """handle -> user id for the mentioned members who may read `forum` (one query).
 

@@ -1,9 +1,10 @@
 """Writing: start a thread, post a reply (edits and deletions are in editing.py).
 
-The reply path is the hot one: four statements whatever the thread's size or number of
-followers: the actor lookup, one access query, one INSERT (a CTE that also writes the
-author's auto-follow and read marker and bumps the thread's counters), and the journal's
-audit entry and event (app/core/journal.py). Nothing fans out per follower here;
+The reply path is the hot one: three statements whatever the thread's size or number of
+followers (the actor comes from the worker's cache): one access query of columns, one INSERT
+(a CTE that also writes the author's auto-follow and read marker and bumps the thread's
+counters), and the journal's audit entry and event (app/core/journal.py); the last two on
+the driver (app.db.transactional). Nothing fans out per follower here;
 notifications are derived from the event after commit. The thread's row is updated in the
 last statement before the journal's, so its row lock (which serialises replies to one thread)
 is held for one round trip and the commit, and the `NOT locked` guard in that UPDATE closes
@@ -25,10 +26,11 @@ from app.core.errors import ValidationFailed
 from app.core.events import Audience
 from app.core.markdown import render_markdown
 from app.forums import repository, rules
-from app.forums.access import access_thread
+from app.forums.access import access_reply
 from app.forums.editing import get_post
 from app.forums.exceptions import ThreadLocked
 from app.forums.mentions import extract_handles, highlight_mentions, resolve_mentions
+from app.forums.repository import ForumAudience
 from app.forums.schemas import PostRead, ThreadCreated
 from app.forums.shapes import author
 from app.forums.vectors import plain_text
@@ -42,12 +44,23 @@ class WrittenPost:
     seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a post is written: its thread and forum, as columns (a new thread's rows and a
+    reply's access check give the same)."""
+
+    thread_id: uuid.UUID
+    title: str
+    locked: bool
+    forum_id: uuid.UUID
+    audience: ForumAudience
+
+
 async def _write_post(
     session: AsyncSession,
     *,
     actor: Actor,
-    thread: Thread,
-    forum: Forum,
+    place: Place,
     body: str,
     reply_to_post_id: uuid.UUID | None,
     auto_follow: bool,
@@ -58,19 +71,19 @@ async def _write_post(
     bump_thread: bool = False,
 ) -> WrittenPost:
     assert actor.user_id is not None
-    body_html, mentioned = await render_post(session, actor=actor, forum=forum, body=body)
+    body_html, mentioned = await render_post(session, actor=actor, forum=place.audience, body=body)
     body_text = plain_text(body_html)
     post_id = post_id or uuid.uuid4()
     row = await repository.insert_post(
         session,
         post_id=post_id,
-        thread_id=thread.id,
+        thread_id=place.thread_id,
         author_id=actor.user_id,
         reply_to=reply_to_post_id,
         body=body,
         body_html=body_html,
         body_text=body_text,
-        title=thread.title,
+        title=place.title,
         mentions=list(mentioned.values()),
         follow=auto_follow,
         bump=bump_thread,
@@ -86,17 +99,17 @@ async def _write_post(
         action=action,
         target=Target("post", post_id),
         details={
-            "thread_id": thread.id,
-            "forum_id": forum.id,
+            "thread_id": place.thread_id,
+            "forum_id": place.forum_id,
             "reply_to_post_id": reply_to_post_id,
             "mentioned_user_ids": list(mentioned.values()),
         },
         authority_ids=[actor.authority_id],
     )
-    ids = {"forum_id": forum.id, "thread_id": thread.id, "post_id": post_id}
+    ids = {"forum_id": place.forum_id, "thread_id": place.thread_id, "post_id": post_id}
     if action == "forum.post.create":
         await events.publish(
-            session, "post.created", ids, audience=Audience.of("thread", thread.id)
+            session, "post.created", ids, audience=Audience.of("thread", place.thread_id)
         )
     for user_id in mentioned.values():
         await events.publish(
@@ -104,7 +117,7 @@ async def _write_post(
         )
     read = PostRead(
         id=post_id,
-        thread_id=thread.id,
+        thread_id=place.thread_id,
         author=author(actor.user_id, actor.handle, author_name, author_authority),
         body=body,
         body_html=body_html,
@@ -120,7 +133,7 @@ async def _write_post(
             author_id=actor.user_id,
             hidden=False,
             deleted=False,
-            thread_locked=thread.locked,
+            thread_locked=place.locked,
             content_visible=True,
         ),
     )
@@ -128,7 +141,7 @@ async def _write_post(
 
 
 async def render_post(
-    session: AsyncSession, *, actor: Actor, forum: Forum, body: str
+    session: AsyncSession, *, actor: Actor, forum: ForumAudience, body: str
 ) -> tuple[str, dict[str, uuid.UUID]]:
     """A post's sanitised HTML as it would be written in `forum`, with the members it
     mentions (those who may read the forum, never the author)."""
@@ -157,7 +170,7 @@ async def create_post(
     idempotency_key: str | None = None,
 ) -> PostRead:
     """Reply in a thread (409 if it is locked); mentioned members are told by an event."""
-    access = await access_thread(session, actor, thread_id)
+    access = await access_reply(session, actor, thread_id)
     post_id = uuid.uuid4()
     if idempotency_key and actor.user_id is not None:
         first = await idempotency.claim(
@@ -169,16 +182,16 @@ async def create_post(
         )
         if first is not None:
             return await get_post(session, actor=actor, post_id=first)
-    refusal = rules.reply_refusal(actor, thread_locked=access.thread.locked)
+    refusal = rules.reply_refusal(actor, thread_locked=access.locked)
     if refusal is not None:
         raise refusal()
     if reply_to_post_id is not None:
         await _check_reply_target(session, thread_id, reply_to_post_id)
+    place = Place(thread_id, access.title, access.locked, access.forum_id, access)
     written = await _write_post(
         session,
         actor=actor,
-        thread=access.thread,
-        forum=access.forum,
+        place=place,
         body=body,
         reply_to_post_id=reply_to_post_id,
         auto_follow=access.auto_follow,
@@ -221,8 +234,7 @@ async def create_thread(
     written = await _write_post(
         session,
         actor=actor,
-        thread=thread,
-        forum=forum,
+        place=Place(thread.id, thread.title, False, forum.id, forum),
         body=body,
         reply_to_post_id=None,
         auto_follow=auto_follow,

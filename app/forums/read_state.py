@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.core.errors import ValidationFailed
 from app.forums import repository
-from app.forums.access import access_forum, access_thread
+from app.forums.access import access_forum, ensure_thread_readable
 from app.forums.schemas import ReadState
 
 
@@ -21,7 +21,7 @@ async def mark_thread_read(
     session: AsyncSession, *, actor: Actor, thread_id: uuid.UUID, last_read_post_id: uuid.UUID
 ) -> ReadState:
     """Record that the member has read the thread up to (and including) a post."""
-    await access_thread(session, actor, thread_id)
+    await ensure_thread_readable(session, actor, thread_id)
     seq = await repository.post_seq_in_thread(session, last_read_post_id, thread_id)
     if seq is None:
         raise ValidationFailed(

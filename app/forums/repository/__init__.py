@@ -8,6 +8,7 @@ in `audience`. Members (names, handles, standing, roles) are identity's: read he
 through identity's `member_rows`, never its table.
 """
 
+from app.forums.repository.audience import ForumAudience
 from app.forums.repository.flags import (
     action_open_flags,
     flag_for_update,
@@ -68,6 +69,7 @@ from app.forums.repository.threads import (
     forum_id_of_thread,
     forum_of_thread,
     readable_thread,
+    reply_access_row,
     thread_access_row,
     thread_by_id,
     thread_locked_if_readable,
@@ -78,6 +80,7 @@ from app.forums.repository.threads import (
 __all__ = [
     "MARK_START",
     "MARK_STOP",
+    "ForumAudience",
     "action_open_flags",
     "add_forum_follow",
     "add_member",
@@ -121,6 +124,7 @@ __all__ = [
     "readers_of_thread",
     "region_of_authority",
     "remove_member",
+    "reply_access_row",
     "revisions_of_post",
     "save_auto_follow",
     "save_thread_following",

@@ -12,7 +12,8 @@ identity's `member_rows`, which is how forums reads members without knowing thei
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -24,6 +25,17 @@ from app.forums.rules import is_moderator
 from app.identity import service as identity_service
 from app.models.directory import Authority, State
 from app.models.forums import Forum, ForumGroup, ForumGroupMember
+
+
+class ForumAudience(Protocol):
+    """What decides who reads a forum: a `Forum` row, or just those columns of one."""
+
+    @property
+    def audience_kind(self) -> str: ...
+
+    @property
+    def group_id(self) -> uuid.UUID | None: ...
+
 
 Variant = str  # "all" (moderators), "member", "member-without-authority"
 VARIANTS: tuple[Variant, ...] = ("all", "member", "member-without-authority")
@@ -130,7 +142,7 @@ def readable_forum_clause(actor: Actor) -> ColumnElement[bool]:
     )
 
 
-def member_reads_forum(members: sa.Subquery, forum: Forum) -> ColumnElement[bool]:
+def member_reads_forum(members: sa.Subquery, forum: ForumAudience) -> ColumnElement[bool]:
     """A WHERE clause on identity's `member_rows` true for the members who may read `forum`
     (mentions, follows, event audiences)."""
     moderator = identity_service.has_role_for(members, Permission.FORUM_MODERATE)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.forums.repository.audience import member_reads_forum
+from app.forums.repository.audience import ForumAudience, member_reads_forum
 from app.identity import service as identity_service
 from app.models.directory import Authority
 from app.models.forums import Forum, ForumUserSettings
@@ -62,7 +62,7 @@ async def member_ids_reading_forum(
 
 
 async def member_ids_by_handle_reading_forum(
-    session: AsyncSession, handles: list[str], forum: Forum
+    session: AsyncSession, handles: list[str], forum: ForumAudience
 ) -> dict[str, uuid.UUID]:
     """handle (lower-cased) -> id of the members with these handles who may read `forum`."""
     rows = await session.execute(

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from app.auth.actor import Actor
 from app.core.pagination import Key, decode_cursor, page
 from app.core.rows import plain
-from app.db import Prepared, read, write
+from app.db import Prepared, read, transactional
 from app.forums.repository.audience import (
     READER_AUTHORITY_ID,
     READER_ID,
@@ -100,8 +100,10 @@ _POSTS_OF_THREAD = Prepared(
 )
 
 
-_SEQ_IN_THREAD = select(col(Post.seq)).where(
-    col(Post.id) == sa.bindparam("post_id"), col(Post.thread_id) == sa.bindparam("thread_id")
+_SEQ_IN_THREAD = Prepared(
+    select(col(Post.seq)).where(
+        col(Post.id) == sa.bindparam("post_id"), col(Post.thread_id) == sa.bindparam("thread_id")
+    )
 )
 
 
@@ -109,7 +111,9 @@ async def post_seq_in_thread(
     session: AsyncSession, post_id: uuid.UUID, thread_id: uuid.UUID
 ) -> int | None:
     """The seq of the post if it is in the thread, else None."""
-    return await session.scalar(_SEQ_IN_THREAD, {"post_id": post_id, "thread_id": thread_id})
+    params = {"post_id": post_id, "thread_id": thread_id}
+    row = (await read(session, _SEQ_IN_THREAD, params)).first()
+    return None if row is None else int(row[0])
 
 
 async def first_post_id(session: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:
@@ -271,4 +275,4 @@ async def insert_post(
         "follow": follow,
         "bump": bump,
     }
-    return (await write(session, _INSERT_POST, params)).one()
+    return (await transactional(session, _INSERT_POST, params)).one()

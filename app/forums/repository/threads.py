@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from app.auth.actor import Actor
 from app.core.pagination import Key, apply, decode_cursor, page
-from app.db import Prepared, read
+from app.db import Prepared, read, transactional
 from app.forums.repository.audience import (
     READER_AUTHORITY_ID,
     READER_ID,
@@ -186,8 +186,53 @@ def _access_thread_statement(variant: str) -> Any:
     )
 
 
-# Every post and every page of a thread starts here.
+# Every moderator's action on a thread starts here.
 _THREAD_ACCESS = {variant: _access_thread_statement(variant) for variant in VARIANTS}
+
+
+def _reply_access_statement(variant: str) -> Prepared:
+    reader = identity_service.member_rows("reader")
+    return Prepared(
+        sa.select(
+            col(Thread.title),
+            col(Thread.locked),
+            col(Forum.id).label("forum_id"),
+            col(Forum.audience_kind),
+            col(Forum.group_id),
+            col(ForumUserSettings.auto_follow),
+            # The caller's display name and authority, for the post they are about to write.
+            sa.select(reader.c.full_name)
+            .where(reader.c.id == READER_ID)
+            .scalar_subquery()
+            .label("actor_name"),
+            select(col(Authority.name))
+            .where(col(Authority.id) == READER_AUTHORITY_ID)
+            .scalar_subquery()
+            .label("actor_authority"),
+        )
+        .join(Forum, col(Forum.id) == col(Thread.forum_id))
+        .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == READER_ID)
+        .where(
+            col(Thread.id) == sa.bindparam("thread_id"),
+            readable_by(variant, READER_ID, READER_AUTHORITY_ID, one_forum=True),
+        )
+    )
+
+
+# Every reply starts here: columns, not entities, run on the driver once the transaction is
+# there (the ORM's loading was most of a reply's access check).
+_REPLY_ACCESS = {variant: _reply_access_statement(variant) for variant in VARIANTS}
+
+
+async def reply_access_row(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Any:
+    """(title, locked, forum_id, audience_kind, group_id, auto_follow, actor_name,
+    actor_authority) of a thread the actor may read, else None: the first statement of the
+    reply's transaction."""
+    variant = reader_variant(actor)
+    if variant is None:
+        return None
+    params = {"thread_id": thread_id, **reader_params(actor)}
+    return (await transactional(session, _REPLY_ACCESS[variant], params)).first()
 
 
 async def thread_access_row(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Any:
