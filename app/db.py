@@ -165,6 +165,12 @@ class Prepared:
     def _arguments(self, dialect: Any, params: dict[str, Any]) -> list[Any]:
         if self._compiled is None:
             compiled = self.statement.compile(dialect=dialect)
+            prefetch = [*compiled.insert_prefetch, *compiled.update_prefetch]
+            if prefetch:
+                # Python-side defaults run only when SQLAlchemy executes a statement: here they
+                # would be sent as NULL. The statement must spell those columns out.
+                names = ", ".join(sorted(column.key for column in prefetch))
+                raise TypeError(f"a prepared statement must set {names} itself")
             self._sql = str(compiled)
             self._binds = tuple(compiled.positiontup or ())
             self._compiled = compiled

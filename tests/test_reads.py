@@ -12,12 +12,14 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import _ACTOR_QUERY
 from app.config import Settings
-from app.db import Database, Prepared, read
+from app.db import Database, Prepared, read, transactional
 from app.identity.repository.members import _OWN_PROFILE
 from app.main import create_app
 from tests.factories import make_authority, make_forum, make_member
@@ -101,3 +103,21 @@ async def test_a_request_never_holds_two_connections(
                 assert response.status_code == 200, response.text
     finally:
         await database.dispose()
+
+
+async def test_a_prepared_statement_sets_what_python_defaults_would(session: AsyncSession) -> None:
+    """A column's Python-side default or onupdate runs only when SQLAlchemy executes the
+    statement: on the driver it would go as NULL, so a prepared statement that leaves one out
+    is refused before it runs (a case's `updated_at` has such an onupdate)."""
+    from app.models.cases import Case
+
+    table = Case.__table__  # type: ignore[attr-defined]
+    touch = sa.update(table).where(table.c.id == sa.bindparam("case_id"))
+    now = sa.bindparam("now", type_=table.c.last_activity_at.type)
+    params = {"case_id": uuid.uuid4(), "now": None}
+    await session.execute(text("SELECT 1"))  # the transaction begins, on the driver
+    left_out = Prepared(touch.values(last_activity_at=now))
+    with pytest.raises(TypeError, match="updated_at"):
+        await transactional(session, left_out, params)
+    spelled_out = Prepared(touch.values(last_activity_at=now, updated_at=now))
+    assert (await transactional(session, spelled_out, params)).all() == []

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from app.cases.constants import OPEN_STATUSES
 from app.core.pagination import Key, apply, decode_cursor, page
+from app.db import Prepared, transactional
 from app.models.cases import Case, CaseParticipant, CaseReferenceCounter
 
 _UUID = sa.Uuid()
@@ -89,13 +90,16 @@ async def mark_received(session: AsyncSession, case_id: uuid.UUID, now: datetime
     return changed is not None
 
 
-_TOUCH = sa.update(Case).where(col(Case.id) == sa.bindparam("case_id", type_=_UUID))
-_RECORD_ACTIVITY = _TOUCH.values(last_activity_at=sa.bindparam("now")).execution_options(
-    synchronize_session=False
+# Statements of a message's transaction, on the driver (app.db.transactional).
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_TOUCH = sa.update(_CASES).where(_CASES.c.id == sa.bindparam("case_id", type_=_UUID))
+_NOW = sa.bindparam("now", type_=_CASES.c.last_activity_at.type)
+# `updated_at` is spelled out: the column's Python-side onupdate runs only when SQLAlchemy
+# executes the statement, not on the driver.
+_RECORD_ACTIVITY = Prepared(_TOUCH.values(last_activity_at=_NOW, updated_at=_NOW))
+_RECORD_CONSULTATION = Prepared(
+    _TOUCH.values(consultation_at=_NOW, last_activity_at=_NOW, updated_at=_NOW)
 )
-_RECORD_CONSULTATION = _TOUCH.values(
-    consultation_at=sa.bindparam("now"), last_activity_at=sa.bindparam("now")
-).execution_options(synchronize_session=False)
 
 
 async def record_activity(
@@ -103,7 +107,7 @@ async def record_activity(
 ) -> None:
     """Set the case's last activity (and its first consultation) without loading it."""
     stmt = _RECORD_CONSULTATION if consultation else _RECORD_ACTIVITY
-    await session.execute(stmt, {"case_id": case_id, "now": now})
+    await transactional(session, stmt, {"case_id": case_id, "now": now})
 
 
 def _late(today: date) -> sa.ColumnElement[bool]:

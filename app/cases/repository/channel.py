@@ -11,13 +11,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.core.pagination import Key, apply, decode_cursor, page
+from app.db import Prepared, transactional
 from app.models.cases import CaseAttachment, CaseDataKey, CaseMessage
 
 _UUID = sa.Uuid()
 PageOf = tuple[list[Any], str | None]
 
 
-_INSERT_MESSAGE = sa.insert(CaseMessage.__table__)  # type: ignore[attr-defined]
+_MESSAGES = CaseMessage.__table__  # type: ignore[attr-defined]
+# Every column a new message is written with, bound by name: built once, run on the driver.
+MESSAGE_COLUMNS = (
+    "id",
+    "case_id",
+    "author_id",
+    "author_authority_id",
+    "side",
+    "kind",
+    "body",
+    "body_html",
+    "handling_code",
+    "handling_note",
+    "created_at",
+)
+_INSERT_MESSAGE = Prepared(
+    sa.insert(_MESSAGES).values(
+        {name: sa.bindparam(name, type_=_MESSAGES.c[name].type) for name in MESSAGE_COLUMNS}
+    )
+)
 _MESSAGES_OF_CASE = (
     select(CaseMessage)
     .where(col(CaseMessage.case_id) == sa.bindparam("case_id", type_=_UUID))
@@ -30,8 +50,9 @@ _MESSAGE_OF_CASE = select(CaseMessage).where(
 
 
 async def insert_message(session: AsyncSession, values: dict[str, Any]) -> None:
-    """A Core INSERT: a message row never changes afterwards, so no unit of work is needed."""
-    await session.execute(_INSERT_MESSAGE, values)
+    """A Core INSERT of MESSAGE_COLUMNS: a message row never changes afterwards, so no unit of
+    work is needed; it follows the case's load, so it runs on the driver."""
+    await transactional(session, _INSERT_MESSAGE, values)
 
 
 async def message_by_id(session: AsyncSession, message_id: uuid.UUID | None) -> CaseMessage | None:
