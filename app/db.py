@@ -149,10 +149,10 @@ class Prepared:
 
     Through SQLAlchemy a statement costs about 160-190 µs of CPU here, on asyncpg directly
     about 60 µs (a round trip's system calls are most of that). `read` runs a SELECT on the
-    driver outside a transaction, `write` any statement inside the request's transaction
-    once the driver is in it: the SQL compiled by the dialect (bind casts and all), its
-    parameters in the compiled order, the rows as named tuples with the statement's column
-    names. Otherwise it goes through SQLAlchemy like any statement.
+    driver outside a transaction, `transactional` any statement inside the request's
+    transaction once the driver is in it: the SQL compiled by the dialect (bind casts and
+    all), its parameters in the compiled order, the rows as named tuples with the
+    statement's column names. Otherwise it goes through SQLAlchemy like any statement.
     """
 
     def __init__(self, statement: Any) -> None:
