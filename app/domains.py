@@ -43,7 +43,7 @@ from app.cases.tasks import start_deadline_monitor
 from app.catalogue import events as catalogue_events
 from app.catalogue.router import router as catalogue_router
 from app.core.mail import start_mail_sender
-from app.core.routing import by_first_segment
+from app.core.routing import SegmentRouter, by_first_segment
 from app.demo.context import DemoContext
 from app.directory import cli as directory_cli
 from app.directory import demo as directory_demo
@@ -154,10 +154,10 @@ DOMAINS: tuple[Domain, ...] = (
 )
 
 
-def routers(prefix: str = "") -> list[APIRouter]:
-    """Each domain's router, to be included under `prefix`, its routes guarded by the
-    domain's `service_access`."""
-    mounted: list[APIRouter] = []
+def routers(prefix: str = "") -> list[SegmentRouter]:
+    """Each domain's router, to be included under `prefix` with its `include_dependencies`
+    (they guard its routes by the domain's `service_access`)."""
+    mounted: list[SegmentRouter] = []
     for domain in DOMAINS:
         if domain.router is not None:
             mounted.extend(

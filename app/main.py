@@ -130,7 +130,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(_health_router())
     app.include_router(docs_router(openapi_url=f"{API_PREFIX}/openapi.json", title="canet API"))
     for router in domains.routers(API_PREFIX):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(single_valued_query)])
+        app.include_router(
+            router,
+            prefix=API_PREFIX,
+            dependencies=[Depends(single_valued_query), *router.include_dependencies],
+        )
     app.state.search_providers = domains.search_providers()
     # Last: its catch-all answers the client's page for every other GET outside /api.
     app.include_router(web_client_router(client_dir(), reload=settings.env == "development"))

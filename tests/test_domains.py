@@ -78,7 +78,9 @@ def test_regrouping_by_first_segment_changes_no_route() -> None:
     each domain's router is included whole."""
     grouped, whole = (FastAPI(generate_unique_id_function=operation_id) for _ in range(2))
     for router in domains.routers(API_PREFIX):
-        grouped.include_router(router, prefix=API_PREFIX)
+        grouped.include_router(
+            router, prefix=API_PREFIX, dependencies=list(router.include_dependencies)
+        )
     for domain in domains.DOMAINS:
         if domain.router is not None:
             guarded = APIRouter(dependencies=[service_access_guard(domain.service_access)])

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client import values as prometheus_values
 from prometheus_client.core import GaugeMetricFamily
@@ -127,14 +126,27 @@ def instruments() -> Instruments:
 
 
 def _route_templates(app: Any) -> dict[int, str]:
-    """id(route) -> its full path template, prefixes of included routers and all."""
+    """id(route) -> its full path template, prefixes of included routers and all.
+
+    Walks the routers as included (prefixes only): iter_route_contexts would build every
+    included route's effective context (its dependant, response fields and validators),
+    a second copy of all routes in every worker from its first request on.
+    """
     templates: dict[int, str] = {}
-    for context in iter_route_contexts(app.routes):
-        template = context.path_format
-        if template is not None:
-            # A route included twice under different prefixes keeps the first: the label
-            # stays a template either way.
-            templates.setdefault(id(context.original_route), template)
+
+    def walk(routes: Iterable[Any], prefix: str) -> None:
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            if included is not None:
+                context = getattr(route, "include_context", None)
+                walk(included.routes, prefix + getattr(context, "prefix", ""))
+                continue
+            template = getattr(route, "path_format", None)
+            if isinstance(template, str):
+                # A route included twice under different prefixes keeps the first.
+                templates.setdefault(id(route), prefix + template)
+
+    walk(app.routes, "")
     return templates
 
 

@@ -52,11 +52,15 @@ def first_segments(router: APIRouter) -> frozenset[str] | None:
 
 class SegmentRouter(APIRouter):
     """An APIRouter included under `mounted_at` whose `matches` first checks the path's first
-    segment below that prefix against its routes' (computed once, after all routes are in)."""
+    segment below that prefix against its routes' (computed once, after all routes are in).
+    `include_dependencies` are for its inclusion to add to every route."""
 
-    def __init__(self, *, mounted_at: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, mounted_at: str, include_dependencies: Sequence[Any] = (), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.mounted_at = mounted_at.rstrip("/")
+        self.include_dependencies = list(include_dependencies)
         self._segments: frozenset[str] | None = None
         self._known = False
 
@@ -79,9 +83,10 @@ class SegmentRouter(APIRouter):
 
 def by_first_segment(
     router: APIRouter, *, mounted_at: str, dependencies: Sequence[Any]
-) -> list[APIRouter]:
+) -> list[SegmentRouter]:
     """The router's routes, nested routers flattened, as one SegmentRouter per first path
-    segment, each adding `dependencies` before a route's own (as an inclusion would).
+    segment, each to be included with `dependencies` (its `include_dependencies`), which
+    then come before a route's own, as when the router itself is included.
 
     Depth and breadth both cost: FastAPI matches a request once per level of inclusion on
     the way down and again when it hands the request on, trying each route in turn. Grouped
@@ -92,24 +97,40 @@ def by_first_segment(
     included whole, as before.
     """
     groups: dict[str, SegmentRouter] = {}
-    for context in iter_route_contexts(router.routes):
-        path, endpoint = context.path or "", context.endpoint
-        segment = path.split("/", 2)[1] if path.startswith("/") else ""
-        if (
-            not isinstance(context.original_route, APIRoute)
-            or endpoint is None
-            or not segment
-            or "{" in segment
-        ):
-            whole = SegmentRouter(mounted_at=mounted_at, dependencies=list(dependencies))
-            whole.include_router(router)
-            return [whole]
+
+    def group_for(segment: str) -> SegmentRouter:
         group = groups.get(segment)
         if group is None:
+            # The dependencies are added where the group is included (app.main), as an
+            # inclusion of the domain's router would add them: the domain's own routes then
+            # join a group as they are, not rebuilt (each APIRoute holds its dependant,
+            # response fields and validators: two copies of every route cost 2 MB a worker).
             group = groups[segment] = SegmentRouter(
-                mounted_at=mounted_at, dependencies=list(dependencies)
+                mounted_at=mounted_at, include_dependencies=dependencies
             )
-        group.add_api_route(path, endpoint, **_route_options(context))
+        return group
+
+    for route in router.routes:
+        contexts = (
+            [RouteContext(route)] if isinstance(route, APIRoute) else iter_route_contexts([route])
+        )
+        for context in contexts:
+            path, endpoint = context.path or "", context.endpoint
+            segment = path.split("/", 2)[1] if path.startswith("/") else ""
+            if (
+                not isinstance(context.original_route, APIRoute)
+                or endpoint is None
+                or not segment
+                or "{" in segment
+            ):
+                whole = SegmentRouter(mounted_at=mounted_at, include_dependencies=dependencies)
+                whole.include_router(router)
+                return [whole]
+            group = group_for(segment)
+            if context.original_route is route:
+                group.routes.append(route)  # a route of the domain's router itself
+            else:  # from a nested router: rebuilt with what its inclusion resolves
+                group.add_api_route(path, endpoint, **_route_options(context))
     return list(groups.values())
 
 
