@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -54,9 +56,15 @@ async def poster_profile(session: AsyncSession, user_id: uuid.UUID) -> Any | Non
 async def member_ids_reading_forum(
     session: AsyncSession, forum: Forum, among: list[uuid.UUID]
 ) -> set[uuid.UUID]:
-    """Which of the members `among` may read `forum` now (one query)."""
+    """Which of the members `among` may read `forum` now (one query).
+
+    `among` is every member connected to a worker (a thousand ids and more, on every event):
+    one array parameter, not an IN list that SQLAlchemy expands and renders again per call."""
+    ids = sa.bindparam("among", among, type_=ARRAY(sa.Uuid()))
     rows = await session.execute(
-        select(_MEMBERS.c.id).where(_MEMBERS.c.id.in_(among), member_reads_forum(_MEMBERS, forum))
+        select(_MEMBERS.c.id).where(
+            _MEMBERS.c.id == sa.any_(ids), member_reads_forum(_MEMBERS, forum)
+        )
     )
     return set(rows.scalars())
 
