@@ -109,10 +109,11 @@ def _factories(tokens: list[str], seeded: Seeded) -> dict[str, factories.Factory
         "case_message": p(factories.case_message, tokens, seeded.case_ids),
         "thread_page": p(factories.thread_page, tokens, seeded.read_thread_id),
         "case": p(factories.case, tokens, seeded.read_case_id),
+        "case_messages": p(factories.case_messages, tokens, seeded.read_case_id),
     }
 
 
-SCENARIOS = ("healthz", "me", "post", "case_message", "thread_page", "case")
+SCENARIOS = ("healthz", "me", "post", "case_message", "thread_page", "case", "case_messages")
 
 
 def seed_scenarios(url: str) -> Seeded:
