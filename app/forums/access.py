@@ -44,23 +44,15 @@ async def access_forum(session: AsyncSession, actor: Actor, forum_id: uuid.UUID)
 class ThreadAccess:
     thread: Thread
     forum: Forum
-    auto_follow: bool
-    actor_name: str | None = None
-    actor_authority: str | None = None
 
 
 async def access_thread(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> ThreadAccess:
-    """The thread and its forum if the actor may read them, else 404 (one query)."""
+    """The thread and its forum if the actor may read them, else 404 (one query): the
+    entities, for a moderator's change to the thread (a reply uses `access_reply`)."""
     row = await repository.thread_access_row(session, actor, thread_id)
     if row is None:
         raise ThreadNotFound()
-    return ThreadAccess(
-        thread=row[0],
-        forum=row[1],
-        auto_follow=row[2] is not False,
-        actor_name=row[3],
-        actor_authority=row[4],
-    )
+    return ThreadAccess(thread=row[0], forum=row[1])
 
 
 @dataclass(frozen=True, slots=True)

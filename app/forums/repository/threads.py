@@ -165,20 +165,9 @@ async def readable_thread(session: AsyncSession, *, actor: Actor, thread_id: uui
 
 
 def _access_thread_statement(variant: str) -> Any:
-    reader = identity_service.member_rows("reader")
     return (
-        sa.select(
-            Thread,
-            Forum,
-            col(ForumUserSettings.auto_follow),
-            # The caller's display name and authority, for the post they may be about to write.
-            sa.select(reader.c.full_name).where(reader.c.id == READER_ID).scalar_subquery(),
-            select(col(Authority.name))
-            .where(col(Authority.id) == READER_AUTHORITY_ID)
-            .scalar_subquery(),
-        )
+        sa.select(Thread, Forum)
         .join(Forum, col(Forum.id) == col(Thread.forum_id))
-        .outerjoin(ForumUserSettings, col(ForumUserSettings.user_id) == READER_ID)
         .where(
             col(Thread.id) == sa.bindparam("thread_id"),
             readable_by(variant, READER_ID, READER_AUTHORITY_ID, one_forum=True),
@@ -236,8 +225,8 @@ async def reply_access_row(session: AsyncSession, actor: Actor, thread_id: uuid.
 
 
 async def thread_access_row(session: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Any:
-    """(Thread, Forum, auto_follow, actor's full name, actor's authority name) if the actor
-    may read the thread, else None (one query)."""
+    """(Thread, Forum) if the actor may read the thread, else None (one query; the entities,
+    for a moderator's change to the thread)."""
     variant = reader_variant(actor)
     if variant is None:
         return None
