@@ -42,6 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.routing import walk_included
+
 log = logging.getLogger(__name__)
 
 # Seconds. Most API answers take milliseconds; uploads, exports and long-polls take seconds.
@@ -133,20 +135,11 @@ def _route_templates(app: Any) -> dict[int, str]:
     a second copy of all routes in every worker from its first request on.
     """
     templates: dict[int, str] = {}
-
-    def walk(routes: Iterable[Any], prefix: str) -> None:
-        for route in routes:
-            included = getattr(route, "original_router", None)
-            if included is not None:
-                context = getattr(route, "include_context", None)
-                walk(included.routes, prefix + getattr(context, "prefix", ""))
-                continue
-            template = getattr(route, "path_format", None)
-            if isinstance(template, str):
-                # A route included twice under different prefixes keeps the first.
-                templates.setdefault(id(route), prefix + template)
-
-    walk(app.routes, "")
+    for prefix, route in walk_included(app.routes):
+        template = getattr(route, "path_format", None)
+        if prefix is not None and isinstance(template, str):
+            # A route included twice under different prefixes keeps the first.
+            templates.setdefault(id(route), prefix + template)
     return templates
 
 

@@ -10,7 +10,7 @@ routes are tried.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,22 +19,31 @@ from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
 
-def _paths(routes: Iterable[Any], prefix: str = "") -> Iterable[str] | None:
-    """Every route's path under `prefix`, or None when a route is of a kind not understood
-    (then the router never turns anything away: slower, never wrong)."""
-    found: list[str] = []
+def walk_included(
+    routes: Iterable[Any], prefix: str | None = ""
+) -> Iterator[tuple[str | None, Any]]:
+    """(prefix, route) for every route below `routes`, included routers walked as included
+    (their prefixes added, without building FastAPI's per-route contexts); the prefix is None
+    below an inclusion whose prefix cannot be read."""
     for route in routes:
         included = getattr(route, "original_router", None)
-        if included is not None:
-            context = getattr(route, "include_context", None)
-            inner = _paths(included.routes, prefix + getattr(context, "prefix", ""))
-            if inner is None or context is None:
-                return None
-            found.extend(inner)
-        elif isinstance(getattr(route, "path", None), str):
-            found.append(prefix + route.path)
-        else:
+        if included is None:
+            yield prefix, route
+            continue
+        context = getattr(route, "include_context", None)
+        inner = None if prefix is None or context is None else prefix + context.prefix
+        yield from walk_included(included.routes, inner)
+
+
+def _paths(routes: Iterable[Any]) -> Iterable[str] | None:
+    """Every route's path, or None when a route is of a kind not understood (then the router
+    never turns anything away: slower, never wrong)."""
+    found: list[str] = []
+    for prefix, route in walk_included(routes):
+        path = getattr(route, "path", None)
+        if prefix is None or not isinstance(path, str):
             return None
+        found.append(prefix + path)
     return found
 
 

@@ -208,8 +208,9 @@ def _reply_access_statement(variant: str) -> Prepared:
     )
 
 
-# Every reply starts here: columns, not entities, run on the driver once the transaction is
-# there (the ORM's loading was most of a reply's access check).
+# Every reply starts here: columns, not entities (the ORM's loading was most of a reply's
+# access check). As the transaction's first statement it goes through SQLAlchemy, which sends
+# BEGIN; the reply's later statements follow it on the driver.
 _REPLY_ACCESS = {variant: _reply_access_statement(variant) for variant in VARIANTS}
 
 
