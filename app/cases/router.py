@@ -3,7 +3,8 @@
 Every route under /cases/{case_id} answers 404 to anyone who may not see the case, whatever
 their role; a refusal on a case that exists is audited (case.access.denied) where it is made.
 The read routes first record the receipt (`record_receipt`: the requested side's first look
-at a submitted case), so that the reads themselves never change the case.
+at a submitted case), so that the reads themselves never change the case; the case it loads
+(with the caller's side, or 404) is what the read then reads.
 """
 
 from __future__ import annotations
@@ -174,8 +175,8 @@ async def count_cases(
 @router.get("/cases/{case_id}", summary="One case.")
 async def get_case(case_id: uuid.UUID, session: DbSession, actor: CaseActor) -> CaseRead:
     """The case, the caller's side, allowed actions, time in each status, drafting checks."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    return await cases_service.get_case(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.get_case(session, actor=actor, view=view)
 
 
 @router.patch("/cases/{case_id}", summary="Edit a draft, or record your own reference.")
@@ -195,8 +196,8 @@ async def drafting_checks(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> DraftingReport:
     """What the requested state requires and what the draft still lacks."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    return await cases_service.check_draft(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.check_draft(session, actor=actor, view=view)
 
 
 @router.post("/cases/{case_id}/transitions", summary="Move the case through its lifecycle.")
@@ -216,9 +217,9 @@ async def list_messages(
     limit: Limit = 50,
 ) -> Page[MessageRead]:
     """Messages oldest first, with their handling codes."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     return await cases_service.list_messages(
-        session, actor=actor, case_id=case_id, cursor=cursor, limit=limit
+        session, actor=actor, view=view, cursor=cursor, limit=limit
     )
 
 
@@ -241,8 +242,8 @@ async def list_attachments(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> list[AttachmentRead]:
     """Names, sizes, content types and SHA-256 digests."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    return await cases_service.list_attachments(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.list_attachments(session, actor=actor, view=view)
 
 
 _MULTIPART = {
@@ -314,11 +315,11 @@ async def download_attachment(
     actor: CaseActor,
 ) -> StreamingResponse:
     """The decrypted bytes; never rendered inline; every download audited."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     download = await cases_service.download_attachment(
         session,
         actor=actor,
-        case_id=case_id,
+        view=view,
         attachment_id=attachment_id,
         vault=_vault(request),
         storage=_storage(request),
@@ -400,8 +401,8 @@ async def get_timeline(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> list[TimelineEntryRead]:
     """Every status change (with who and when), receipt, deadline notice and invitation."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    return await cases_service.get_timeline(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.get_timeline(session, actor=actor, view=view)
 
 
 @router.get("/cases/{case_id}/participants", summary="Assigned officers and observers.")
@@ -409,8 +410,8 @@ async def list_participants(
     case_id: uuid.UUID, session: DbSession, actor: CaseActor
 ) -> list[ParticipantRead]:
     """Who was invited or assigned, by whom, until when."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    return await cases_service.list_participants(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    return await cases_service.list_participants(session, actor=actor, view=view)
 
 
 @router.post(
@@ -442,8 +443,8 @@ async def remove_participant(
 )
 async def export_case(case_id: uuid.UUID, session: DbSession, actor: CaseActor) -> JSONResponse:
     """Case, timeline, messages, attachment digests and handling codes, for the national file."""
-    await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    data = await cases_service.export_case(session, actor=actor, case_id=case_id)
+    view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
+    data = await cases_service.export_case(session, actor=actor, view=view)
     return JSONResponse(
         data.model_dump(mode="json"),
         headers={

@@ -224,10 +224,10 @@ async def _existing_attachment(
 
 
 async def list_attachments(
-    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+    session: AsyncSession, *, actor: Actor, view: CaseView
 ) -> list[AttachmentRead]:
     """The case's files (metadata and digests), oldest first; deleted ones as tombstones."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     items = [
         attachment_read_for(view, a, actor)
         for a in await repository.attachments_of_case(session, case_id)
@@ -257,13 +257,13 @@ async def download_attachment(
     session: AsyncSession,
     *,
     actor: Actor,
-    case_id: uuid.UUID,
+    view: CaseView,
     attachment_id: uuid.UUID,
     vault: Vault,
     storage: BlobStorage,
 ) -> Download:
     """The decrypted bytes as a stream (audited as case.attachment.downloaded)."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     attachment = await repository.attachment_by_id(session, attachment_id)
     if attachment is None or attachment.case_id != case_id:
         raise AttachmentNotFound()

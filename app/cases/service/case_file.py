@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.cases import timeline
-from app.cases.access import load_case
+from app.cases.access import CaseView
 from app.cases.constants import HANDLING_CODES
 from app.cases.schemas import CaseExport, TimelineEntryRead
 from app.cases.service.attachments import all_attachments
@@ -21,10 +19,10 @@ from app.models.base import utcnow
 
 
 async def get_timeline(
-    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+    session: AsyncSession, *, actor: Actor, view: CaseView
 ) -> list[TimelineEntryRead]:
     """Every status change, receipt, deadline notice and participation change, oldest first."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     entries = await timeline.list_entries(session, case_id)
     await audit.record(
         session,
@@ -36,9 +34,9 @@ async def get_timeline(
     return entries
 
 
-async def export_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> CaseExport:
+async def export_case(session: AsyncSession, *, actor: Actor, view: CaseView) -> CaseExport:
     """Case, timeline, messages with handling codes, attachment digests, participants."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     export = CaseExport(
         exported_at=utcnow(),
         exported_by=actor.user_id,

@@ -121,9 +121,9 @@ async def drafting_report(session: AsyncSession, view: CaseView) -> DraftingRepo
     return await drafting.check_draft(session, view.case)
 
 
-async def check_draft(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> DraftingReport:
+async def check_draft(session: AsyncSession, *, actor: Actor, view: CaseView) -> DraftingReport:
     """The drafting checks of a draft (audited as a view of the case)."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     report = await drafting_report(session, view)
     if report is None:
         raise NotADraft("Only drafts are checked.")
@@ -138,9 +138,9 @@ async def check_draft(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
     return report
 
 
-async def get_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> CaseRead:
+async def get_case(session: AsyncSession, *, actor: Actor, view: CaseView) -> CaseRead:
     """One case as the caller sees it (audited as case.viewed)."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     result = read_of(
         view,
         time_in_status=await timeline.time_in_status(session, view.case),

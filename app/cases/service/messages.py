@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.actor import Actor
 from app.cases import repository
-from app.cases.access import deny, load_case
+from app.cases.access import CaseView, deny, load_case
 from app.cases.constants import HANDLING_CODES
 from app.cases.exceptions import ConsultationBetweenSides, MessageNotFound
 from app.cases.schemas import MessageCreate, MessageRead
@@ -28,14 +28,13 @@ from app.core.audit import Target
 from app.core.events import Audience
 from app.core.markdown import render_markdown
 from app.core.pagination import Page
-from app.identity import service as identity_service
 from app.models.base import utcnow
-from app.models.cases import CaseMessage
 
 _ACTIVITY_GRANULARITY = timedelta(minutes=1)
 
 
-def message_read(message: CaseMessage | SimpleNamespace, author_handle: str | None) -> MessageRead:
+def message_read(message: Any, author_handle: str | None) -> MessageRead:
+    """From a message's columns: a row, or the values it was just written with."""
     return MessageRead(
         id=message.id,
         case_id=message.case_id,
@@ -126,30 +125,22 @@ async def post_message(
 async def _existing_message(
     session: AsyncSession, case_id: uuid.UUID, message_id: uuid.UUID
 ) -> MessageRead:
-    message = await repository.message_of_case(session, case_id, message_id)
-    if message is None:
+    row = await repository.message_of_case(session, case_id, message_id)
+    if row is None:
         raise MessageNotFound()
-    return (await _reads(session, [message]))[0]
-
-
-async def _reads(session: AsyncSession, messages: list[CaseMessage]) -> list[MessageRead]:
-    """The messages as read, with their authors' handles (one query for all authors)."""
-    authors = {m.author_id for m in messages if m.author_id is not None}
-    members = await identity_service.members_by_ids(session, list(authors))
-    handles = {user_id: member.handle for user_id, member in members.items()}
-    return [message_read(m, handles.get(m.author_id) if m.author_id else None) for m in messages]
+    return message_read(row, row.author_handle)
 
 
 async def list_messages(
     session: AsyncSession,
     *,
     actor: Actor,
-    case_id: uuid.UUID,
+    view: CaseView,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[MessageRead]:
     """The case's messages, oldest first (audited as case.messages.viewed)."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     messages, next_cursor = await repository.messages_page(
         session, case_id, cursor=cursor, limit=limit
     )
@@ -161,9 +152,11 @@ async def list_messages(
         details={"count": len(messages), "message_ids": [str(m.id) for m in messages]},
         authority_ids=view.authority_ids,
     )
-    return Page[MessageRead](items=await _reads(session, messages), next_cursor=next_cursor)
+    items = [message_read(row, row.author_handle) for row in messages]
+    return Page[MessageRead](items=items, next_cursor=next_cursor)
 
 
 async def all_messages(session: AsyncSession, case_id: uuid.UUID) -> list[MessageRead]:
     """Every message of a case (for the export; the caller has checked access)."""
-    return await _reads(session, await repository.messages_of_case(session, case_id))
+    rows = await repository.messages_of_case(session, case_id)
+    return [message_read(row, row.author_handle) for row in rows]

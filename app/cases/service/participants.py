@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role, permissions_for
 from app.cases import repository, timeline
-from app.cases.access import active_participation, deny, load_case
+from app.cases.access import CaseView, active_participation, deny, load_case
 from app.cases.exceptions import AlreadyParticipant, NotAParticipant, NotParticipantManager
 from app.cases.schemas import ParticipantCreate, ParticipantRead
 from app.cases.service.receipts import record_receipt_if_due
@@ -166,10 +166,10 @@ async def remove_participant(
 
 
 async def list_participants(
-    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID
+    session: AsyncSession, *, actor: Actor, view: CaseView
 ) -> list[ParticipantRead]:
     """Assigned officers and observers, past ones included (their end shows)."""
-    view = await load_case(session, actor, case_id)
+    case_id = view.case.id
     items = await all_participants(session, case_id)
     await audit.record(
         session,

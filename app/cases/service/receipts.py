@@ -1,8 +1,9 @@
 """The receipt: the requested side's first look at a submitted case moves it to `received`.
 
 A step of its own, never a side effect of reading: the read routes call `record_receipt`
-before their read, and the verbs that change a case record it themselves once they hold the
-case (one load, on the hot path of posting). Whoever of the requested side comes first records
+before their read and hand the read the case it loaded (one load for both), and the verbs
+that change a case record it themselves once they hold the case (one load, on the hot path
+of posting). Whoever of the requested side comes first records
 it, once; the conditional UPDATE keeps concurrent first looks from recording it twice.
 """
 
@@ -22,10 +23,12 @@ from app.core.events import Audience
 from app.models.base import utcnow
 
 
-async def record_receipt(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> None:
-    """Record `received` if the actor is of the requested side and the case is submitted."""
+async def record_receipt(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> CaseView:
+    """Record `received` if the actor is of the requested side and the case is submitted.
+    Returns the case as the actor sees it (404 if they may not), for the read that follows."""
     view = await load_case(session, actor, case_id)
     await record_receipt_if_due(session, actor=actor, view=view)
+    return view
 
 
 async def record_receipt_if_due(session: AsyncSession, *, actor: Actor, view: CaseView) -> None:
