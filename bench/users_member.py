@@ -18,8 +18,8 @@ web client does:
               GET /notifications (the bell refreshing)
     live      what the client does for the page it has open, 0.4 s after an event about it:
               a new post in the thread -> GET the posts from the last one it has (when the
-              member has the thread's end in view); a new message in the case -> the case page
-              reloads (case, timeline, messages) and marks its notifications read
+              member has the thread's end in view); a new message in the case -> GET the
+              case and the messages after the last one it has, and mark its notifications read
 
 The member's own steps come one at a time; the bell and the live page run beside them, as
 in the client. Every request's latency is recorded under its action (a live reload under
@@ -169,6 +169,11 @@ class Listener:
         self.closed_early = not self.closing
 
 
+def _last_id(page: Any, otherwise: str | None) -> str | None:
+    items = (page or {}).get("items") or []
+    return str(items[-1]["id"]) if items else otherwise
+
+
 class Member:
     def __init__(
         self, index: int, plan: Plan, http: aiohttp.ClientSession, recorder: Recorder
@@ -189,6 +194,7 @@ class Member:
         self.open: tuple[str, str, tuple[str, int]] | None = None
         self.page: list[str] = []
         self.page_complete = False  # no next page: new posts would show at its end
+        self.case_tail: str | None = None  # the last message of the open case fetched
         self.writes: list[tuple[str, tuple[str, int]]] = []  # (id, audience)
 
     async def call(self, action: str, method: str, path: str, body: Any = None) -> Any:
@@ -255,7 +261,21 @@ class Member:
     async def load_case(self, case_id: str) -> None:
         await self.call("case", "GET", f"/cases/{case_id}")
         await self.call("timeline", "GET", f"/cases/{case_id}/timeline")
-        await self.call("messages", "GET", f"/cases/{case_id}/messages?limit=50")
+        page = await self.call("messages", "GET", f"/cases/{case_id}/messages?limit=50")
+        self.case_tail = _last_id(page, None)
+        await self.mark_case_read(case_id)
+
+    async def load_newer_messages(self, case_id: str) -> None:
+        """As the case page does on a new message: the case, and the messages after the last
+        one fetched (the timeline does not change)."""
+        await self.call("case", "GET", f"/cases/{case_id}")
+        query = "limit=100" + (f"&after_message_id={self.case_tail}" if self.case_tail else "")
+        page = await self.call("messages", "GET", f"/cases/{case_id}/messages?{query}")
+        if self.listener.watching == case_id:
+            self.case_tail = _last_id(page, self.case_tail)
+        await self.mark_case_read(case_id)
+
+    async def mark_case_read(self, case_id: str) -> None:
         unread = await self.call(
             "case_notifications", "GET", "/notifications?unread=true&limit=100"
         )
@@ -355,6 +375,6 @@ class Member:
                 continue
             kind, target, _ = self.open
             if kind == "case":
-                await self.load_case(target)
+                await self.load_newer_messages(target)
             elif self.page_complete:
                 await self.load_newer(target)

@@ -9,7 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.core.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge
+from app.core.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 
 # 404: the case, or something in it, does not exist for the caller.
 
@@ -32,6 +40,17 @@ class CaseNotVisible(CaseNotFound):
 class MessageNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("No such message.")
+
+
+class MessageNotInCase(ValidationFailed):
+    """A page asked to start after a message the case does not have (422, like any bad
+    parameter: the case itself is visible to the caller)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That message is not in this case.",
+            errors=[{"field": "after_message_id", "message": "not a message of this case"}],
+        )
 
 
 class AttachmentNotFound(NotFound):

@@ -215,11 +215,19 @@ async def list_messages(
     actor: CaseActor,
     cursor: Cursor = None,
     limit: Limit = 50,
+    after_message_id: uuid.UUID | None = Query(
+        None, description="only the messages after this one (the last one a page shows)"
+    ),
 ) -> Page[MessageRead]:
     """Messages oldest first, with their handling codes."""
     view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
     return await cases_service.list_messages(
-        session, actor=actor, view=view, cursor=cursor, limit=limit
+        session,
+        actor=actor,
+        view=view,
+        cursor=cursor,
+        limit=limit,
+        after_message_id=after_message_id,
     )
 
 

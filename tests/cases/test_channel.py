@@ -72,6 +72,51 @@ async def test_messages_with_handling_codes(
     assert all("body" not in (e.details or {}) for e in created)
 
 
+async def test_messages_after_the_last_one_shown(
+    client: httpx.AsyncClient, session: AsyncSession, net: Network
+) -> None:
+    """What a page showing the case asks when a message arrives: only the ones after the
+    last it shows, in order, across pages; a message of another case is refused."""
+    case = await submitted_case(client, net)
+    url = f"/api/v1/cases/{case['id']}/messages"
+    ids = []
+    for n in range(5):
+        sent = await client.post(url, json={"body": f"m{n}"}, headers=net.fr.headers)
+        ids.append(sent.json()["id"])
+
+    newer = await client.get(f"{url}?after_message_id={ids[1]}", headers=net.it.headers)
+    assert newer.status_code == 200
+    assert [m["id"] for m in newer.json()["items"]] == ids[2:]
+    assert newer.json()["next_cursor"] is None
+    first = (
+        await client.get(f"{url}?after_message_id={ids[0]}&limit=2", headers=net.it.headers)
+    ).json()
+    assert [m["id"] for m in first["items"]] == ids[1:3]
+    rest = await client.get(
+        f"{url}?after_message_id={ids[0]}&limit=2&cursor={first['next_cursor']}",
+        headers=net.it.headers,
+    )
+    assert [m["id"] for m in rest.json()["items"]] == ids[3:5]
+    last = await client.get(f"{url}?after_message_id={ids[-1]}", headers=net.it.headers)
+    assert last.json() == {"items": [], "next_cursor": None}
+    viewed = await audit_rows(session, "case.messages.viewed", case["id"])
+    assert [e.details["message_ids"] for e in viewed] == [ids[2:], ids[1:3], ids[3:5], []]
+
+    other = await submitted_case(client, net)
+    elsewhere = (
+        await client.post(
+            f"/api/v1/cases/{other['id']}/messages", json={"body": "x"}, headers=net.fr.headers
+        )
+    ).json()["id"]
+    refused = await client.get(f"{url}?after_message_id={elsewhere}", headers=net.it.headers)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"] == [
+        {"field": "after_message_id", "message": "not a message of this case"}
+    ]
+    assert len(await audit_rows(session, "case.messages.viewed", case["id"])) == 4
+
+
 async def test_idempotent_message(
     client: httpx.AsyncClient, session: AsyncSession, net: Network
 ) -> None:

@@ -374,6 +374,59 @@ async def test_refusal_is_offered_only_after_a_consultation(
     await check_page(page, "case-inbox-overdue")
 
 
+async def test_messages_of_the_other_side_arrive_live_once_each_and_in_order(
+    web_server: Server, context: BrowserContext, page: Page, session: AsyncSession
+) -> None:
+    """A new message asks only for the messages after the last one fetched (not the whole
+    channel and timeline again); a message sent from the page shows at once and once."""
+    ids = await seed_directory(session)
+    claire = await member_of(session, ids["fra"], name="Claire Martin")
+    luca = await member_of(session, ids["ita"], name="Luca Bianchi")
+    case = await _new_case(web_server, claire, ids["ita"])
+    url = f"/cases/{case['id']}/messages"
+    first = await _api(web_server, claire, "POST", url, json={"body": "First from Paris"})
+    await _api(web_server, luca, "GET", f"/cases/{case['id']}")  # the receipt, before the page
+    await sign_in(context, session, luca)
+    await page.goto(f"{web_server.http}/cases/{case['id']}")
+    messages = page.locator(".case-messages .case-message")
+    await expect(messages).to_have_count(1, timeout=LONG)
+    await expect(_status(page)).to_contain_text("Received")
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            asked.append(request.url) if f"/cases/{case['id']}/" in request.url else None
+        ),
+    )
+
+    second = await _api(web_server, claire, "POST", url, json={"body": "Second from Paris"})
+    await expect(messages).to_have_count(2, timeout=LONG)
+    composer = page.locator(".case-composer")
+    await composer.get_by_label("Message", exact=True).fill("Answer from Rome")
+    await composer.get_by_role("button", name="Send the message").click()
+    await expect(composer.get_by_text("Sent.")).to_be_visible(timeout=LONG)
+    third = await _api(web_server, claire, "POST", url, json={"body": "Third from Paris"})
+    await expect(messages).to_have_count(4, timeout=LONG)
+    await expect(messages.nth(3)).to_contain_text("Third from Paris")
+    texts = [text.split("\n")[-1] for text in await messages.all_inner_texts()]
+    assert [t.strip() for t in texts] == [
+        "First from Paris",
+        "Second from Paris",
+        "Answer from Rome",
+        "Third from Paris",
+    ], texts
+
+    # Only new messages were asked for, each time after one already fetched; the timeline
+    # and the channel from its start were not fetched again.
+    pages = [u for u in asked if "/messages?" in u]
+    assert pages and all("after_message_id=" in u for u in pages), asked
+    assert pages[0].rpartition("after_message_id=")[2].split("&")[0] == first["id"], asked
+    assert not [u for u in asked if "/timeline" in u], asked
+    assert {second["id"], third["id"]} <= {
+        m["id"] for m in (await _api(web_server, luca, "GET", url))["items"]
+    }
+
+
 async def test_others_get_the_not_found_page_and_never_see_the_case(
     web_server: Server,
     browser: Browser,

@@ -53,6 +53,12 @@ _MESSAGES_OF_CASE = Prepared(_MESSAGE_ROWS)
 _MESSAGE_OF_CASE = Prepared(
     _MESSAGE_ROWS.where(_MESSAGES.c.id == sa.bindparam("message_id", type_=_UUID))
 )
+_MESSAGE_KEY = Prepared(
+    sa.select(_MESSAGES.c.created_at, _MESSAGES.c.id).where(
+        _MESSAGES.c.id == sa.bindparam("message_id", type_=_UUID),
+        _MESSAGES.c.case_id == sa.bindparam("case_id", type_=_UUID),
+    )
+)
 _PAGE_LIMIT = sa.bindparam("limit", type_=sa.Integer())
 _FIRST_MESSAGES = Prepared(_MESSAGE_ROWS.limit(_PAGE_LIMIT))
 _MESSAGES_AFTER = Prepared(
@@ -87,12 +93,29 @@ async def messages_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[An
     return list((await transactional(session, _MESSAGES_OF_CASE, {"case_id": case_id})).all())
 
 
+async def message_key(
+    session: AsyncSession, case_id: uuid.UUID, message_id: uuid.UUID
+) -> tuple[Any, uuid.UUID] | None:
+    """Where a message of the case sorts (created_at, id), or None if the case has no such
+    message."""
+    params = {"case_id": case_id, "message_id": message_id}
+    row = (await transactional(session, _MESSAGE_KEY, params)).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def messages_page(
-    session: AsyncSession, case_id: uuid.UUID, *, cursor: str | None, limit: int
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+    after: tuple[Any, uuid.UUID] | None = None,
 ) -> PageOf:
-    """One page of the case's messages (rows with `author_handle`), oldest first, and the
-    next page's cursor."""
-    after = decode_cursor(cursor, Key.datetime, Key.uuid)
+    """One page of the case's messages (rows with `author_handle`), oldest first, after the
+    cursor and after the message that sorts at `after` (both bound the page from below), and
+    the next page's cursor."""
+    bounds = [key for key in (decode_cursor(cursor, Key.datetime, Key.uuid), after) if key]
+    after = max(bounds) if bounds else None
     params: dict[str, Any] = {"case_id": case_id, "limit": limit + 1}
     if after is None:
         rows = await transactional(session, _FIRST_MESSAGES, params)

@@ -20,7 +20,7 @@ from app.auth.actor import Actor
 from app.cases import repository
 from app.cases.access import CaseView, deny, load_case
 from app.cases.constants import HANDLING_CODES
-from app.cases.exceptions import ConsultationBetweenSides, MessageNotFound
+from app.cases.exceptions import ConsultationBetweenSides, MessageNotFound, MessageNotInCase
 from app.cases.schemas import MessageCreate, MessageRead
 from app.cases.service.receipts import record_receipt_if_due
 from app.core import audit, events, idempotency
@@ -138,11 +138,18 @@ async def list_messages(
     view: CaseView,
     cursor: str | None = None,
     limit: int = 50,
+    after_message_id: uuid.UUID | None = None,
 ) -> Page[MessageRead]:
-    """The case's messages, oldest first (audited as case.messages.viewed)."""
+    """The case's messages, oldest first, or only those after one (what a page that shows
+    the case learns is new); audited as case.messages.viewed."""
     case_id = view.case.id
+    after = None
+    if after_message_id is not None:
+        after = await repository.message_key(session, case_id, after_message_id)
+        if after is None:
+            raise MessageNotInCase()
     messages, next_cursor = await repository.messages_page(
-        session, case_id, cursor=cursor, limit=limit
+        session, case_id, cursor=cursor, limit=limit, after=after
     )
     await audit.record(
         session,

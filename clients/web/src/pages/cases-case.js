@@ -200,6 +200,7 @@ export function CasePage({ params }) {
   const [item, setItem] = useState(null);
   const [error, setError] = useState(null);
   const [round, setRound] = useState(0);
+  const [arrived, setArrived] = useState(0);
   const [timeline, setTimeline] = useState(null);
   const [timelineError, setTimelineError] = useState(null);
   const [participants, setParticipants] = useState([]);
@@ -247,13 +248,20 @@ export function CasePage({ params }) {
     setRound((n) => n + 1);
   };
 
-  useCaseLive(caseId, async (message) => {
+  // A message (ours, or new ones) changes no timeline entry, only the case's actions (a
+  // consultation): then the case and the new messages only. Anything else in the burst:
+  // everything shown again.
+  useCaseLive(caseId, async (message, events) => {
     const before = statusRef.current;
     const found = await loadCase();
     if (!found) return;
-    loadTimeline();
-    setRound((n) => n + 1);
-    if (message.event === 'case.message.created') markCaseNotificationsRead(caseId);
+    if ([...events].every((name) => name === 'case.message.created')) {
+      setArrived((n) => n + 1);
+    } else {
+      loadTimeline();
+      setRound((n) => n + 1);
+    }
+    if (events.has('case.message.created')) markCaseNotificationsRead(caseId);
     setAnnouncement(
       found.status !== before ? t('cases.case.liveStatus', { status: statusLabel(found.status) }) : t('cases.case.liveUpdated'),
     );
@@ -305,7 +313,7 @@ export function CasePage({ params }) {
                 ${actions}
               `
             : html`<${Request} item=${item} />`}
-          <${CaseMessages} caseId=${caseId} side=${item.side} round=${round} onPosted=${() => refresh()} />
+          <${CaseMessages} caseId=${caseId} side=${item.side} round=${round} arrived=${arrived} onPosted=${loadCase} />
           <${CaseAttachments} caseId=${caseId} round=${round} people=${people} canUpload=${true}
             onUploaded=${() => refresh()} onChanged=${() => refresh()} />
           <${Timeline} entries=${timeline} error=${timelineError} people=${people} names=${names} />

@@ -145,19 +145,26 @@ export function authorityText(authority) {
 const LIVE_DELAY_MS = 400;
 
 /**
- * Calls refresh() shortly after live events of the case (or every case event when caseId is
- * null) and after a reset; a burst of events makes one refresh.
+ * Calls refresh(message, events) shortly after live events of the case (or every case event
+ * when caseId is null) and after a reset; a burst of events makes one refresh, with the last
+ * message and the set of the burst's event names.
  */
 export function useCaseLive(caseId, refresh) {
   const latest = useRef(refresh);
   latest.current = refresh;
   useEffect(() => {
     let timer = null;
+    let burst = new Set();
     const stop = subscribe(CASE_EVENTS, (message) => {
       const data = message.data || {};
       if (message.event !== 'reset' && caseId && String(data.case_id) !== String(caseId)) return;
+      burst.add(message.event);
       clearTimeout(timer);
-      timer = setTimeout(() => latest.current(message), LIVE_DELAY_MS);
+      timer = setTimeout(() => {
+        const events = burst;
+        burst = new Set();
+        latest.current(message, events);
+      }, LIVE_DELAY_MS);
     });
     return () => {
       stop();

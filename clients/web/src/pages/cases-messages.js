@@ -12,11 +12,13 @@ import { HANDLING_CODES, HandlingBadge, When, handlingLabel, sideLabel } from '.
 
 const MAX_PAGES = 20; // a case's whole channel, a page of 100 at a time
 
-async function allMessages(caseId) {
+// Every message of the case, or only those after one (`afterId`: the last one fetched).
+async function allMessages(caseId, afterId = null) {
   const items = [];
   let cursor = null;
   for (let i = 0; i < MAX_PAGES; i += 1) {
-    const page = await api('GET', `/cases/${caseId}/messages`, { query: { limit: 100, cursor } });
+    const query = { limit: 100, cursor, after_message_id: afterId || undefined };
+    const page = await api('GET', `/cases/${caseId}/messages`, { query });
     items.push(...page.items);
     cursor = page.next_cursor;
     if (!cursor) break;
@@ -123,18 +125,48 @@ function Composer({ caseId, side, onPosted }) {
   `;
 }
 
-/** The channel; `round` changes when the page learns the case moved (reload). */
-export function CaseMessages({ caseId, side, round, onPosted }) {
+// `more` merged into `shown`, each message once, oldest first.
+function merge(shown, more) {
+  const fresh = new Set(more.map((m) => m.id));
+  const all = [...shown.filter((m) => !fresh.has(m.id)), ...more];
+  const at = (m) => Date.parse(m.created_at);
+  return all.sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The channel. `round` changes when the page learns the case moved (every message again);
+ * `arrived` when it learns of a new message: then only the messages after the last one
+ * fetched are asked for. A message sent from this page shows at once but does not move that
+ * point, so a message the other side wrote just before it is not skipped.
+ */
+export function CaseMessages({ caseId, side, round, arrived, onPosted }) {
   const [messages, setMessages] = useState(null);
   const [error, setError] = useState(null);
   const generation = useRef(0);
+  const tail = useRef(null);
   const load = () => {
     const mine = ++generation.current;
     allMessages(caseId)
-      .then((items) => mine === generation.current && (setMessages(items), setError(null)))
+      .then((items) => {
+        if (mine !== generation.current) return;
+        tail.current = items.length ? items[items.length - 1].id : null;
+        setMessages(items);
+        setError(null);
+      })
       .catch((problem) => mine === generation.current && setError(problem));
   };
   useEffect(load, [caseId, round]);
+  useEffect(() => {
+    if (!arrived) return;
+    const mine = generation.current;
+    allMessages(caseId, tail.current)
+      .then((items) => {
+        if (mine !== generation.current || items.length === 0) return;
+        tail.current = items[items.length - 1].id;
+        setMessages((shown) => merge(shown || [], items));
+      })
+      .catch(() => mine === generation.current && load()); // all again, which shows a failure
+  }, [arrived]);
   let list;
   if (error) list = html`<div class="notice warning" role="alert"><p>${problemMessage(error)}</p></div>`;
   else if (!messages) list = html`<${Skeleton} rows=${3} />`;
@@ -145,7 +177,7 @@ export function CaseMessages({ caseId, side, round, onPosted }) {
       <h2 id="messages-heading">${t('cases.messages.title')}</h2>
       ${list}
       <${Composer} caseId=${caseId} side=${side} onPosted=${(message) => {
-        setMessages([...(messages || []).filter((m) => m.id !== message.id), message]);
+        setMessages((shown) => merge(shown || [], [message]));
         onPosted(message);
       }} />
     </section>
