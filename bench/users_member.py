@@ -194,7 +194,9 @@ class Member:
         self.open: tuple[str, str, tuple[str, int]] | None = None
         self.page: list[str] = []
         self.page_complete = False  # no next page: new posts would show at its end
-        self.case_tail: str | None = None  # the last message of the open case fetched
+        # The last message fetched of a case, by case (a live reload may still be on its way
+        # for the case the member just left).
+        self.case_tails: dict[str, str | None] = {}
         self.writes: list[tuple[str, tuple[str, int]]] = []  # (id, audience)
 
     async def call(self, action: str, method: str, path: str, body: Any = None) -> Any:
@@ -262,17 +264,17 @@ class Member:
         await self.call("case", "GET", f"/cases/{case_id}")
         await self.call("timeline", "GET", f"/cases/{case_id}/timeline")
         page = await self.call("messages", "GET", f"/cases/{case_id}/messages?limit=50")
-        self.case_tail = _last_id(page, None)
+        self.case_tails[case_id] = _last_id(page, None)
         await self.mark_case_read(case_id)
 
     async def load_newer_messages(self, case_id: str) -> None:
         """As the case page does on a new message: the case, and the messages after the last
         one fetched (the timeline does not change)."""
         await self.call("case", "GET", f"/cases/{case_id}")
-        query = "limit=100" + (f"&after_message_id={self.case_tail}" if self.case_tail else "")
+        tail = self.case_tails.get(case_id)
+        query = "limit=100" + (f"&after_message_id={tail}" if tail else "")
         page = await self.call("messages", "GET", f"/cases/{case_id}/messages?{query}")
-        if self.listener.watching == case_id:
-            self.case_tail = _last_id(page, self.case_tail)
+        self.case_tails[case_id] = _last_id(page, tail)
         await self.mark_case_read(case_id)
 
     async def mark_case_read(self, case_id: str) -> None:
