@@ -115,12 +115,11 @@ async def messages_page(
     cursor and after the message that sorts at `after` (both bound the page from below), and
     the next page's cursor."""
     bounds = [key for key in (decode_cursor(cursor, Key.datetime, Key.uuid), after) if key]
-    after = max(bounds) if bounds else None
     params: dict[str, Any] = {"case_id": case_id, "limit": limit + 1}
-    if after is None:
+    if not bounds:
         rows = await transactional(session, _FIRST_MESSAGES, params)
     else:
-        params["after_at"], params["after_id"] = after
+        params["after_at"], params["after_id"] = max(bounds)
         rows = await transactional(session, _MESSAGES_AFTER, params)
     return page(list(rows.all()), limit, key=lambda m: (m.created_at, m.id))
 

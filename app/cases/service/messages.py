@@ -33,13 +33,14 @@ from app.models.base import utcnow
 _ACTIVITY_GRANULARITY = timedelta(minutes=1)
 
 
-def message_read(message: Any, author_handle: str | None) -> MessageRead:
-    """From a message's columns: a row, or the values it was just written with."""
+def message_read(message: Any) -> MessageRead:
+    """From a message's columns and its `author_handle`: a row, or the values it was just
+    written with."""
     return MessageRead(
         id=message.id,
         case_id=message.case_id,
         author_id=message.author_id,
-        author_handle=author_handle,
+        author_handle=message.author_handle,
         author_authority_id=message.author_authority_id,
         side=message.side,
         kind=message.kind,
@@ -119,7 +120,7 @@ async def post_message(
         {"case_id": case.id, "message_id": message_id},
         audience=Audience.of("case", case.id),
     )
-    return message_read(SimpleNamespace(**values), actor.handle)
+    return message_read(SimpleNamespace(**values, author_handle=actor.handle))
 
 
 async def _existing_message(
@@ -128,7 +129,7 @@ async def _existing_message(
     row = await repository.message_of_case(session, case_id, message_id)
     if row is None:
         raise MessageNotFound()
-    return message_read(row, row.author_handle)
+    return message_read(row)
 
 
 async def list_messages(
@@ -159,11 +160,9 @@ async def list_messages(
         details={"count": len(messages), "message_ids": [str(m.id) for m in messages]},
         authority_ids=view.authority_ids,
     )
-    items = [message_read(row, row.author_handle) for row in messages]
-    return Page[MessageRead](items=items, next_cursor=next_cursor)
+    return Page[MessageRead](items=[message_read(row) for row in messages], next_cursor=next_cursor)
 
 
 async def all_messages(session: AsyncSession, case_id: uuid.UUID) -> list[MessageRead]:
     """Every message of a case (for the export; the caller has checked access)."""
-    rows = await repository.messages_of_case(session, case_id)
-    return [message_read(row, row.author_handle) for row in rows]
+    return [message_read(row) for row in await repository.messages_of_case(session, case_id)]

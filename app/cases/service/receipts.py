@@ -3,8 +3,8 @@
 A step of its own, never a side effect of reading: the read routes call `record_receipt`
 before their read and hand the read the case it loaded (one load for both), and the verbs
 that change a case record it themselves once they hold the case (one load, on the hot path
-of posting). Whoever of the requested side comes first records
-it, once; the conditional UPDATE keeps concurrent first looks from recording it twice.
+of posting). Whoever of the requested side comes first records it, once; the conditional
+UPDATE keeps concurrent first looks from recording it twice.
 """
 
 from __future__ import annotations
