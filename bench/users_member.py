@@ -8,8 +8,7 @@ web client does:
               of the member's region, half each):
               thread: GET /threads/{id}, GET its first page of 50 posts, PUT the read marker;
               case: GET /cases/{id}, its timeline and its first page of 50 messages, then,
-              as the case page does, GET the unread notifications and POST
-              /notifications/read for those about the case
+              as the case page does, POST /notifications/read for those about the case
     write     every 2-5 min, a reply in the thread it has open (a third answer a post of the
               page) or a message in the case it has open
     search    every 5-10 min, GET /search in the forums
@@ -52,7 +51,6 @@ ACTIONS = (
     "case",
     "timeline",
     "messages",
-    "case_notifications",
     "mark_read",
     "reply",
     "case_message",
@@ -278,16 +276,8 @@ class Member:
         await self.mark_case_read(case_id)
 
     async def mark_case_read(self, case_id: str) -> None:
-        unread = await self.call(
-            "case_notifications", "GET", "/notifications?unread=true&limit=100"
-        )
-        ids = [
-            n["id"]
-            for n in (unread or {}).get("items", [])
-            if n["subject_type"] == "case" and n["subject_id"] == case_id
-        ]
-        if ids:
-            await self.call("mark_read", "POST", "/notifications/read", {"ids": ids})
+        about = {"subject_type": "case", "subject_id": case_id}
+        await self.call("mark_read", "POST", "/notifications/read", about)
 
     async def write(self) -> None:
         if self.open is None:

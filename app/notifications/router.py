@@ -37,8 +37,10 @@ async def list_notifications(
 async def mark_notifications_read(
     body: MarkRead, session: DbSession, actor: CurrentUserAllowExpired
 ) -> MarkReadResult:
-    """Mark notifications read: `{ids: [...]}` or `{all: true}`."""
-    return await service.mark_read(session, actor=actor, ids=body.ids, everything=body.all)
+    """Mark notifications read: `{ids: [...]}`, `{all: true}` or, for every unread one about
+    a subject, `{subject_type, subject_id}` (what a page marks once the member has it open)."""
+    ids = None if body.all else body.ids
+    return await service.mark_read(session, actor=actor, ids=ids, subject=body.subject())
 
 
 @router.get("/me/notification-preferences", response_model=Preferences)

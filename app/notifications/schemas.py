@@ -32,12 +32,27 @@ class NotificationPage(BaseModel):
 class MarkRead(BaseModel):
     ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
     all: bool = False
+    subject_type: str | None = Field(
+        default=None, max_length=16, description="with subject_id: every unread one about it"
+    )
+    subject_id: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _one_of(self) -> MarkRead:
-        if not self.all and not self.ids:
-            raise ValueError("send {ids: [...]} or {all: true}")
+        subject = (self.subject_type, self.subject_id)
+        if None in subject and subject != (None, None):
+            raise ValueError("send subject_type and subject_id together")
+        ways = (self.all, bool(self.ids), self.subject_type is not None)
+        if sum(ways) == 0:
+            raise ValueError("send {ids: [...]}, {all: true} or {subject_type, subject_id}")
+        if self.subject_type is not None and sum(ways) > 1:
+            raise ValueError("a subject cannot be combined with ids or all")
         return self
+
+    def subject(self) -> tuple[str, str] | None:
+        if self.subject_type is None or self.subject_id is None:
+            return None
+        return (self.subject_type, self.subject_id)
 
 
 class MarkReadResult(BaseModel):

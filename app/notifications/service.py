@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -16,6 +15,7 @@ from app.core.audit import Target
 from app.core.errors import ValidationFailed
 from app.core.pagination import Key, apply, decode_cursor, page
 from app.models.notifications import Notification, NotificationPreferences
+from app.notifications import repository
 from app.notifications.kinds import allowed_modes, default_modes, descriptions
 from app.notifications.schemas import (
     MarkReadResult,
@@ -46,13 +46,6 @@ def _url(n: Notification) -> str:
         sheet = f"/states/{data['state_code']}/requirements/{data['request_type']}"
         return f"{sheet}?measure={data['measure']}" if data.get("measure") else sheet
     return "/vetting/status" if n.subject_type == "user" else "/"
-
-
-async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
-    stmt = select(func.count()).where(
-        col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
-    )
-    return int(await session.scalar(stmt) or 0)
 
 
 async def list_notifications(
@@ -98,23 +91,23 @@ async def list_notifications(
             for n in rows
         ],
         next_cursor=next_cursor,
-        unread_count=await unread_count(session, actor.user_id),
+        unread_count=await repository.unread_count(session, actor.user_id),
     )
 
 
 async def mark_read(
-    session: AsyncSession, *, actor: Actor, ids: list[uuid.UUID] | None, everything: bool
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    ids: list[uuid.UUID] | None = None,
+    subject: tuple[str, str] | None = None,
 ) -> MarkReadResult:
-    """Mark some or all of the caller's notifications read (others' ids are ignored)."""
+    """Mark the caller's notifications read: those of `ids` (others' ids are ignored), those
+    about one subject (a page marks what it shows), else all of them."""
     assert actor.user_id is not None
-    stmt = update(Notification).where(
-        col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None)
-    )
-    if not everything:
-        stmt = stmt.where(col(Notification.id).in_(ids or []))
-    result = await session.execute(stmt.values(read_at=datetime.now(UTC)))
-    updated = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    return MarkReadResult(updated=updated, unread_count=await unread_count(session, actor.user_id))
+    updated = await repository.mark_read(session, actor.user_id, ids=ids, subject=subject)
+    unread = await repository.unread_count(session, actor.user_id)
+    return MarkReadResult(updated=updated, unread_count=unread)
 
 
 async def get_preferences(session: AsyncSession, *, actor: Actor) -> Preferences:

@@ -162,6 +162,59 @@ async def test_in_app_list_unread_count_and_mark_read(
     assert lapsed.status_code == 200 and lapsed.json()["unread_count"] == 0
 
 
+async def test_marking_read_what_is_about_one_subject(
+    client: httpx.AsyncClient, db: Database, settings: Settings, session: AsyncSession
+) -> None:
+    """A page marks read every unread notification about what it shows, however many the
+    member has, and nothing about anything else nor anyone else's."""
+    alice = await make_member(session, handle="alice.subject")
+    other = await make_member(session, handle="other.subject")
+    forum = await make_forum(session)
+    await session.commit()
+    threads = []
+    for title in ("First", "Second"):
+        created = await client.post(
+            f"/api/v1/forums/{forum.id}/threads",
+            json={"title": title, "body": "start"},
+            headers=other.headers,
+        )
+        threads.append(created.json()["id"])
+    for n in range(3):
+        await _post(client, other, threads[0], f"@alice.subject and @other.subject {n}")
+    await _post(client, alice, threads[0], "@other.subject back to you")
+    await _post(client, other, threads[1], "@alice.subject elsewhere")
+    await settle(db, settings)
+
+    async def mark(member, body: dict[str, object]) -> httpx.Response:  # type: ignore[no-untyped-def]
+        return await client.post("/api/v1/notifications/read", json=body, headers=member.headers)
+
+    first = {"subject_type": "thread", "subject_id": threads[0]}
+    marked = await mark(alice, first)
+    assert marked.status_code == 200, marked.text
+    assert marked.json() == {"updated": 3, "unread_count": 1}
+    left = [n for n in await notifications_of(db, alice.id) if n.read_at is None]
+    assert [n.subject_id for n in left] == [threads[1]]
+    assert (await mark(alice, first)).json() == {"updated": 0, "unread_count": 1}
+    # The other member's notifications about the same thread stay unread.
+    theirs = await notifications_of(db, other.id)
+    assert threads[0] in {n.subject_id for n in theirs}
+    assert all(n.read_at is None for n in theirs)
+
+    for body in (
+        {"subject_type": "thread"},
+        {"subject_id": threads[1]},
+        {**first, "all": True},
+        {**first, "ids": [str(left[0].id)]},
+        {"subject_type": "thread", "subject_id": "x" * 65},
+    ):
+        refused = await mark(alice, body)
+        assert refused.status_code == 422, body
+        assert refused.headers["content-type"] == "application/problem+json"
+    assert [n.subject_id for n in await notifications_of(db, alice.id) if n.read_at is None] == [
+        threads[1]
+    ]
+
+
 async def test_preferences_api(client: httpx.AsyncClient, session: AsyncSession) -> None:
     member = await make_member(session)
     await session.commit()

@@ -17,15 +17,20 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from app.db import Database
 from app.models.cases import Case
 from app.models.directory import Authority
+from app.models.notifications import Notification
 from tests.factories import Member, make_member
+from tests.notifications.conftest import notifications_of
 from tests.servers import Server
 from tests.web.conftest import check_page, sign_in
 from tests.web.test_directory import ITALY_MOJ, member_of, seed_directory, tab_to
+from tests.web.test_live import seed_notifications
 
 LONG = 15_000  # ms: bounded waits for what a real server and browser do (not timing checks)
 FIVE_MB = 5 * 1024 * 1024
@@ -425,6 +430,39 @@ async def test_messages_of_the_other_side_arrive_live_once_each_and_in_order(
     assert {second["id"], third["id"]} <= {
         m["id"] for m in (await _api(web_server, luca, "GET", url))["items"]
     }
+
+
+async def test_opening_a_case_marks_read_every_notification_about_it(
+    web_server: Server, context: BrowserContext, page: Page, session: AsyncSession, db: Database
+) -> None:
+    """However many other notifications are unread (these ones older than the newest 100),
+    the case page marks read what is about its case, and only that."""
+    ids = await seed_directory(session)
+    claire = await member_of(session, ids["fra"], name="Claire Martin")
+    luca = await member_of(session, ids["ita"], name="Luca Bianchi")
+    case = await _new_case(web_server, claire, ids["ita"])
+    # The server's own notice of the submission first, so none arrives after the page.
+    await notifications_of(db, luca.id, count=1, timeout=20)
+    await seed_notifications(session, luca, 2, subject_id=case["id"], days_ago=3)
+    await seed_notifications(session, luca, 120)
+
+    async def unread() -> dict[str, int]:
+        about = (Notification.subject_id == case["id"]).label("about")
+        async with db.sessionmaker() as fresh:
+            rows = await fresh.execute(
+                select(about, func.count())
+                .where(Notification.user_id == luca.id, col(Notification.read_at).is_(None))
+                .group_by(about)
+            )
+            return {"this case" if this else "others": n for this, n in rows.all()}
+
+    assert (await unread())["this case"] >= 3
+    await sign_in(context, session, luca)
+    await page.goto(f"{web_server.http}/cases/{case['id']}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(case["reference"])
+    bell = page.locator(".bell .count")
+    await expect(bell).to_have_text("120", timeout=LONG)
+    assert await unread() == {"others": 120}
 
 
 async def test_others_get_the_not_found_page_and_never_see_the_case(

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from playwright.async_api import BrowserContext, Page, Route, WebSocketRoute, expect
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.notifications import Notification
@@ -325,16 +326,25 @@ async def test_an_administrator_suspending_the_member_signs_the_page_out(
     await check_page(page, "live-signed-out")
 
 
-async def seed_notifications(session: AsyncSession, member: Member, count: int) -> None:
-    start = datetime.now(UTC) - timedelta(days=2)
+async def seed_notifications(
+    session: AsyncSession,
+    member: Member,
+    count: int,
+    *,
+    subject_id: str | None = None,
+    days_ago: int = 2,
+) -> None:
+    """`count` unread status notifications, about `subject_id` or each about a case of its own."""
+    start = datetime.now(UTC) - timedelta(days=days_ago)
+    first = -1 - int(await session.scalar(select(func.count()).select_from(Notification)) or 0)
     for n in range(count):
         session.add(
             Notification(
                 user_id=member.id,
                 type="case_status",
-                event_position=-(n + 1),
+                event_position=first - n,
                 subject_type="case",
-                subject_id=str(uuid.uuid4()),
+                subject_id=subject_id or str(uuid.uuid4()),
                 data={},
                 title=f"Case MLA-2026-{n + 1:06d} changed status",
                 delivery="in_app",

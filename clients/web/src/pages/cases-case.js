@@ -187,9 +187,8 @@ function Facts({ item, names }) {
 /** Notifications about this case are read once the member has the case open. */
 async function markCaseNotificationsRead(caseId) {
   try {
-    const page = await api('GET', '/notifications', { query: { unread: true, limit: 100 } });
-    const ids = page.items.filter((n) => n.subject_type === 'case' && n.subject_id === caseId).map((n) => n.id);
-    if (ids.length) await withUnread(() => api('POST', '/notifications/read', { body: { ids } }));
+    const body = { subject_type: 'case', subject_id: caseId };
+    await withUnread(() => api('POST', '/notifications/read', { body }));
   } catch {
     // the bell's next refresh tries again
   }

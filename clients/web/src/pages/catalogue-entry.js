@@ -29,9 +29,8 @@ const SECONDARY = ['decline', 'reject', 'withdraw', 'withdraw_consent'];
 /** Notifications about this entry are read once the member has it open. */
 async function markEntryNotificationsRead(entryId) {
   try {
-    const page = await api('GET', '/notifications', { query: { unread: true, limit: 100 } });
-    const ids = page.items.filter((n) => n.subject_type === 'catalogue_entry' && n.subject_id === entryId).map((n) => n.id);
-    if (ids.length) await withUnread(() => api('POST', '/notifications/read', { body: { ids } }));
+    const body = { subject_type: 'catalogue_entry', subject_id: entryId };
+    await withUnread(() => api('POST', '/notifications/read', { body }));
   } catch {
     // the bell's next refresh tries again
   }
