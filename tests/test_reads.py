@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import _ACTOR_QUERY
 from app.config import Settings
-from app.db import Database, Prepared, read, transactional
+from app.db import Database, Prepared, Rows, read, transactional
 from app.identity.repository.members import _OWN_PROFILE
 from app.main import create_app
 from tests.factories import make_authority, make_forum, make_member
@@ -121,3 +121,39 @@ async def test_a_prepared_statement_sets_what_python_defaults_would(session: Asy
         await transactional(session, left_out, params)
     spelled_out = Prepared(touch.values(last_activity_at=now, updated_at=now))
     assert (await transactional(session, spelled_out, params)).all() == []
+
+
+async def test_a_first_statement_begins_the_transaction_on_the_driver(
+    session: AsyncSession, db: Database
+) -> None:
+    """The first prepared statement of a write sends BEGIN on the driver itself: it runs
+    inside the session's transaction (a rollback undoes it), and the session commits it."""
+    member = await make_member(session)
+    await session.commit()
+    rename = Prepared(
+        sa.update(sa.table("users", sa.column("id"), sa.column("full_name")))
+        .where(sa.column("id") == sa.bindparam("member"))
+        .values(full_name=sa.bindparam("name"))
+        .returning(sa.column("full_name"))
+    )
+
+    async def rename_to(name: str, *, commit: bool) -> None:
+        async with db.sessionmaker() as write:
+            assert not write.in_transaction()
+            rows = await transactional(write, rename, {"member": member.id, "name": name})
+            assert isinstance(rows, Rows)  # the driver ran it, not SQLAlchemy
+            assert rows.all()[0].full_name == name
+            assert write.in_transaction()
+            assert (await write.scalar(text("SELECT now() = statement_timestamp()"))) is False
+            await (write.commit() if commit else write.rollback())
+
+    async def name_now() -> str | None:
+        async with db.sessionmaker() as fresh:
+            return await fresh.scalar(
+                text("SELECT full_name FROM users WHERE id = :id"), {"id": member.id}
+            )
+
+    await rename_to("Rolled Back", commit=False)
+    assert await name_now() == member.user.full_name
+    await rename_to("Committed", commit=True)
+    assert await name_now() == "Committed"

@@ -209,8 +209,8 @@ def _reply_access_statement(variant: str) -> Prepared:
 
 
 # Every reply starts here: columns, not entities (the ORM's loading was most of a reply's
-# access check). As the transaction's first statement it goes through SQLAlchemy, which sends
-# BEGIN; the reply's later statements follow it on the driver.
+# access check). As the transaction's first statement it sends BEGIN on the driver first
+# (app.db.transactional); the reply's later statements follow it there.
 _REPLY_ACCESS = {variant: _reply_access_statement(variant) for variant in VARIANTS}
 
 
