@@ -1,12 +1,17 @@
 """CPU per request, this tree against another commit, side by side on the same machine.
 
     .venv/bin/python -m bench.compare [--ref 46392c9] [--scenarios me,post,...] [--rounds 3]
+                                      [--instructions]
 
 Absolute CPU times move with the host from day to day, so a figure only means something next
 to one taken in the same run. This checks the other commit out into a temporary directory
 (`git worktree`), then runs `python -m bench.inprocess` for every scenario in both trees,
 alternating (ref, this, ref, this...) so that a busy moment hurts both alike, and prints the
 median of each with the ratio. Both trees run on this checkout's virtualenv.
+
+`--instructions` counts instructions per request instead (bench/instructions.py, under
+callgrind; 200 requests, one round is enough): on a busy host, where CPU time moves by a
+factor of two from one run to the next, the count stays within 1%.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench import instructions
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("me", "post", "case_message", "thread_page")
@@ -49,8 +56,17 @@ def main() -> None:
     parser.add_argument("--ref", default="46392c9")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, help="per run (2000, or 200 counting)")
+    parser.add_argument("--instructions", action="store_true", help="count them (callgrind)")
     args = parser.parse_args()
+    requests = args.requests or (200 if args.instructions else 2000)
+    unit = "M instructions" if args.instructions else "ms"
+
+    def run(tree: Path, scenario: str) -> float:
+        if args.instructions:
+            return instructions.count(tree, scenario, requests) / 1e6
+        return measure(tree, scenario, requests)
+
     scenarios = [s for s in args.scenarios.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="canet-compare-") as tmp:
         ref_tree = Path(tmp) / "ref"
@@ -66,18 +82,19 @@ def main() -> None:
             for round_ in range(args.rounds):
                 for scenario in scenarios:
                     for side, tree in (("ref", ref_tree), ("this", ROOT)):
-                        value = measure(tree, scenario, args.requests)
+                        value = run(tree, scenario)
                         figures[scenario][side].append(value)
                         print(
-                            f"  round {round_ + 1} {scenario:13} {side:4} {value:.2f} ms",
+                            f"  round {round_ + 1} {scenario:13} {side:4} {value:.2f} {unit}",
                             flush=True,
                         )
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(ref_tree)], cwd=ROOT, check=False
             )
-    print(f"\nCPU per request in process (median of {args.rounds}), {args.ref} against this tree")
-    print("| scenario | ref ms | this ms | ratio | target |")
+    what = "Instructions" if args.instructions else "CPU"
+    print(f"\n{what} per request in process (median of {args.rounds}), {args.ref} against this")
+    print(f"| scenario | ref {unit} | this {unit} | ratio | target |")
     print("|---|---:|---:|---:|---:|")
     for scenario in scenarios:
         ref = statistics.median(figures[scenario]["ref"])
