@@ -15,6 +15,7 @@ audit domain's sealer gives it its gapless seq and chained hash moments after th
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -58,6 +59,12 @@ _SECRET_KEY = re.compile(
 REDACTED = "[redacted]"
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    # The same few keys come back on every write: the regex runs once per key, not per entry.
+    return _SECRET_KEY.search(key) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     type: str
@@ -68,7 +75,7 @@ def scrub(value: Any) -> Any:
     """Redact secret-looking keys, recursively; make values JSON-safe."""
     if isinstance(value, Mapping):
         return {
-            str(k): (REDACTED if _SECRET_KEY.search(str(k)) else scrub(v)) for k, v in value.items()
+            str(k): (REDACTED if _secret_key(str(k)) else scrub(v)) for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
         return [scrub(v) for v in value]
