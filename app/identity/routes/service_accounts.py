@@ -107,10 +107,12 @@ async def approve_service_account(
 @router.post(
     "/service-accounts/{account_id}/reject",
     response_model=ServiceAccountRead,
-    dependencies=[RequirePermission(Permission.VETTING_REVIEW)],
 )
 async def reject_service_account(
-    account_id: uuid.UUID, body: ServiceAccountReason, actor: CurrentUser, session: DbSession
+    account_id: uuid.UUID,
+    body: ServiceAccountReason,
+    actor: Annotated[Actor, RequirePermission(Permission.VETTING_REVIEW)],
+    session: DbSession,
 ) -> ServiceAccountRead:
     """Reject a pending account, saying why (a moderator who did not propose it)."""
     return await accounts.decide_service_account(

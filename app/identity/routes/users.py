@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
 from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor
@@ -71,10 +72,12 @@ async def get_user(user_id: uuid.UUID, actor: CurrentUser, session: DbSession) -
     "/users/{user_id}",
     response_model=UserRead,
     responses={202: {"model": PendingChangeOut, "description": "waits for a second admin"}},
-    dependencies=[RequirePermission(Permission.USERS_MANAGE)],
 )
 async def patch_user(
-    user_id: uuid.UUID, body: UserPatch, actor: CurrentUser, session: DbSession
+    user_id: uuid.UUID,
+    body: UserPatch,
+    actor: Annotated[Actor, RequirePermission(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> Any:
     """Change roles, status, authority or focal point; admin/moderator grants need four eyes."""
     result = await members.change_membership(
@@ -91,10 +94,11 @@ async def patch_user(
 @router.delete(
     "/users/{user_id}/sessions",
     response_model=SessionsRevokedOut,
-    dependencies=[RequirePermission(Permission.USERS_MANAGE)],
 )
 async def revoke_member_sessions(
-    user_id: uuid.UUID, actor: CurrentUser, session: DbSession
+    user_id: uuid.UUID,
+    actor: Annotated[Actor, RequirePermission(Permission.USERS_MANAGE)],
+    session: DbSession,
 ) -> SessionsRevokedOut:
     """Sign a member out everywhere (admins): every session ends now, live pages included."""
     count = await members.end_member_sessions(session, user_id=user_id, actor=actor)
@@ -105,10 +109,12 @@ async def revoke_member_sessions(
     "/users/{user_id}/suspend",
     response_model=UserRead,
     # Checked before the body is parsed, so a member without it learns nothing from a 422.
-    dependencies=[RequirePermission(Permission.USERS_SUSPEND)],
 )
 async def suspend_user(
-    user_id: uuid.UUID, body: SuspensionIn, actor: CurrentUser, session: DbSession
+    user_id: uuid.UUID,
+    body: SuspensionIn,
+    actor: Annotated[Actor, RequirePermission(Permission.USERS_SUSPEND)],
+    session: DbSession,
 ) -> UserRead:
     """Suspend a member for the reason given (admins; moderators, except for admins and
     moderators): every session of theirs ends; the reason goes in their vetting record."""
@@ -122,10 +128,12 @@ async def suspend_user(
 @router.post(
     "/users/{user_id}/reinstate",
     response_model=UserRead,
-    dependencies=[RequirePermission(Permission.USERS_SUSPEND)],
 )
 async def reinstate_user(
-    user_id: uuid.UUID, body: SuspensionIn, actor: CurrentUser, session: DbSession
+    user_id: uuid.UUID,
+    body: SuspensionIn,
+    actor: Annotated[Actor, RequirePermission(Permission.USERS_SUSPEND)],
+    session: DbSession,
 ) -> UserRead:
     """Reinstate a suspended member for the reason given (as for suspending)."""
     return user_read(

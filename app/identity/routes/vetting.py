@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from app.auth.actor import Actor
 from app.auth.dependencies import CurrentUser, RequirePermission
 from app.auth.permissions import Permission
 from app.core.pagination import Cursor, Key, Limit, Page, decode_cursor
@@ -91,13 +92,12 @@ async def endorse(
     "/vetting/applications/{application_id}/decision",
     response_model=ApplicationRead,
     # Checked before the body is parsed, so a non-moderator learns nothing from a 422.
-    dependencies=[RequirePermission(Permission.VETTING_REVIEW)],
 )
 async def decide(
     application_id: uuid.UUID,
     body: DecisionIn,
     request: Request,
-    actor: CurrentUser,
+    actor: Annotated[Actor, RequirePermission(Permission.VETTING_REVIEW)],
     session: DbSession,
 ) -> ApplicationRead:
     """A moderator approves (with roles), rejects (with a reason) or requests information.
@@ -170,10 +170,12 @@ async def members_by_vetting_expiry(
 @router.post(
     "/users/{user_id}/reattest",
     response_model=UserRead,
-    dependencies=[RequirePermission(Permission.VETTING_REVIEW)],
 )
 async def reattest(
-    user_id: uuid.UUID, body: ReattestIn, actor: CurrentUser, session: DbSession
+    user_id: uuid.UUID,
+    body: ReattestIn,
+    actor: Annotated[Actor, RequirePermission(Permission.VETTING_REVIEW)],
+    session: DbSession,
 ) -> UserRead:
     """A moderator renews a member's vetting for another period."""
     member = await review.reattest_member(
