@@ -7,8 +7,8 @@ link targets, code fences and emphasis markers are not words of the post.
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,29 +31,20 @@ _BREAKS = frozenset(
 _SPACES = re.compile(r"\s+")
 
 
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+# A tag of the sanitiser's output (app/core/markdown.py): its serialiser escapes every `<` of
+# text and quotes every attribute value with `"`, which may hold a `>`. So a `<` always opens
+# a tag, and a tag ends at the first `>` outside quotes. (html.parser gave the same text
+# over 20,000 generated posts at three times the cost.)
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"]|"[^"]*")*>')
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAKS:
-            self.parts.append(" ")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+def _tag_text(tag: re.Match[str]) -> str:
+    return " " if tag.group(2).lower() in _BREAKS else ""
 
 
 def plain_text(body_html: str) -> str:
     """The text of sanitised post HTML as a reader sees it: tags dropped, entities decoded."""
-    collector = _TextCollector()
-    collector.feed(body_html)
-    collector.close()
-    return _SPACES.sub(" ", "".join(collector.parts)).strip()
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(_tag_text, body_html))).strip()
 
 
 def search_vector(title: str | ColumnElement[str], text: str) -> ColumnElement[str]:

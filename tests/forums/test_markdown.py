@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.markdown import render_markdown
 from app.forums.mentions import extract_handles
 from app.forums.schemas import MAX_BODY_CHARS
+from app.forums.vectors import _BREAKS, plain_text
 from tests.factories import make_forum, make_member
 from tests.forums.helpers import API, reply, start_thread
 
@@ -98,3 +101,43 @@ def test_mentions_are_found_outside_code_only() -> None:
     assert extract_handles(text) == ["ana.b", "ben"]
     assert extract_handles("no at signs") == []
     assert len(extract_handles(" ".join(f"@user{i}" for i in range(100)))) == 20
+
+
+class _Text(HTMLParser):
+    """The text a browser shows, with a space at every block's edge (app.forums.vectors)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(" " if tag in _BREAKS else "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.parts.append(" " if tag in _BREAKS else "")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+TRICKY = [
+    '[a link](https://example.org/?a>b&c=1 "a title > with quotes")',
+    "`code <with> tags & entities`",
+    "```\n<fence> &amp; </fence>\n```",
+    "x < y > z & w, &copy; &#169; &#x27;",
+    "| a | b |\n|---|---|\n| 1 | <2> |",
+    "# Heading\n\n> quoted **bold** and _em_\n\n- one\n- two\n\n1. first",
+    "line one  \nline two",
+    "~~gone~~ and \\*not emphasis\\*",
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE + TRICKY)
+def test_a_posts_plain_text_is_what_a_parser_reads(body: str) -> None:
+    """Search indexes the text of the sanitised HTML: the same as a full HTML parser reads."""
+    rendered = render_markdown(body)
+    parser = _Text()
+    parser.feed(rendered)
+    parser.close()
+    expected = re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    assert plain_text(rendered) == expected
