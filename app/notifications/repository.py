@@ -1,5 +1,6 @@
-"""The notifications' hot statements: marking read and the unread count (the bell, every
-page that marks something read), compiled once and run on the driver (app.db.Prepared)."""
+"""The notifications' hot statements: a page of them, marking read and the unread count (the
+bell, every page that marks something read), compiled once and run on the driver
+(app.db.Prepared), as columns rather than ORM objects."""
 
 from __future__ import annotations
 
@@ -38,6 +39,45 @@ _MARK_SUBJECT = _mark_read(
     col(Notification.subject_id) == sa.bindparam("about_id"),
 )
 _UNREAD = Prepared(sa.select(sa.func.count()).where(*_MINE_UNREAD))
+
+_TABLE = sa.inspect(Notification).local_table
+
+
+def _page(*, unread: bool, after: bool) -> Prepared:
+    """Newest first, `limit` of them, after a cursor's (created_at, id) if `after`."""
+    mine = [_TABLE.c.user_id == sa.bindparam("member_id")]
+    if unread:
+        mine.append(_TABLE.c.read_at.is_(None))
+    if after:
+        key = (
+            sa.bindparam("at", type_=_TABLE.c.created_at.type),
+            sa.bindparam("id", type_=sa.Uuid()),
+        )
+        mine.append(sa.tuple_(_TABLE.c.created_at, _TABLE.c.id) < sa.tuple_(*key))
+    return Prepared(
+        sa.select(*_TABLE.c)
+        .where(*mine)
+        .order_by(_TABLE.c.created_at.desc(), _TABLE.c.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+    )
+
+
+_PAGES = {(u, a): _page(unread=u, after=a) for u in (False, True) for a in (False, True)}
+
+
+async def page_of(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    unread: bool,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """The member's notifications (all, or the unread), newest first, after `after`."""
+    params: dict[str, Any] = {"member_id": user_id, "limit": limit}
+    if after is not None:
+        params["at"], params["id"] = after
+    return list((await read(session, _PAGES[(unread, after is not None)], params)).all())
 
 
 async def mark_read(

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from app.auth.actor import Actor
 from app.core import audit
 from app.core.audit import Target
 from app.core.errors import ValidationFailed
-from app.core.pagination import Key, apply, decode_cursor, page
+from app.core.pagination import Key, decode_cursor, page
 from app.models.notifications import Notification, NotificationPreferences
 from app.notifications import repository
 from app.notifications.kinds import allowed_modes, default_modes, descriptions
@@ -53,25 +53,11 @@ async def list_notifications(
 ) -> NotificationPage:
     """The caller's notifications, newest first, with the unread count."""
     assert actor.user_id is not None
-    stmt = select(Notification).where(col(Notification.user_id) == actor.user_id)
-    if unread:
-        stmt = stmt.where(col(Notification.read_at).is_(None))
-    stmt = apply(
-        stmt,
-        (col(Notification.created_at), col(Notification.id)),
-        decode_cursor(cursor, Key.datetime, Key.uuid),
-        descending=True,
-    )
+    after = decode_cursor(cursor, Key.datetime, Key.uuid)
     rows, next_cursor = page(
-        (
-            await session.execute(
-                stmt.order_by(
-                    col(Notification.created_at).desc(), col(Notification.id).desc()
-                ).limit(limit + 1)
-            )
-        )
-        .scalars()
-        .all(),
+        await repository.page_of(
+            session, actor.user_id, unread=unread, after=after, limit=limit + 1
+        ),
         limit,
         key=lambda n: (n.created_at, n.id),
     )
