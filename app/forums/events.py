@@ -19,8 +19,8 @@ from app.core import event_catalog, event_rules
 from app.core.event_rules import Batch, Planned, StoredEvent
 from app.forums import repository
 from app.forums import service as forums_service
+from app.forums.repository import ForumAudience
 from app.identity import service as identity_service
-from app.models.forums import Forum
 
 _POSTS = "forums.posts"  # Batch.facts: post id -> PostFacts
 _FOLLOWERS_DONE = "forums.followers_done"  # Batch.facts: threads whose followers were told
@@ -37,7 +37,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 async def _readers(
-    session: AsyncSession, forum: Forum | None, receivers: Sequence[Actor]
+    session: AsyncSession, forum: ForumAudience | None, receivers: Sequence[Actor]
 ) -> set[uuid.UUID]:
     # One query whatever the number of connected members: the forum's audience rule as a
     # WHERE clause over the members' current rows.
@@ -51,14 +51,16 @@ async def thread_audience(
     session: AsyncSession, thread_id: uuid.UUID, receivers: Sequence[Actor]
 ) -> set[uuid.UUID]:
     """The receivers who may read the thread's forum now."""
-    return await _readers(session, await repository.forum_of_thread(session, thread_id), receivers)
+    return await _readers(
+        session, await repository.audience_of_thread(session, thread_id), receivers
+    )
 
 
 async def forum_audience(
     session: AsyncSession, forum_id: uuid.UUID, receivers: Sequence[Actor]
 ) -> set[uuid.UUID]:
     """The receivers who may read the forum now."""
-    return await _readers(session, await repository.forum_by_id(session, forum_id), receivers)
+    return await _readers(session, await repository.audience_of_forum(session, forum_id), receivers)
 
 
 # -- notifications ---------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,12 +93,13 @@ def member_rows(name: str = "members") -> sa.Subquery:
 
 def in_good_standing(members: sa.Subquery) -> sa.ColumnElement[bool]:
     """True for the rows of `member_rows` that are active members whose vetting has not
-    lapsed (as of now)."""
+    lapsed (as of the transaction's start: the database's clock, so that a statement built
+    once and prepared judges each time it runs)."""
     return sa.and_(
         members.c.status == "active",
         sa.or_(
             members.c.vetting_expires_at.is_(None),
-            members.c.vetting_expires_at > datetime.now(UTC),
+            members.c.vetting_expires_at > sa.func.now(),
         ),
     )
 

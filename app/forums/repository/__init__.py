@@ -65,6 +65,8 @@ from app.forums.repository.posts import (
 )
 from app.forums.repository.search import MARK_START, MARK_STOP, best_post_per_thread
 from app.forums.repository.threads import (
+    audience_of_forum,
+    audience_of_thread,
     followed_threads_page,
     forum_id_of_thread,
     forum_of_thread,
@@ -85,6 +87,8 @@ __all__ = [
     "add_forum_follow",
     "add_member",
     "advance_read_marker",
+    "audience_of_forum",
+    "audience_of_thread",
     "author_card",
     "auto_follow_setting",
     "best_post_per_thread",

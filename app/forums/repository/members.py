@@ -7,6 +7,7 @@ Members are identity's: every statement here reads them through identity's `memb
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.db import Prepared, read
 from app.forums.repository.audience import ForumAudience, member_reads_forum
 from app.identity import service as identity_service
 from app.models.directory import Authority
@@ -53,20 +55,44 @@ async def poster_profile(session: AsyncSession, user_id: uuid.UUID) -> Any | Non
     ).first()
 
 
+@dataclass(frozen=True, slots=True)
+class _Audience:
+    """A forum's audience as a prepared statement sees it: the group a bind parameter."""
+
+    audience_kind: str
+    group_id: Any
+
+
+def _reading(kind: str) -> Prepared:
+    group = sa.bindparam("group_id", type_=sa.Uuid()) if kind == "group" else None
+    return Prepared(
+        select(_MEMBERS.c.id).where(
+            _MEMBERS.c.id == sa.any_(sa.bindparam("among", type_=ARRAY(sa.Uuid()))),
+            member_reads_forum(_MEMBERS, _Audience(kind, group)),
+        )
+    )
+
+
+# Built once per kind of audience (the rule differs), run on the driver: every event of a
+# thread or forum asks it, for every member connected to the worker.
+_READING = {kind: _reading(kind) for kind in ("network", "group", "moderators")}
+
+
 async def member_ids_reading_forum(
-    session: AsyncSession, forum: Forum, among: list[uuid.UUID]
+    session: AsyncSession, forum: ForumAudience, among: list[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Which of the members `among` may read `forum` now (one query).
 
     `among` is every member connected to a worker (a thousand ids and more, on every event):
     one array parameter, not an IN list that SQLAlchemy expands and renders again per call."""
-    ids = sa.bindparam("among", among, type_=ARRAY(sa.Uuid()))
-    rows = await session.execute(
-        select(_MEMBERS.c.id).where(
-            _MEMBERS.c.id == sa.any_(ids), member_reads_forum(_MEMBERS, forum)
-        )
-    )
-    return set(rows.scalars())
+    params: dict[str, Any] = {"among": among}
+    if forum.audience_kind == "network":
+        statement = _READING["network"]
+    elif forum.audience_kind == "group" and forum.group_id is not None:
+        statement, params["group_id"] = _READING["group"], forum.group_id
+    else:  # what member_reads_forum makes of any other audience: moderators only
+        statement = _READING["moderators"]
+    return {row[0] for row in (await read(session, statement, params)).all()}
 
 
 async def member_ids_by_handle_reading_forum(

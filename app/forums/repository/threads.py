@@ -284,6 +284,29 @@ async def forum_id_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> uui
     return await session.scalar(select(col(Thread.forum_id)).where(col(Thread.id) == thread_id))
 
 
+# Who reads a thread's or a forum's events: its forum's audience as columns (a ForumAudience),
+# on the driver. Every event about a thread or forum asks it, once per batch of events.
+_AUDIENCE_COLUMNS = (col(Forum.audience_kind), col(Forum.group_id))
+_AUDIENCE_OF_THREAD = Prepared(
+    sa.select(*_AUDIENCE_COLUMNS)
+    .join(Thread, col(Thread.forum_id) == col(Forum.id))
+    .where(col(Thread.id) == sa.bindparam("thread_id", type_=sa.Uuid()))
+)
+_AUDIENCE_OF_FORUM = Prepared(
+    sa.select(*_AUDIENCE_COLUMNS).where(col(Forum.id) == sa.bindparam("forum_id", type_=sa.Uuid()))
+)
+
+
+async def audience_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> Any | None:
+    """(audience_kind, group_id) of the thread's forum, or None if there is no such thread."""
+    return (await read(session, _AUDIENCE_OF_THREAD, {"thread_id": thread_id})).first()
+
+
+async def audience_of_forum(session: AsyncSession, forum_id: uuid.UUID) -> Any | None:
+    """(audience_kind, group_id) of the forum, or None if there is no such forum."""
+    return (await read(session, _AUDIENCE_OF_FORUM, {"forum_id": forum_id})).first()
+
+
 async def forum_of_thread(session: AsyncSession, thread_id: uuid.UUID) -> Forum | None:
     return await session.scalar(
         select(Forum)
