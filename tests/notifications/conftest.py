@@ -32,7 +32,12 @@ class Inbox:
 
 @pytest.fixture
 def smtp_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    """A real local SMTP server; the app's mail sender delivers to it for this test."""
+    """A real local SMTP server; the app's mail sender delivers to it for this test.
+
+    Request it before `client`: fixtures stop in the reverse order, and a server stopped
+    while the app's sender still runs can take a connection it never greets (the sender
+    times out, and the server's end of it is left open: an unclosed-transport warning,
+    which fails whichever test the garbage collector happens to run in)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])

@@ -31,12 +31,12 @@ async def _mails_to(session: AsyncSession, address: str) -> list[OutgoingMail]:
 
 
 async def test_case_notifications_follow_preferences_and_carry_no_content(
+    smtp_inbox: Inbox,  # first: set up before the app, so it stops after the app's mail sender
     client: httpx.AsyncClient,
     net: Network,  # noqa: F811
     db: Database,
     settings: Settings,
     session: AsyncSession,
-    smtp_inbox: Inbox,
 ) -> None:
     put = await client.put(
         "/api/v1/me/notification-preferences",
