@@ -74,9 +74,7 @@ class Target:
 def scrub(value: Any) -> Any:
     """Redact secret-looking keys, recursively; make values JSON-safe."""
     if isinstance(value, Mapping):
-        return {
-            str(k): (REDACTED if _secret_key(str(k)) else scrub(v)) for k, v in value.items()
-        }
+        return {str(k): (REDACTED if _secret_key(str(k)) else scrub(v)) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [scrub(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
