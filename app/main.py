@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from app import background, domains, migrate
 from app.auth.actor_cache import ActorCache
-from app.auth.dependencies import current_user, current_user_allow_expired
+from app.auth.dependencies import SIGN_IN_DEPENDENCIES
 from app.config import Settings, get_settings
 from app.core import metrics
 from app.core.apidocs import docs_router
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.actor_cache = ActorCache() if settings.actor_cache else None
 
     install_error_handlers(app)
-    install_openapi(app, sign_in_dependencies={current_user, current_user_allow_expired})
+    install_openapi(app, sign_in_dependencies=SIGN_IN_DEPENDENCIES)
     app.include_router(_health_router())
     app.include_router(docs_router(openapi_url=f"{API_PREFIX}/openapi.json", title="canet API"))
     for router in domains.routers(API_PREFIX):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -42,6 +43,7 @@ DEV_SESSION_COOKIE = "canet_session"
 CSRF_COOKIE = "canet_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AuthDependency = TypeVar("AuthDependency", bound=Callable[..., Awaitable[Actor]])
 
 
 def request_actor_context(request: Request) -> dict[str, str | None]:
@@ -277,10 +279,24 @@ async def _record_service_call(request: Request, session: AsyncSession, actor: A
     )
 
 
+# The dependencies that authenticate the caller, for the OpenAPI document (app.main): an
+# operation that depends on one of them needs a signed-in member. A dependency that calls
+# `current_user` itself, rather than depending on it (one level less for FastAPI to solve on
+# every request), registers here with `signs_in`.
+SIGN_IN_DEPENDENCIES: set[Callable[..., Any]] = set()
+
+
+def signs_in(call: AuthDependency) -> AuthDependency:
+    SIGN_IN_DEPENDENCIES.add(call)
+    return call
+
+
+@signs_in
 async def current_user_allow_expired(request: Request, session: DbSession) -> Actor:
     return await authenticate(request, session)
 
 
+@signs_in
 async def current_user(request: Request, session: DbSession) -> Actor:
     actor = await authenticate(request, session)
     if actor.vetting_expired:
@@ -309,4 +325,4 @@ def RequirePermission(permission: Permission) -> Any:
         return actor
 
     check.__name__ = f"require_{permission.name.lower()}"
-    return Depends(check, scope="function")
+    return Depends(signs_in(check), scope="function")

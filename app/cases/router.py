@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.auth.actor import Actor
-from app.auth.dependencies import CurrentUser, RequirePermission, current_user
+from app.auth.dependencies import CurrentUser, RequirePermission, current_user, signs_in
 from app.auth.permissions import Permission
 from app.cases import service as cases_service
 from app.cases.access import refuse_without_case_access
@@ -54,6 +54,7 @@ from app.db import DbSession
 router = APIRouter(tags=["cases"])
 
 
+@signs_in
 async def case_actor(request: Request, session: DbSession) -> Actor:
     # Authenticates itself rather than through a CurrentUser dependency: one level less for
     # FastAPI to solve on every case request (no case route takes both).
