@@ -39,8 +39,9 @@ async def mark_notifications_read(
 ) -> MarkReadResult:
     """Mark notifications read: `{ids: [...]}`, `{all: true}` or, for every unread one about
     a subject, `{subject_type, subject_id}` (what a page marks once the member has it open)."""
-    ids = None if body.all else body.ids
-    return await service.mark_read(session, actor=actor, ids=ids, subject=body.subject())
+    return await service.mark_read(
+        session, actor=actor, ids=body.ids, everything=body.all, subject=body.subject()
+    )
 
 
 @router.get("/me/notification-preferences", response_model=Preferences)

@@ -86,12 +86,16 @@ async def mark_read(
     *,
     actor: Actor,
     ids: list[uuid.UUID] | None = None,
+    everything: bool = False,
     subject: tuple[str, str] | None = None,
 ) -> MarkReadResult:
-    """Mark the caller's notifications read: those of `ids` (others' ids are ignored), those
-    about one subject (a page marks what it shows), else all of them."""
+    """Mark the caller's notifications read: all of them (`everything` wins over `ids`),
+    those of `ids` (others' ids are ignored), or those about one subject (a page marks what
+    it shows)."""
     assert actor.user_id is not None
-    updated = await repository.mark_read(session, actor.user_id, ids=ids, subject=subject)
+    updated = await repository.mark_read(
+        session, actor.user_id, ids=None if everything else ids, subject=subject
+    )
     unread = await repository.unread_count(session, actor.user_id)
     return MarkReadResult(updated=updated, unread_count=unread)
 
