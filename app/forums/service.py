@@ -348,7 +348,7 @@ async def list_posts(
     rows, next_cursor = await repository.posts_page(
         session, thread_id=thread_id, limit=limit, cursor=cursor, from_seq=from_seq
     )
-    return [shapes.post_read_of_row(actor, r, thread_locked=locked) for r in rows], next_cursor
+    return shapes.posts_read_of_rows(actor, rows, thread_locked=locked), next_cursor
 
 
 # -- moderation, answered with the thread or post as the moderator now sees it ---------------
