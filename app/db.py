@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import await_
+from sqlalchemy.util import await_, greenlet_spawn
 
 from app.config import Settings
 from app.core.embedded_pg import EmbeddedPostgres, EmbeddedPostgresMissing
@@ -186,21 +186,37 @@ class Prepared:
         make = self._row._make
         return Rows([make(record) for record in records])
 
-    async def fetch(
-        self, connection: AsyncConnection, params: dict[str, Any]
-    ) -> Rows | Result[Any]:
-        """On the reads connection of a request (no transaction)."""
-        arguments = self._arguments(connection.dialect, params)
-        driver = (await connection.get_raw_connection()).driver_connection
-        if driver is None or driver.is_closed():
-            return (await connection.execute(self.statement, params)).freeze()()
+    async def fetch(self, engine: AsyncEngine, params: dict[str, Any]) -> Rows | Result[Any]:
+        """On a connection of `engine`'s pool of its own, outside any transaction (a read of
+        a request that has not begun one), handed back as soon as the rows are in.
+
+        The connection is taken from the pool itself, not through a SQLAlchemy Connection:
+        half the CPU of a checkout and its return (30 against 68 µs here), paid once or twice
+        by every GET. Its driver sends no BEGIN of its own (asyncpg runs each statement
+        alone unless told otherwise), and the pool resets it on return as usual.
+        """
+        arguments = self._arguments(engine.dialect, params)
+        pooled = await greenlet_spawn(engine.sync_engine.pool.connect)
+        driver = pooled.driver_connection
+        records = None
         try:
-            records = await driver.fetch(self._sql, *arguments)
+            if driver is not None and not driver.is_closed():
+                records = await driver.fetch(self._sql, *arguments)
         except Exception:
+            records = None  # runs again below, through SQLAlchemy
+        except BaseException:  # cancelled during the statement: its state is unknown
+            driver = None
+            raise
+        finally:
+            if driver is None or driver.is_closed():
+                await greenlet_spawn(pooled.invalidate)  # lost: never handed out again
+            await greenlet_spawn(pooled.close)
+        if records is None:
             # A read may run again: through SQLAlchemy, which meets the failure its own way.
             # A lost connection invalidates the pool (so the requests after it recover, as
             # the database outage tests expect), and errors come as its exceptions.
-            return (await connection.execute(self.statement, params)).freeze()()
+            async with engine.connect() as connection:
+                return (await connection.execute(self.statement, params)).freeze()()
         return self._rows(records)
 
     async def fetch_in_transaction(
@@ -334,9 +350,9 @@ async def read(session: AsyncSession, statement: Any, params: Any = None) -> Res
     if engine is None or session.in_transaction():
         return await session.execute(prepared.statement if prepared else statement, params)
     # Never two connections at once for one request: see above.
+    if prepared is not None:
+        return await prepared.fetch(engine, params or {})
     async with engine.connect() as connection:
-        if prepared is not None:
-            return await prepared.fetch(connection, params or {})
         # Its rows are read before the connection goes back.
         return (await connection.execute(statement, params)).freeze()()
 

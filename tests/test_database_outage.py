@@ -83,24 +83,39 @@ async def test_no_database_listening_is_503_with_retry_after(
         await nowhere.dispose()
 
 
+async def _cut_pooled_connection(database: Database, database_url: str) -> int:
+    """End the server side of a connection idle in the pool, as a restart does to all."""
+    async with database.engine.connect() as connection:
+        pid = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    admin = await asyncpg.connect(plain_url(database_url))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+    return pid
+
+
 async def test_connections_cut_by_the_server_answer_503_once_then_recover(
     settings: Settings, own_database: Database, database_url: str
 ) -> None:
     member = await _member(own_database)
     async with _client(_app(settings, own_database)) as client:
         assert (await client.get("/api/v1/me", headers=member.headers)).status_code == 200
-        async with own_database.engine.connect() as connection:
-            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-        admin = await asyncpg.connect(plain_url(database_url))
-        try:
-            # What a restart does to every open connection.
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
-        finally:
-            await admin.close()
 
-        assert_unavailable(await client.get("/api/v1/me", headers=member.headers))
-        # The dead connection took the pool with it: the next request connects afresh.
+        # A read outside a transaction (a GET's) runs again on a new connection: answered.
+        await _cut_pooled_connection(own_database, database_url)
         assert (await client.get("/api/v1/me", headers=member.headers)).status_code == 200
+
+        # A write's transaction cannot run again: 503, and the next request connects afresh.
+        await _cut_pooled_connection(own_database, database_url)
+        mark_read = {"all": True}
+        assert_unavailable(
+            await client.post("/api/v1/notifications/read", json=mark_read, headers=member.headers)
+        )
+        response = await client.post(
+            "/api/v1/notifications/read", json=mark_read, headers=member.headers
+        )
+        assert response.status_code == 200, response.text
 
 
 async def test_a_stopped_and_restarted_server(

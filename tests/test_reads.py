@@ -157,3 +157,41 @@ async def test_a_first_statement_begins_the_transaction_on_the_driver(
     assert await name_now() == member.user.full_name
     await rename_to("Committed", commit=True)
     assert await name_now() == "Committed"
+
+
+async def test_a_read_hands_its_connection_back(session: AsyncSession, db: Database) -> None:
+    """A read outside a transaction takes a connection from the pool itself and returns it
+    as soon as its rows are in."""
+    member = await make_member(session)
+    await session.commit()
+    pool = db.engine.sync_engine.pool
+    before = pool.checkedout()
+    get = await _get_session(db)
+    try:
+        row = (await read(get, _OWN_PROFILE, {"user_id": member.id})).first()
+        assert row.handle == member.user.handle
+        assert pool.checkedout() == before
+    finally:
+        await get.close()
+
+
+async def test_a_read_on_a_lost_connection_is_answered_and_drops_it(
+    session: AsyncSession, database_url: str
+) -> None:
+    """The pool's one connection is ended by the server: the read is answered all the same,
+    on a new connection, and the lost one is never handed out again."""
+    member = await make_member(session)
+    await session.commit()
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    params = {"user_id": member.id}
+    try:
+        get = await _get_session(database)
+        pid = (await read(get, text("SELECT pg_backend_pid()"))).scalar_one()
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(2):
+            row = (await read(get, _OWN_PROFILE, params)).first()
+            assert row.handle == member.user.handle
+        assert (await read(get, text("SELECT pg_backend_pid()"))).scalar_one() != pid
+        await get.close()
+    finally:
+        await database.dispose()

@@ -174,8 +174,7 @@ class SessionMonitor:
         if not session_ids:
             return
         # Plain rows, not ORM objects: this runs every second over every connected session.
-        async with self.database.engine.connect() as conn:
-            rows = (await _STATES.fetch(conn, {"session_ids": list(session_ids)})).all()
+        rows = (await _STATES.fetch(self.database.engine, {"session_ids": list(session_ids)})).all()
         now = datetime.now(UTC)
         current = {row[0]: row for row in rows}
         for sub in subscribers:
