@@ -333,9 +333,9 @@ async def list_posts(
     limit: int,
     cursor: str | None,
     from_post_id: uuid.UUID | None = None,
-) -> tuple[list[PostRead], str | None]:
-    """A readable thread's posts in order, with quotes (two queries; three when starting
-    from a post)."""
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A readable thread's posts in order, with quotes, as PostRead's fields (two queries;
+    three when starting from a post)."""
     locked = await access.readable_thread_locked(session, actor, thread_id)
     from_seq = None
     if from_post_id is not None:
@@ -348,7 +348,7 @@ async def list_posts(
     rows, next_cursor = await repository.posts_page(
         session, thread_id=thread_id, limit=limit, cursor=cursor, from_seq=from_seq
     )
-    return shapes.posts_read_of_rows(actor, rows, thread_locked=locked), next_cursor
+    return shapes.posts_fields_of_rows(actor, rows, thread_locked=locked), next_cursor
 
 
 # -- moderation, answered with the thread or post as the moderator now sees it ---------------

@@ -7,8 +7,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from app.auth.actor import Actor
 from app.forums import rules
 from app.forums.rules import is_moderator
@@ -71,27 +69,23 @@ def post_read(
     )
 
 
-# A page of posts is validated as one list: a model at a time (a post, its author, its quote)
-# cost twice as much, a hundred and more calls into pydantic for a page of 50.
-_POSTS = TypeAdapter(list[PostRead])
-
-
-def posts_read_of_rows(actor: Actor, rows: list[Any], *, thread_locked: bool) -> list[PostRead]:
-    """Rows of repository.posts_page as the caller may see them, with the posts they quote."""
-    return _POSTS.validate_python(
-        [
-            _post_fields(
-                actor,
-                row,
-                author_fields=_author_fields(
-                    row.author_id, row.author_handle, row.author_name, row.author_authority
-                ),
-                thread_locked=thread_locked,
-                quote=_quote_fields(actor, row),
-            )
-            for row in rows
-        ]
-    )
+def posts_fields_of_rows(
+    actor: Actor, rows: list[Any], *, thread_locked: bool
+) -> list[dict[str, Any]]:
+    """Rows of repository.posts_page as the caller may see them, with the posts they quote:
+    PostRead's fields, for the page to be written without models (app/core/responses.py)."""
+    return [
+        _post_fields(
+            actor,
+            row,
+            author_fields=_author_fields(
+                row.author_id, row.author_handle, row.author_name, row.author_authority
+            ),
+            thread_locked=thread_locked,
+            quote=_quote_fields(actor, row),
+        )
+        for row in rows
+    ]
 
 
 def _author_fields(
@@ -116,7 +110,8 @@ def _post_fields(
     thread_locked: bool,
     quote: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """PostRead's fields, hiding what the caller may not see."""
+    """PostRead's fields, each of them (they are written as they are, see
+    posts_fields_of_rows), hiding what the caller may not see."""
     hidden = post.hidden_at is not None
     deleted = post.deleted_at is not None
     visible = _content_visible(actor, author_id=post.author_id, hidden=hidden, deleted=deleted)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.core.pagination import Cursor, Limit, Page
+from app.core.responses import page_response
 from app.db import DbSession
 from app.forums import service
 from app.forums.routes.dependencies import IdempotencyKey, Moderator, Poster, Reader
@@ -40,7 +41,7 @@ async def list_posts(
     from_post_id: uuid.UUID | None = Query(
         None, description="start at this post (a link to it, or the first unread one)"
     ),
-) -> Page[PostRead]:
+) -> Response:
     """A thread's posts in order (hidden posts show as hidden, except to moderators)."""
     items, next_cursor = await service.list_posts(
         session,
@@ -50,7 +51,7 @@ async def list_posts(
         cursor=cursor,
         from_post_id=from_post_id,
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return page_response(items, next_cursor)
 
 
 @router.post(
