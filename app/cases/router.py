@@ -49,6 +49,7 @@ from app.cases.storage import BlobStorage, storage_for
 from app.config import Settings
 from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Cursor, Limit, Page
+from app.core.responses import page_response
 from app.db import DbSession
 
 router = APIRouter(tags=["cases"])
@@ -212,7 +213,9 @@ async def transition_case(
     return await cases_service.transition_case(session, actor=actor, case_id=case_id, request=data)
 
 
-@router.get("/cases/{case_id}/messages", summary="The case's messages.")
+@router.get(
+    "/cases/{case_id}/messages", summary="The case's messages.", response_model=Page[MessageRead]
+)
 async def list_messages(
     case_id: uuid.UUID,
     session: DbSession,
@@ -222,10 +225,10 @@ async def list_messages(
     after_message_id: uuid.UUID | None = Query(
         None, description="only the messages after this one (the last one a page shows)"
     ),
-) -> Page[MessageRead]:
+) -> Response:
     """Messages oldest first, with their handling codes."""
     view = await cases_service.record_receipt(session, actor=actor, case_id=case_id)
-    return await cases_service.list_messages(
+    items, next_cursor = await cases_service.list_messages(
         session,
         actor=actor,
         view=view,
@@ -233,6 +236,7 @@ async def list_messages(
         limit=limit,
         after_message_id=after_message_id,
     )
+    return page_response(items, next_cursor)
 
 
 @router.post("/cases/{case_id}/messages", status_code=201, summary="Post a message.")

@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.cases.schemas import MessageRead
 from app.cases.storage import storage_for
 from app.config import Settings
+from app.core.pagination import Page
 from app.db import Database
 from app.main import create_app
 from app.models.cases import CaseAttachment, CaseDataKey, CaseMessage
@@ -70,6 +72,38 @@ async def test_messages_with_handling_codes(
     created = await audit_rows(session, "case.message.created")
     assert len(created) == 5
     assert all("body" not in (e.details or {}) for e in created)
+
+
+async def test_a_page_of_messages_is_what_its_model_writes(
+    client: httpx.AsyncClient, net: Network
+) -> None:
+    """A page of messages is written straight from its fields (app/core/responses.py), not
+    through its model: the JSON must still be exactly what the model writes, and each message
+    the same as the answer that posted it."""
+    case = await submitted_case(client, net)
+    url = f"/api/v1/cases/{case['id']}/messages"
+    sent = [
+        await client.post(url, json={"body": "**Received**, thank you."}, headers=net.it.headers),
+        await client.post(
+            url,
+            json={"body": "Witness details", "handling_code": "H3", "handling_note": "no copies"},
+            headers=net.fr.headers,
+        ),
+        await client.post(
+            url, json={"body": "Which court?", "kind": "consultation"}, headers=net.it.headers
+        ),
+    ]
+    assert [response.status_code for response in sent] == [201, 201, 201]
+    page_model = Page[MessageRead]
+    for viewer in (net.fr, net.it):
+        response = await client.get(url, headers=viewer.headers)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+        # Byte for byte: no field missing, none extra, the same order and formats.
+        assert page_model.model_validate_json(response.content).model_dump_json().encode() == (
+            response.content
+        )
+        assert response.json()["items"][-3:] == [posted.json() for posted in sent]
 
 
 async def test_messages_after_the_last_one_shown(

@@ -27,30 +27,34 @@ from app.core import audit, events, idempotency
 from app.core.audit import Target
 from app.core.events import Audience
 from app.core.markdown import render_markdown
-from app.core.pagination import Page
 from app.models.base import utcnow
 
 _ACTIVITY_GRANULARITY = timedelta(minutes=1)
 
 
 def message_read(message: Any) -> MessageRead:
-    """From a message's columns and its `author_handle`: a row, or the values it was just
-    written with."""
-    return MessageRead(
-        id=message.id,
-        case_id=message.case_id,
-        author_id=message.author_id,
-        author_handle=message.author_handle,
-        author_authority_id=message.author_authority_id,
-        side=message.side,
-        kind=message.kind,
-        body=message.body,
-        body_html=message.body_html,
-        handling_code=message.handling_code,
-        handling_label=HANDLING_CODES.get(message.handling_code or ""),
-        handling_note=message.handling_note,
-        created_at=message.created_at,
-    )
+    return MessageRead.model_validate(message_fields(message))
+
+
+def message_fields(message: Any) -> dict[str, Any]:
+    """MessageRead's fields, each of them, from a message's columns and its `author_handle`:
+    a row, or the values it was just written with. A page of them is written as they are,
+    without models (app/core/responses.py)."""
+    return {
+        "id": message.id,
+        "case_id": message.case_id,
+        "author_id": message.author_id,
+        "author_handle": message.author_handle,
+        "author_authority_id": message.author_authority_id,
+        "side": message.side,
+        "kind": message.kind,
+        "body": message.body,
+        "body_html": message.body_html,
+        "handling_code": message.handling_code,
+        "handling_label": HANDLING_CODES.get(message.handling_code or ""),
+        "handling_note": message.handling_note,
+        "created_at": message.created_at,
+    }
 
 
 async def post_message(
@@ -140,9 +144,10 @@ async def list_messages(
     cursor: str | None = None,
     limit: int = 50,
     after_message_id: uuid.UUID | None = None,
-) -> Page[MessageRead]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """The case's messages, oldest first, or only those after one (what a page that shows
-    the case learns is new); audited as case.messages.viewed."""
+    the case learns is new), as MessageRead's fields and the next cursor; audited as
+    case.messages.viewed."""
     case_id = view.case.id
     after = None
     if after_message_id is not None:
@@ -160,7 +165,7 @@ async def list_messages(
         details={"count": len(messages), "message_ids": [str(m.id) for m in messages]},
         authority_ids=view.authority_ids,
     )
-    return Page[MessageRead](items=[message_read(row) for row in messages], next_cursor=next_cursor)
+    return [message_fields(row) for row in messages], next_cursor
 
 
 async def all_messages(session: AsyncSession, case_id: uuid.UUID) -> list[MessageRead]:
