@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.auth.dependencies import CurrentUserAllowExpired
 from app.core.pagination import Cursor, Limit
+from app.core.responses import FieldsResponse
 from app.db import DbSession
 from app.notifications import service
 from app.notifications.schemas import (
@@ -26,10 +27,12 @@ async def list_notifications(
     cursor: Cursor = None,
     limit: Limit = 50,
     unread: Annotated[bool, Query(description="only unread ones")] = False,
-) -> NotificationPage:
+) -> Response:
     """My notifications, newest first, with the unread count."""
-    return await service.list_notifications(
-        session, actor=actor, unread=unread, cursor=cursor, limit=limit
+    return FieldsResponse(
+        await service.list_notifications(
+            session, actor=actor, unread=unread, cursor=cursor, limit=limit
+        )
     )
 
 

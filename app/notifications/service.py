@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +20,6 @@ from app.notifications import repository
 from app.notifications.kinds import allowed_modes, default_modes, descriptions
 from app.notifications.schemas import (
     MarkReadResult,
-    NotificationPage,
-    NotificationRead,
     Preferences,
 )
 
@@ -50,8 +49,9 @@ def _url(n: Notification) -> str:
 
 async def list_notifications(
     session: AsyncSession, *, actor: Actor, unread: bool, cursor: str | None, limit: int
-) -> NotificationPage:
-    """The caller's notifications, newest first, with the unread count."""
+) -> dict[str, Any]:
+    """The caller's notifications, newest first, with the unread count: NotificationPage's
+    fields, for the page to be written without models (app/core/responses.py)."""
     assert actor.user_id is not None
     after = decode_cursor(cursor, Key.datetime, Key.uuid)
     rows, next_cursor = page(
@@ -61,24 +61,24 @@ async def list_notifications(
         limit,
         key=lambda n: (n.created_at, n.id),
     )
-    return NotificationPage(
-        items=[
-            NotificationRead(
-                id=n.id,
-                type=n.type,
-                title=n.title,
-                subject_type=n.subject_type,
-                subject_id=n.subject_id,
-                data=n.data,
-                url=_url(n),
-                created_at=n.created_at,
-                read_at=n.read_at,
-            )
+    return {
+        "items": [
+            {
+                "id": n.id,
+                "type": n.type,
+                "title": n.title,
+                "subject_type": n.subject_type,
+                "subject_id": n.subject_id,
+                "data": n.data,
+                "url": _url(n),
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+            }
             for n in rows
         ],
-        next_cursor=next_cursor,
-        unread_count=await repository.unread_count(session, actor.user_id),
-    )
+        "next_cursor": next_cursor,
+        "unread_count": await repository.unread_count(session, actor.user_id),
+    }
 
 
 async def mark_read(

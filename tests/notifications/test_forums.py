@@ -13,6 +13,7 @@ from app.config import Settings
 from app.db import Database
 from app.models.events import Event
 from app.notifications.derive import derive_pending
+from app.notifications.schemas import NotificationPage
 from tests.factories import make_forum, make_forum_group, make_member
 from tests.notifications.conftest import notifications_of, settle
 
@@ -123,7 +124,14 @@ async def test_in_app_list_unread_count_and_mark_read(
     await settle(db, settings)
 
     assert (await client.get("/api/v1/notifications")).status_code == 401
-    page = (await client.get("/api/v1/notifications?limit=2", headers=alice.headers)).json()
+    first = await client.get("/api/v1/notifications?limit=2", headers=alice.headers)
+    # Written straight from its fields (app/core/responses.py): byte for byte what its model
+    # writes, no field missing, none extra, the same order and formats.
+    assert first.headers["content-type"] == "application/json"
+    assert NotificationPage.model_validate_json(first.content).model_dump_json().encode() == (
+        first.content
+    )
+    page = first.json()
     assert page["unread_count"] == 3 and len(page["items"]) == 2 and page["next_cursor"]
     assert page["items"][0]["type"] == "mention"
     assert page["items"][0]["url"].startswith(f"/threads/{thread_id}#post-")
