@@ -33,7 +33,7 @@ def author(
     full_name: str | None,
     authority_name: str | None = None,
 ) -> Author:
-    return Author(id=user_id, handle=handle, full_name=full_name, authority_name=authority_name)
+    return Author.model_validate(_author_fields(user_id, handle, full_name, authority_name))
 
 
 def _content_visible(
